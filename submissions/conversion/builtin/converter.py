@@ -1,0 +1,229 @@
+"""The built-in converter: TIFF family -> OME-Zarr (bioformats2raw layout), streamed.
+
+Work is split by plane (t, c, z) across a thread pool: reading, 2x2 mean downsampling and
+Blosc/Zstd encoding all release the GIL, and planes never share a chunk, so workers never
+contend for one. Only running planes hold pixels: a plane up to WHOLE_PLANE_LIMIT_BYTES is
+read whole, a larger one in bands of ``tile_height`` rows, so peak memory is about
+``max_workers`` x (plane or band) x ~2 for the pyramid levels, whatever the file size. It
+does grow with plane *width* (a band spans the full width), which is fine up to ~40k px.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from submissions.conversion.builtin.metadata import SeriesInfo, minimal_ome_xml
+from submissions.conversion.builtin.pyramid import PlaneCascade, level_shapes
+from submissions.conversion.builtin.readers import (
+    WHOLE_PLANE_LIMIT_BYTES,
+    TiffSeriesReader,
+    iter_planes,
+    open_source,
+)
+from submissions.conversion.builtin.writer import ChunkWriter, OmeZarrWriter
+from submissions.conversion.errors import ApplicationError, UserFileError
+
+CONVERTER_NAME = "aperture-builtin"
+CONVERTER_VERSION = "1.0"
+
+ProgressCallback = Callable[[float], None]
+
+
+def converter_version() -> str:
+    """Our version plus the libraries that decide the bytes we write (for provenance)."""
+    parts = [CONVERTER_VERSION]
+    for package in ("tifffile", "zarr", "numcodecs"):
+        try:
+            parts.append(f"{package} {version(package)}")
+        except PackageNotFoundError:
+            parts.append(f"{package} ?")
+    return f"{parts[0]} ({', '.join(parts[1:])})"
+
+
+@dataclass
+class ConversionSummary:
+    output_path: Path
+    series: list[dict[str, Any]] = field(default_factory=list)
+    duration_s: float = 0.0
+
+
+class _Progress:
+    """Thread-safe fraction of level-0 pixels written, reported at most every 1%."""
+
+    def __init__(self, *, total: int, callback: ProgressCallback | None) -> None:
+        self._total = max(total, 1)
+        self._done = 0
+        self._reported = -1.0
+        self._callback = callback
+        self._lock = threading.Lock()
+
+    def advance(self, units: int) -> None:
+        if self._callback is None:
+            return
+        with self._lock:
+            self._done += units
+            fraction = min(self._done / self._total, 1.0)
+            if fraction - self._reported < 0.01 and fraction < 1.0:
+                return
+            self._reported = fraction
+            self._callback(fraction)
+
+
+def _convert_plane(
+    *,
+    reader: TiffSeriesReader,
+    arrays: list[ChunkWriter],
+    plane: tuple[int, int, int],
+    band_rows: int,
+    progress: _Progress,
+) -> None:
+    t, c, z = plane
+    _, _, _, height, width = reader.info.shape
+
+    def write(level: int, y0: int, rows: np.ndarray) -> None:
+        arrays[level].write_rows(t=t, c=c, z=z, y0=y0, rows=rows)
+
+    cascade = PlaneCascade(levels=len(arrays), band_rows=band_rows, write=write)
+    whole = None
+    if reader.plane_bytes <= WHOLE_PLANE_LIMIT_BYTES:
+        # One read per plane; bands are views into it, so no extra copies.
+        whole = _read(reader, plane, 0, height)
+    for y0 in range(0, height, band_rows):
+        y1 = min(y0 + band_rows, height)
+        rows = whole[y0:y1] if whole is not None else _read(reader, plane, y0, y1)
+        cascade.push(rows)
+        progress.advance((y1 - y0) * width)
+    cascade.finish()
+
+
+def _read(reader: TiffSeriesReader, plane: tuple[int, int, int], y0: int, y1: int) -> np.ndarray:
+    t, c, z = plane
+    try:
+        return reader.read_plane_rows(t=t, c=c, z=z, y0=y0, y1=y1)
+    except MemoryError:
+        raise
+    except Exception as error:
+        # Decoding pixels failed after the header parsed: a truncated or damaged file.
+        raise UserFileError(
+            code="corrupt_file",
+            message=(
+                f"Plane t={t} c={c} z={z} of series {reader.info.index} could not be read "
+                f"({error}). The file may be truncated or damaged: please upload it again."
+            ),
+            details=repr(error),
+        ) from error
+
+
+def _run_planes(
+    *,
+    jobs: list[tuple[TiffSeriesReader, list[ChunkWriter], tuple[int, int, int]]],
+    band_rows: int,
+    max_workers: int,
+    progress: _Progress,
+) -> None:
+    """Convert every plane, keeping at most ``2 * max_workers`` planes queued (memory)."""
+    with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="convert") as pool:
+        pending: set[Future[None]] = set()
+        for reader, arrays, plane in jobs:
+            if len(pending) >= 2 * max_workers:
+                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                for future in done:
+                    future.result()
+            pending.add(
+                pool.submit(
+                    _convert_plane,
+                    reader=reader,
+                    arrays=arrays,
+                    plane=plane,
+                    band_rows=band_rows,
+                    progress=progress,
+                )
+            )
+        for future in pending:
+            future.result()
+
+
+def convert(
+    *,
+    input_path: Path,
+    output_path: Path,
+    resolutions: int | None = None,
+    tile_width: int = 1024,
+    tile_height: int = 1024,
+    compression: str = "blosc",
+    max_workers: int | None = None,
+    ngff_version: str = "0.5",
+    overwrite: bool = False,
+    on_progress: ProgressCallback | None = None,
+) -> ConversionSummary:
+    """Convert ``input_path`` to OME-Zarr at ``output_path``.
+
+    The output is written under a temporary sibling name and renamed into place only when
+    complete, so an existing ``output_path`` is always a finished conversion. Raises
+    UserFileError for unreadable/unsupported input, ApplicationError for anything else.
+    """
+    started = time.monotonic()
+    if tile_width < 16 or tile_height < 16 or tile_height % 2:
+        raise ValueError("tile sizes must be at least 16 and the tile height even")
+    if resolutions is not None and resolutions < 1:
+        raise ValueError("resolutions must be at least 1")
+    if output_path.exists() and not overwrite:
+        raise ApplicationError(
+            code="output_exists", message=f"{output_path} already exists (use --overwrite)"
+        )
+    workers = max_workers or os.cpu_count() or 1
+    partial = output_path.with_name(f".{output_path.name}.partial-{os.getpid()}")
+    shutil.rmtree(partial, ignore_errors=True)
+    try:
+        with open_source(path=input_path) as source:
+            writer = OmeZarrWriter(
+                path=partial,
+                ngff_version=ngff_version,
+                compression=compression,
+                tile_width=tile_width,
+                tile_height=tile_height,
+            )
+            jobs = []
+            summary = ConversionSummary(output_path=output_path)
+            for info in source.series:
+                _, _, _, height, width = info.shape
+                shapes = level_shapes(height=height, width=width, resolutions=resolutions)
+                arrays = writer.create_series(info=info, shapes=shapes)
+                reader = source.reader(info.index)
+                jobs.extend((reader, arrays, plane) for plane in iter_planes(info))
+                summary.series.append(_series_summary(info, shapes))
+            ome_xml = source.ome_xml or minimal_ome_xml(
+                source.series, creator=f"{CONVERTER_NAME} {CONVERTER_VERSION}"
+            )
+            writer.write_ome_group(series_count=len(source.series), ome_xml=ome_xml)
+            total = sum(info.plane_count * info.shape[3] * info.shape[4] for info in source.series)
+            progress = _Progress(total=total, callback=on_progress)
+            _run_planes(jobs=jobs, band_rows=tile_height, max_workers=workers, progress=progress)
+        if output_path.exists():
+            shutil.rmtree(output_path)
+        Path(partial).replace(output_path)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    summary.duration_s = time.monotonic() - started
+    return summary
+
+
+def _series_summary(info: SeriesInfo, shapes: list[tuple[int, int]]) -> dict[str, Any]:
+    return {
+        "index": info.index,
+        "shape": list(info.shape),
+        "dtype": info.dtype.name,
+        "levels": len(shapes),
+    }

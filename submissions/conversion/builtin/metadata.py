@@ -1,0 +1,244 @@
+"""Image metadata: what a series is, OME-XML in and out, and NGFF multiscales attributes."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+OME_NAMESPACE = "http://www.openmicroscopy.org/Schemas/OME/2016-06"
+
+# OME-XML unit symbols -> UDUNITS-2 names that NGFF requires in "axes".
+_SPACE_UNITS = {
+    "Å": "angstrom",
+    "nm": "nanometer",
+    "µm": "micrometer",
+    "um": "micrometer",
+    "micron": "micrometer",
+    "mm": "millimeter",
+    "cm": "centimeter",
+    "m": "meter",
+    "pm": "picometer",
+    "in": "inch",
+}
+_TIME_UNITS = {
+    "s": "second",
+    "ms": "millisecond",
+    "µs": "microsecond",
+    "ns": "nanosecond",
+    "min": "minute",
+    "h": "hour",
+}
+_OME_PIXEL_TYPES = {
+    "int8": "int8",
+    "int16": "int16",
+    "int32": "int32",
+    "uint8": "uint8",
+    "uint16": "uint16",
+    "uint32": "uint32",
+    "float32": "float",
+    "float64": "double",
+    "bool": "bit",
+}
+
+
+@dataclass(frozen=True)
+class PhysicalSizes:
+    """Pixel spacing; ``None`` where the file does not say. Units are UDUNITS names."""
+
+    x: float | None = None
+    y: float | None = None
+    z: float | None = None
+    unit: str | None = None
+    z_unit: str | None = None
+    t: float | None = None
+    t_unit: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SeriesInfo:
+    """One image in a file, always described as TCZYX whatever the file's axis order."""
+
+    index: int
+    name: str
+    shape: tuple[int, int, int, int, int]
+    dtype: np.dtype[Any]
+    physical: PhysicalSizes = field(default_factory=PhysicalSizes)
+    channel_names: tuple[str, ...] = ()
+    source_axes: str = ""
+
+    @property
+    def plane_count(self) -> int:
+        t, c, z, _, _ = self.shape
+        return t * c * z
+
+
+def space_unit(symbol: str | None) -> str | None:
+    if symbol is None:
+        return None
+    return _SPACE_UNITS.get(symbol.strip())
+
+
+def time_unit(symbol: str | None) -> str | None:
+    if symbol is None:
+        return None
+    return _TIME_UNITS.get(symbol.strip())
+
+
+def _float(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if number > 0 else None
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+@dataclass(frozen=True)
+class OmeImage:
+    name: str
+    size_x: int
+    size_y: int
+    physical: PhysicalSizes
+    channel_names: tuple[str, ...]
+
+
+def parse_ome_images(xml_text: str) -> list[OmeImage]:
+    """The Image elements of an OME-XML document, namespace-agnostic (files use 2008-2016)."""
+    root = ET.fromstring(xml_text)  # noqa: S314 - OME-XML from a TIFF tag; no DTD expansion in ET
+    images: list[OmeImage] = []
+    for image in root:
+        if _local(image.tag) != "Image":
+            continue
+        pixels = next((child for child in image if _local(child.tag) == "Pixels"), None)
+        if pixels is None:
+            continue
+        attrs = pixels.attrib
+        # OME-XML's documented defaults when the unit attribute is absent.
+        xy_unit = space_unit(attrs.get("PhysicalSizeXUnit", "µm"))
+        z_unit = space_unit(attrs.get("PhysicalSizeZUnit", "µm"))
+        channels = tuple(
+            child.attrib.get("Name", "") for child in pixels if _local(child.tag) == "Channel"
+        )
+        images.append(
+            OmeImage(
+                name=image.attrib.get("Name", ""),
+                size_x=int(attrs.get("SizeX", "0")),
+                size_y=int(attrs.get("SizeY", "0")),
+                physical=PhysicalSizes(
+                    x=_float(attrs.get("PhysicalSizeX")),
+                    y=_float(attrs.get("PhysicalSizeY")),
+                    z=_float(attrs.get("PhysicalSizeZ")),
+                    unit=xy_unit,
+                    z_unit=z_unit,
+                    t=_float(attrs.get("TimeIncrement")),
+                    t_unit=(
+                        time_unit(attrs.get("TimeIncrementUnit", "s"))
+                        if _float(attrs.get("TimeIncrement"))
+                        else None
+                    ),
+                ),
+                channel_names=channels,
+            )
+        )
+    return images
+
+
+def ome_pixel_type(dtype: np.dtype[Any]) -> str:
+    return _OME_PIXEL_TYPES.get(dtype.name, dtype.name)
+
+
+def minimal_ome_xml(series: list[SeriesInfo], *, creator: str) -> str:
+    """OME-XML for a file that has none, so the output always has METADATA.ome.xml."""
+    ET.register_namespace("", OME_NAMESPACE)
+    ns = f"{{{OME_NAMESPACE}}}"
+    root = ET.Element(f"{ns}OME", {"Creator": creator})
+    for info in series:
+        t, c, z, y, x = info.shape
+        image = ET.SubElement(root, f"{ns}Image", {"ID": f"Image:{info.index}", "Name": info.name})
+        attrs = {
+            "ID": f"Pixels:{info.index}",
+            "DimensionOrder": "XYZCT",
+            "Type": ome_pixel_type(info.dtype),
+            "SizeX": str(x),
+            "SizeY": str(y),
+            "SizeZ": str(z),
+            "SizeC": str(c),
+            "SizeT": str(t),
+        }
+        physical = info.physical
+        for axis, value in (("X", physical.x), ("Y", physical.y), ("Z", physical.z)):
+            if value is not None:
+                attrs[f"PhysicalSize{axis}"] = repr(float(value))
+                attrs[f"PhysicalSize{axis}Unit"] = _unit_symbol(
+                    physical.z_unit if axis == "Z" else physical.unit
+                )
+        pixels = ET.SubElement(image, f"{ns}Pixels", attrs)
+        for channel in range(c):
+            channel_attrs = {"ID": f"Channel:{info.index}:{channel}", "SamplesPerPixel": "1"}
+            if channel < len(info.channel_names) and info.channel_names[channel]:
+                channel_attrs["Name"] = info.channel_names[channel]
+            ET.SubElement(pixels, f"{ns}Channel", channel_attrs)
+        ET.SubElement(pixels, f"{ns}MetadataOnly")
+    body = ET.tostring(root, encoding="unicode")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body
+
+
+def _unit_symbol(unit: str | None) -> str:
+    reverse = {name: symbol for symbol, name in _SPACE_UNITS.items() if symbol != "um"}
+    return reverse.get(unit or "micrometer", "µm")
+
+
+def multiscales(*, info: SeriesInfo, levels: int, ngff_version: str) -> dict[str, Any]:
+    """The "multiscales" entry for one image: TCZYX axes, a scale transform per level.
+
+    Each level halves y and x (z, c, t are never downsampled), so its scale is 2**level
+    times the level-0 pixel size.
+    """
+    physical = info.physical
+    time_axis: dict[str, Any] = {"name": "t", "type": "time"}
+    if physical.t_unit and physical.t is not None:
+        time_axis["unit"] = physical.t_unit
+    axes: list[dict[str, Any]] = [time_axis, {"name": "c", "type": "channel"}]
+    for name, unit in (("z", physical.z_unit), ("y", physical.unit), ("x", physical.unit)):
+        axis: dict[str, Any] = {"name": name, "type": "space"}
+        if unit:
+            axis["unit"] = unit
+        axes.append(axis)
+    base = [
+        physical.t or 1.0,
+        1.0,
+        physical.z or 1.0,
+        physical.y or 1.0,
+        physical.x or 1.0,
+    ]
+    datasets = []
+    for level in range(levels):
+        factor = float(2**level)
+        scale = [base[0], base[1], base[2], base[3] * factor, base[4] * factor]
+        datasets.append(
+            {
+                "path": str(level),
+                "coordinateTransformations": [{"type": "scale", "scale": scale}],
+            }
+        )
+    entry: dict[str, Any] = {
+        "name": info.name or f"series {info.index}",
+        "axes": axes,
+        "datasets": datasets,
+        "type": "mean",
+        "metadata": {"method": "2x2 mean of y and x; z, c and t are not downsampled"},
+    }
+    if ngff_version == "0.4":
+        entry["version"] = "0.4"
+    return entry

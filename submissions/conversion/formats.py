@@ -1,0 +1,85 @@
+"""Recognise a file's format from its first bytes, never from its name.
+
+Researchers rename files freely ("image.tif" that is really a PNG export), so the extension
+is only a hint for the message we show them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from submissions.conversion.errors import UserFileError
+
+# What the built-in converter reads; quoted in every "unsupported" message.
+BUILTIN_FORMATS = "TIFF, BigTIFF, OME-TIFF and ImageJ TIFF"
+
+
+@dataclass(frozen=True)
+class DetectedFormat:
+    name: str
+    # The built-in converter can read it (all TIFF flavours).
+    is_tiff: bool = False
+    # A microscopy format Bio-Formats reads (bioformats2raw can convert it) but Python here
+    # cannot: inspection reports it instead of rejecting it.
+    bioformats_only: bool = False
+
+
+_TIFF_MAGICS = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
+
+# (offset, magic, name, bioformats_only)
+_OTHER_MAGICS: tuple[tuple[int, bytes, str, bool], ...] = (
+    (0, b"\x89PNG\r\n\x1a\n", "PNG", False),
+    (0, b"\xff\xd8\xff", "JPEG", False),
+    (0, b"GIF87a", "GIF", False),
+    (0, b"GIF89a", "GIF", False),
+    (0, b"BM", "BMP", False),
+    (0, b"%PDF", "PDF", False),
+    (0, b"PK\x03\x04", "ZIP archive", False),
+    (0, b"\x1f\x8b", "gzip archive", False),
+    (0, b"7z\xbc\xaf\x27\x1c", "7-Zip archive", False),
+    (0, b"\x00\x00\x00\x0cjP  ", "JPEG 2000", False),
+    (0, b"\x89HDF\r\n\x1a\n", "HDF5 (e.g. Imaris .ims)", True),
+    (0, b"ZISRAWFILE", "Zeiss CZI", True),
+    (0, b"\xda\xce\xbe\x0a", "Nikon ND2", True),
+    (0, b"ND2 FILE SIGNATURE", "Nikon ND2", True),
+    (128, b"DICM", "DICOM", True),
+)
+
+
+def detect_format(*, path: Path) -> DetectedFormat:
+    """Name the format of ``path`` from its magic bytes.
+
+    Raises UserFileError("empty_file") for an empty file and ("unsupported_format") for a
+    file that is neither TIFF nor a microscopy format we recognise.
+    """
+    with Path(path).open("rb") as handle:
+        head = handle.read(512)
+    if not head:
+        raise UserFileError(
+            code="empty_file",
+            message=f"The file {path.name} is empty (0 bytes). Please upload it again.",
+        )
+    if head[:4] in _TIFF_MAGICS:
+        big = head[2:4] in (b"+\x00", b"\x00+")
+        return DetectedFormat(name="BigTIFF" if big else "TIFF", is_tiff=True)
+    for offset, magic, name, bioformats_only in _OTHER_MAGICS:
+        if head[offset : offset + len(magic)] == magic:
+            if bioformats_only:
+                return DetectedFormat(name=name, bioformats_only=True)
+            raise UserFileError(
+                code="unsupported_format",
+                message=(
+                    f"The file {path.name} is a {name}, not a microscopy image format. "
+                    f"Aperture converts {BUILTIN_FORMATS} (and, where Bio-Formats is "
+                    "installed, most vendor formats). Please export the original "
+                    "acquisition or an OME-TIFF."
+                ),
+            )
+    raise UserFileError(
+        code="unsupported_format",
+        message=(
+            f"Aperture does not recognise the format of {path.name}. It converts "
+            f"{BUILTIN_FORMATS}. Please export the image as OME-TIFF."
+        ),
+    )

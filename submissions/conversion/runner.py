@@ -1,0 +1,225 @@
+"""Convert one file in a child process, validate the result, and record its provenance.
+
+This is the function the conversion task calls. Whichever converter runs, it runs as a child
+process (wall-clock and memory limits, its own scratch directory, captured output), and its
+output is validated before anything is reported as done.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from submissions.conversion import bioformats2raw
+from submissions.conversion.cli import ERROR_PREFIX, EXIT_USER_FILE
+from submissions.conversion.errors import ApplicationError, ConversionError, UserFileError
+from submissions.conversion.subprocess import CompletedRun, limit_failure, run_subprocess
+from submissions.conversion.validate import validate_output
+
+Converter = Literal["builtin", "bioformats2raw"]
+# The directory holding the "submissions" package, so the child imports the same code.
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
+
+
+@dataclass
+class ConversionResult:
+    """Provenance of one conversion: what ran, on what, how long, and what it produced."""
+
+    converter: str
+    converter_version: str
+    args: list[str]
+    input_path: str
+    output_path: str
+    input_sha256: str | None
+    started_at: str
+    finished_at: str
+    convert_seconds: float
+    validate_seconds: float
+    output_bytes: int
+    object_count: int
+    validation: dict[str, Any] = field(default_factory=dict)
+    output_tail: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class _BuiltinOutput:
+    """Collects the built-in converter's machine-readable stdout/stderr lines."""
+
+    def __init__(self, on_progress: Callable[[float], None] | None) -> None:
+        self._on_progress = on_progress
+        self.version = "unknown"
+        self.error: dict[str, Any] | None = None
+
+    def feed(self, line: str) -> None:
+        if line.startswith("PROGRESS "):
+            try:
+                fraction = float(line.split()[1])
+            except (IndexError, ValueError):
+                return
+            if self._on_progress is not None:
+                self._on_progress(min(max(fraction, 0.0), 1.0))
+        elif line.startswith("CONVERTER "):
+            self.version = line.split(" ", 2)[2] if line.count(" ") >= 2 else "unknown"
+        elif line.startswith(ERROR_PREFIX):
+            try:
+                self.error = json.loads(line[len(ERROR_PREFIX) :])
+            except json.JSONDecodeError:
+                self.error = None
+
+
+def _builtin_error(run: CompletedRun, reported: dict[str, Any] | None) -> ConversionError:
+    details = f"{run.describe()}\n{run.output_tail}"
+    if reported is not None:
+        code = str(reported.get("code", "converter_failed"))
+        message = str(reported.get("message", "The converter failed."))
+        if run.returncode == EXIT_USER_FILE:
+            return UserFileError(code=code, message=message, details=details)
+        return ApplicationError(
+            code=code,
+            message=message,
+            details=details,
+            transient=bool(reported.get("transient", False)),
+        )
+    if "MemoryError" in run.output_tail:
+        return ApplicationError(
+            code="out_of_memory",
+            message="The converter exceeded its memory limit.",
+            details=details,
+        )
+    return ApplicationError(
+        code="converter_failed",
+        message=f"The built-in converter failed with exit code {run.returncode}.",
+        details=details,
+    )
+
+
+def _run_builtin(
+    *,
+    input_path: Path,
+    output_path: Path,
+    scratch_dir: Path,
+    timeout_s: float,
+    memory_limit_bytes: int | None,
+    max_workers: int,
+    ngff_version: str,
+    on_progress: Callable[[float], None] | None,
+) -> tuple[str, list[str], CompletedRun]:
+    args = [
+        sys.executable,
+        "-m",
+        "submissions.conversion.cli",
+        "convert",
+        str(input_path),
+        str(output_path),
+        "--max-workers",
+        str(max_workers),
+        "--ngff-version",
+        ngff_version,
+        "--progress",
+    ]
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [_PACKAGE_ROOT, os.environ.get("PYTHONPATH")])),
+        # Each glibc malloc arena reserves 64 MiB of address space per thread; without a cap
+        # a modest RLIMIT_AS is exhausted by reservations, not by data.
+        "MALLOC_ARENA_MAX": "2",
+        "TMPDIR": str(scratch_dir),
+        "PYTHONUNBUFFERED": "1",
+    }
+    output = _BuiltinOutput(on_progress)
+    run = run_subprocess(
+        args=args,
+        env=env,
+        cwd=scratch_dir,
+        timeout_s=timeout_s,
+        memory_limit_bytes=memory_limit_bytes,
+        on_line=output.feed,
+    )
+    limit = limit_failure(run)
+    if limit is not None:
+        raise limit
+    if run.returncode != 0:
+        raise _builtin_error(run, output.error)
+    return f"{output.version}", args, run
+
+
+def convert_file(
+    *,
+    input_path: Path,
+    output_path: Path,
+    scratch_dir: Path,
+    converter: Converter = "builtin",
+    bioformats2raw_path: str | None = None,
+    timeout_s: float = 6 * 3600,
+    memory_limit_bytes: int | None = None,
+    max_workers: int = 2,
+    ngff_version: str = "0.5",
+    input_sha256: str | None = None,
+    on_progress: Callable[[float], None] | None = None,
+) -> ConversionResult:
+    """Convert ``input_path`` to OME-Zarr at ``output_path`` and validate it.
+
+    ``scratch_dir`` must exist and belong to this job (the converter's temporary files go
+    there). ``output_path`` must not exist yet. Raises UserFileError when the file is at
+    fault, ApplicationError otherwise (including an output that fails validation).
+    """
+    input_path, output_path, scratch_dir = Path(input_path), Path(output_path), Path(scratch_dir)
+    if not input_path.is_file():
+        raise UserFileError(code="missing_input", message=f"No such file: {input_path.name}")
+    started_at = datetime.now(UTC)
+    started = time.monotonic()
+    if converter == "builtin":
+        name = "aperture-builtin"
+        version, args, run = _run_builtin(
+            input_path=input_path,
+            output_path=output_path,
+            scratch_dir=scratch_dir,
+            timeout_s=timeout_s,
+            memory_limit_bytes=memory_limit_bytes,
+            max_workers=max_workers,
+            ngff_version=ngff_version,
+            on_progress=on_progress,
+        )
+    elif converter == "bioformats2raw":
+        outcome = bioformats2raw.run_bioformats2raw(
+            executable=bioformats2raw_path or "bioformats2raw",
+            input_path=input_path,
+            output_path=output_path,
+            scratch_dir=scratch_dir,
+            timeout_s=timeout_s,
+            memory_limit_bytes=memory_limit_bytes,
+            max_workers=max_workers,
+            ngff_version=ngff_version,
+            on_progress=on_progress,
+        )
+        name, version, args, run = outcome.converter, outcome.version, outcome.args, outcome.run
+    else:
+        raise ValueError(f"unknown converter {converter!r}")
+    converted = time.monotonic()
+    report = validate_output(path=output_path)
+    finished = time.monotonic()
+    return ConversionResult(
+        converter=name,
+        converter_version=version,
+        args=args,
+        input_path=str(input_path),
+        output_path=str(output_path),
+        input_sha256=input_sha256,
+        started_at=started_at.isoformat(),
+        finished_at=datetime.now(UTC).isoformat(),
+        convert_seconds=round(converted - started, 3),
+        validate_seconds=round(finished - converted, 3),
+        output_bytes=report.total_bytes,
+        object_count=report.object_count,
+        validation=report.as_dict(),
+        output_tail=run.output_tail[-4000:],
+    )

@@ -1,0 +1,57 @@
+"""A PNG preview of a converted image, from the smallest pyramid level (cheap to read)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import zarr
+from PIL import Image
+
+# Percentiles for the contrast stretch: microscopy data rarely fills its dtype's range, and a
+# few hot pixels would otherwise flatten everything else to black.
+_LOW_PERCENTILE = 0.5
+_HIGH_PERCENTILE = 99.5
+
+
+def _stretch(plane: np.ndarray) -> np.ndarray:
+    values = plane.astype(np.float32)
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return np.zeros(plane.shape, dtype=np.uint8)
+    low, high = np.percentile(finite, [_LOW_PERCENTILE, _HIGH_PERCENTILE])
+    if high <= low:
+        high = low + 1.0
+    scaled = (np.nan_to_num(values, nan=low) - low) * (255.0 / (high - low))
+    return np.clip(scaled, 0, 255).astype(np.uint8)
+
+
+def _smallest_level(group: zarr.Group) -> Any:
+    attrs = dict(group.attrs)
+    multiscale = attrs.get("ome", attrs)["multiscales"][0]
+    return group[multiscale["datasets"][-1]["path"]]
+
+
+def make_thumbnail(*, zarr_path: Path, series: int = 0, max_size: int = 256) -> bytes:
+    """PNG bytes of series ``series``: middle z, first t, first three channels as RGB.
+
+    One channel gives a grayscale image; two or three give R, G (and B). The longer side is
+    at most ``max_size`` pixels.
+    """
+    group = zarr.open_group(str(Path(zarr_path) / str(series)), mode="r")
+    array = _smallest_level(group)
+    _, c_size, z_size, _, _ = array.shape
+    channels = min(c_size, 3)
+    planes = [_stretch(np.asarray(array[0, c, z_size // 2])) for c in range(channels)]
+    if channels == 1:
+        image = Image.fromarray(planes[0])
+    else:
+        while len(planes) < 3:
+            planes.append(np.zeros_like(planes[0]))
+        image = Image.fromarray(np.stack(planes, axis=-1))
+    image.thumbnail((max_size, max_size), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()

@@ -1,0 +1,331 @@
+"""What happens to files after upload and to submissions after approval, with no human step.
+
+- `file_verified` (called by the upload service) queues an inspection of the file.
+- Approval queues `start_processing` (a lifecycle hook): the submission becomes `processing`,
+  gets its accession, and one ConversionJob per image file is queued on the `conversion`
+  queue (submissions.services.conversion_jobs). The last job to succeed queues publication
+  (submissions.services.publication).
+- `retry_processing` lets a curator or facility admin try a failed submission again.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from submissions import storage
+from submissions.models import (
+    ConversionJob,
+    DataFile,
+    ErrorKind,
+    FileStatus,
+    JobState,
+    Publication,
+    Submission,
+    SubmissionStatus,
+    User,
+)
+from submissions.services import lifecycle
+from submissions.services.exceptions import InvalidTransition
+from submissions.services.publication import allocate_accession
+
+logger = logging.getLogger(__name__)
+# Inspection results are shown in pages and APIs; a vendor's OME-XML can run to megabytes.
+_MAX_OME_XML_CHARS = 200_000
+# Files of these inspection failures are kept as originals (attachments, not images).
+_NOT_AN_IMAGE = {"unsupported_format"}
+
+
+def safe_local_name(name: str) -> str:
+    """A file name for the worker's scratch dir: no directories, no control characters."""
+    base = re.sub(r"[\x00-\x1f/\\]", "_", name.rsplit("/", 1)[-1]).strip(". ") or "upload"
+    return base[-150:]
+
+
+# --- Enqueueing (ids only, after commit) --------------------------------------------------------
+
+
+def enqueue_inspection(*, file_id: Any) -> None:
+    from submissions import tasks
+
+    transaction.on_commit(lambda: tasks.inspect_file.delay(str(file_id)))
+
+
+def enqueue_conversion(*, job_id: Any, countdown: float = 0) -> None:
+    from submissions import tasks
+
+    transaction.on_commit(
+        lambda: tasks.convert_file.apply_async(args=[str(job_id)], countdown=countdown or None)
+    )
+
+
+def enqueue_publication(*, submission_id: Any, countdown: float = 0) -> None:
+    from submissions import tasks
+
+    transaction.on_commit(
+        lambda: tasks.publish_dataset.apply_async(
+            args=[str(submission_id)], countdown=countdown or None
+        )
+    )
+
+
+def enqueue_start(*, submission_id: Any) -> None:
+    from submissions import tasks
+
+    transaction.on_commit(lambda: tasks.start_processing.delay(str(submission_id)))
+
+
+# --- Inspection ---------------------------------------------------------------------------------
+
+
+def file_verified(*, data_file: DataFile) -> None:
+    """Call when a file has become `verified`: its inspection runs after this commit."""
+    enqueue_inspection(file_id=data_file.pk)
+
+
+def inspect_data_file(*, file_id: str) -> None:
+    """verified -> inspected (with the InspectionResult) or failed (with the reason)."""
+    from submissions.conversion.errors import UserFileError
+    from submissions.conversion.inspect import inspect_file
+
+    data_file = DataFile.objects.filter(pk=file_id, status=FileStatus.VERIFIED).first()
+    if data_file is None:
+        return  # already inspected, failed or deleted: nothing to do twice
+    scratch = settings.CONVERSION_SCRATCH_DIR / f"inspect-{data_file.pk}"
+    try:
+        with storage.local_copy(
+            storage=storage.staging(),
+            key=data_file.storage_key,
+            directory=scratch,
+            name=safe_local_name(data_file.name),
+        ) as path:
+            result = inspect_file(path=path).as_dict()
+    except UserFileError as error:
+        if error.code in _NOT_AN_IMAGE:
+            _inspected_as_attachment(data_file=data_file, message=error.message)
+        else:
+            _inspection_failed(data_file=data_file, code=error.code, message=error.message)
+        return
+    except Exception as error:
+        if storage.is_transient(error):
+            raise  # the task retries with backoff; the sweeper catches what it gives up on
+        logger.exception("inspection of %s failed", data_file.pk)
+        _inspection_failed(
+            data_file=data_file,
+            code="inspection_error",
+            message=(
+                "Aperture could not read this file because of an internal problem. Your "
+                "facility's curators can see the details; you do not need to upload it again."
+            ),
+        )
+        return
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if result.get("ome_xml") and len(result["ome_xml"]) > _MAX_OME_XML_CHARS:
+        result["ome_xml"] = None
+        result["ome_xml_truncated"] = True
+    with transaction.atomic():
+        updated = DataFile.objects.filter(pk=data_file.pk, status=FileStatus.VERIFIED).update(
+            status=FileStatus.INSPECTED, inspection=result
+        )
+        if updated:
+            apply_inspection_to_metadata(submission_id=data_file.submission_id, inspection=result)
+
+
+def _inspected_as_attachment(*, data_file: DataFile, message: str) -> None:
+    """Not an image (a PDF, a CSV of results): kept and published as is, never converted."""
+    DataFile.objects.filter(pk=data_file.pk, status=FileStatus.VERIFIED).update(
+        status=FileStatus.INSPECTED,
+        inspection={"attachment": True, "note": message},
+    )
+
+
+def _inspection_failed(*, data_file: DataFile, code: str, message: str) -> None:
+    DataFile.objects.filter(pk=data_file.pk, status=FileStatus.VERIFIED).update(
+        status=FileStatus.FAILED,
+        failure_code=code[:60],
+        failure_message=message,
+        inspection={"error": {"code": code, "message": message}},
+    )
+
+
+def acquisition_parameters(inspection: dict[str, Any]) -> dict[str, Any]:
+    """REMBI image-acquisition parameters we can read from a file (first series)."""
+    series = inspection.get("series") or []
+    if not series:
+        return {}
+    first = series[0]
+    sizes, physical = first.get("sizes", {}), first.get("physical_sizes", {}) or {}
+    unit = physical.get("unit") or "micrometer"
+    parameters: dict[str, Any] = {
+        "image_format": inspection.get("format_name", ""),
+        "dimensions": " x ".join(f"{axis} {sizes.get(axis, 1)}" for axis in "TCZYX"),
+        "pixel_type": first.get("pixel_type", ""),
+    }
+    voxel = [physical.get(axis) for axis in ("x", "y", "z")]
+    if any(value is not None for value in voxel):
+        parameters["physical_pixel_size"] = (
+            " x ".join("?" if value is None else f"{value:g}" for value in voxel) + f" {unit}"
+        )
+    if first.get("channel_names"):
+        parameters["channels"] = ", ".join(str(name) for name in first["channel_names"])
+    return parameters
+
+
+def fill_empty_acquisition_fields(
+    metadata: dict[str, Any], inspection: dict[str, Any]
+) -> dict[str, Any]:
+    """A copy of `metadata` with empty acquisition parameters filled from an inspection.
+
+    Only empty values are filled; whatever a person wrote is kept. The REMBI document's
+    shape is owned by the metadata service: this touches only
+    metadata["image_acquisitions"][0]["parameters"] and tolerates anything else there.
+    """
+    found = acquisition_parameters(inspection)
+    if not found or not isinstance(metadata, dict):
+        return metadata
+    result = dict(metadata)
+    acquisitions = result.get("image_acquisitions")
+    if not isinstance(acquisitions, list):
+        acquisitions = []
+    acquisitions = list(acquisitions)
+    first = acquisitions[0] if acquisitions and isinstance(acquisitions[0], dict) else {}
+    first = dict(first)
+    parameters = first.get("parameters")
+    parameters = dict(parameters) if isinstance(parameters, dict) else {}
+    for key, value in found.items():
+        if parameters.get(key) in (None, "", [], {}):
+            parameters[key] = value
+    first["parameters"] = parameters
+    if acquisitions:
+        acquisitions[0] = first
+    else:
+        acquisitions.append(first)
+    result["image_acquisitions"] = acquisitions
+    return result
+
+
+def apply_inspection_to_metadata(*, submission_id: Any, inspection: dict[str, Any]) -> None:
+    with transaction.atomic():
+        submission = Submission.objects.select_for_update().get(pk=submission_id)
+        if submission.status not in lifecycle.EDITABLE_STATUSES:
+            return  # under review or later: the description is frozen
+        filled = fill_empty_acquisition_fields(submission.metadata or {}, inspection)
+        if filled != submission.metadata:
+            Submission.objects.filter(pk=submission.pk).update(metadata=filled)
+
+
+# --- Starting and retrying ----------------------------------------------------------------------
+
+
+def files_to_convert(*, submission: Submission) -> list[DataFile]:
+    """Image files: inspected ones with pixel data (or a vendor format), or not yet inspected."""
+    files = submission.files.filter(status__in=[FileStatus.VERIFIED, FileStatus.INSPECTED])
+    return [
+        f
+        for f in files
+        if f.status == FileStatus.VERIFIED
+        or f.inspection.get("series")
+        or f.inspection.get("needs_bioformats")
+    ]
+
+
+def files_to_keep(*, submission: Submission) -> list[DataFile]:
+    """Originals to archive: every image file, plus attachments that are not images."""
+    return list(submission.files.filter(status__in=[FileStatus.VERIFIED, FileStatus.INSPECTED]))
+
+
+def _queue_work(*, submission: Submission) -> None:
+    """Create missing jobs and enqueue every queued one (or publication if none is left)."""
+    now = timezone.now()
+    for data_file in files_to_convert(submission=submission):
+        ConversionJob.objects.get_or_create(
+            data_file=data_file, defaults={"submission": submission, "due_at": now}
+        )
+    queued = list(
+        ConversionJob.objects.filter(submission=submission, state=JobState.QUEUED).values_list(
+            "pk", flat=True
+        )
+    )
+    for job_id in queued:
+        enqueue_conversion(job_id=job_id)
+    if not queued:
+        enqueue_publication(submission_id=submission.pk)
+
+
+def start_processing(*, submission_id: str) -> None:
+    """approved -> processing: allocate the accession, queue conversions. Idempotent."""
+    with transaction.atomic():
+        submission = Submission.objects.select_for_update().filter(pk=submission_id).first()
+        if submission is None or submission.status != SubmissionStatus.APPROVED:
+            return
+        lifecycle.transition(
+            submission=submission,
+            to=SubmissionStatus.PROCESSING,
+            actor=None,
+            note="Conversion to OME-Zarr started.",
+        )
+        if not submission.accession:
+            submission.accession = allocate_accession()
+            Submission.objects.filter(pk=submission.pk).update(accession=submission.accession)
+        Publication.objects.get_or_create(
+            submission=submission,
+            defaults={"accession": submission.accession, "due_at": timezone.now()},
+        )
+        _queue_work(submission=submission)
+
+
+def retry_processing(*, submission: Submission, user: User, note: str = "") -> Submission:
+    """processing_failed -> processing: failed jobs and publication are queued again."""
+    lifecycle.require_curator(user=user, submission=submission)
+    with transaction.atomic():
+        lifecycle.transition(
+            submission=submission,
+            to=SubmissionStatus.PROCESSING,
+            actor=user,
+            note=note or "Processing retried.",
+        )
+        reset = {
+            "state": JobState.QUEUED,
+            "attempts": 0,
+            "claim_token": None,
+            "due_at": timezone.now(),
+            "error_kind": ErrorKind.NONE,
+            "error_code": "",
+            "error_message": "",
+            "error_details": "",
+        }
+        ConversionJob.objects.filter(submission=submission, state=JobState.FAILED).update(
+            progress=0.0, stage="", **reset
+        )
+        Publication.objects.filter(submission=submission, state=JobState.FAILED).update(**reset)
+        _queue_work(submission=submission)
+    submission.refresh_from_db()
+    return submission
+
+
+def fail_submission(*, submission_id: Any, reason: str) -> None:
+    """processing -> processing_failed with the reason; nothing if it is no longer processing."""
+    try:
+        lifecycle.transition(
+            submission=Submission(pk=submission_id),
+            to=SubmissionStatus.PROCESSING_FAILED,
+            actor=None,
+            note=reason[:2000],
+        )
+    except InvalidTransition:
+        logger.info("submission %s not processing; failure not recorded twice", submission_id)
+
+
+def _after_transition(submission: Submission, from_status: str, to_status: str) -> None:
+    if to_status == SubmissionStatus.APPROVED:
+        enqueue_start(submission_id=submission.pk)
+
+
+lifecycle.on_transition(_after_transition)

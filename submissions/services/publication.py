@@ -1,0 +1,219 @@
+"""Publishing a converted dataset: accession, originals, manifest, marker, then `published`.
+
+The converted OME-Zarr trees are already in the archive (each conversion job pushed and
+verified its own). Publication copies the originals where ARCHIVE_KEEP_ORIGINALS says so,
+re-checks every tree's object count and size against what its job recorded, writes
+`datasets/<accession>/manifest.json`, and writes the marker `datasets/<accession>/.published`
+LAST. Only then does the submission become `published`; public reads check that status.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import traceback
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from submissions import storage
+from submissions.models import (
+    AccessionCounter,
+    ConversionJob,
+    ErrorKind,
+    JobState,
+    Publication,
+    Submission,
+    SubmissionStatus,
+)
+from submissions.services import lifecycle, workclaims
+
+logger = logging.getLogger(__name__)
+
+
+class PublicationCheckFailed(Exception):
+    """The archive does not hold what the conversion jobs recorded."""
+
+
+def allocate_accession() -> str:
+    """`<ACCESSION_PREFIX>-<n>`: the counter row is locked, so no number is handed out twice.
+
+    Runs inside the caller's transaction when there is one: a rolled-back caller gives the
+    number back before anyone else could see it, so numbers stay unique and gap-free enough.
+    """
+    prefix = settings.ACCESSION_PREFIX
+    with transaction.atomic():
+        AccessionCounter.objects.bulk_create(
+            [AccessionCounter(prefix=prefix)], ignore_conflicts=True
+        )
+        counter = AccessionCounter.objects.select_for_update().get(prefix=prefix)
+        value = counter.next_value
+        # Never collide with an accession given some other way (imports, earlier prefixes).
+        while Submission.objects.filter(accession=f"{prefix}-{value}").exists():
+            value += 1
+        counter.next_value = value + 1
+        counter.save(update_fields=["next_value"])
+    return f"{prefix}-{value}"
+
+
+def dataset_prefix(accession: str) -> str:
+    return f"datasets/{accession}"
+
+
+def marker_key(accession: str) -> str:
+    return f"{dataset_prefix(accession)}/.published"
+
+
+def original_key(accession: str, file_id: Any) -> str:
+    return f"{dataset_prefix(accession)}/{file_id}.original"
+
+
+def publish_dataset(*, submission_id: str) -> None:
+    """Publish once every conversion job has succeeded; a no-op otherwise (idempotent)."""
+    publication = Publication.objects.filter(submission_id=submission_id).first()
+    if publication is None:
+        return
+    jobs = list(ConversionJob.objects.filter(submission_id=submission_id))
+    if any(job.state != JobState.SUCCEEDED for job in jobs):
+        return  # the last job to succeed queues publication again
+    if not Submission.objects.filter(pk=submission_id, status=SubmissionStatus.PROCESSING).exists():
+        return
+    token = workclaims.claim(model=Publication, pk=publication.pk)
+    if token is None:
+        return
+    try:
+        with workclaims.Heartbeat(model=Publication, pk=publication.pk, token=token):
+            totals = _write_archive(publication=publication, jobs=jobs)
+    except Exception as error:
+        _record_failure(publication=publication, token=token, error=error)
+        return
+    with transaction.atomic():
+        recorded = workclaims.owned(model=Publication, pk=publication.pk, token=token).update(
+            state=JobState.SUCCEEDED,
+            finished_at=timezone.now(),
+            marker_written_at=timezone.now(),
+            object_count=totals["objects"],
+            total_bytes=totals["bytes"],
+            error_kind=ErrorKind.NONE,
+            error_code="",
+            error_message="",
+        )
+        if recorded:
+            lifecycle.transition(
+                submission=Submission(pk=submission_id),
+                to=SubmissionStatus.PUBLISHED,
+                actor=None,
+                note=f"Published as {publication.accession}.",
+            )
+
+
+def _write_archive(*, publication: Publication, jobs: list[ConversionJob]) -> dict[str, int]:
+    from submissions.services.processing import files_to_keep
+
+    archive, accession = storage.archive(), publication.accession
+    submission = Submission.objects.get(pk=publication.submission_id)
+    objects = bytes_total = 0
+    for job in jobs:
+        listed = storage.list_tree(storage=archive, prefix=job.archive_prefix)
+        if len(listed) != job.object_count or sum(listed.values()) != job.output_bytes:
+            raise PublicationCheckFailed(
+                f"{job.archive_prefix}: {len(listed)} objects / {sum(listed.values())} B in the "
+                f"archive, {job.object_count} / {job.output_bytes} B converted"
+            )
+        objects += len(listed)
+        bytes_total += sum(listed.values())
+    jobs_by_file = {job.data_file_id: job for job in jobs}
+    files = []
+    for data_file in files_to_keep(submission=submission):
+        file_job = jobs_by_file.get(data_file.pk)
+        entry: dict[str, Any] = {
+            "id": str(data_file.pk),
+            "name": data_file.name,
+            "size": data_file.size,
+            "sha256": data_file.sha256
+            or (file_job.provenance.get("input_sha256") if file_job else None),
+        }
+        if settings.ARCHIVE_KEEP_ORIGINALS:
+            key = original_key(accession, data_file.pk)
+            size = storage.copy_object(
+                source=storage.staging(),
+                source_key=data_file.storage_key,
+                target=archive,
+                target_key=key,
+            )
+            if size != data_file.size:
+                raise PublicationCheckFailed(
+                    f"{key}: {size} B archived, {data_file.size} B uploaded"
+                )
+            entry["original"] = key
+            objects += 1
+            bytes_total += size
+        if file_job is not None:
+            entry["ome_zarr"] = {
+                "prefix": file_job.archive_prefix,
+                "objects": file_job.object_count,
+                "bytes": file_job.output_bytes,
+            }
+            entry["thumbnail"] = file_job.thumbnail_key or None
+        files.append(entry)
+    manifest = {
+        "accession": accession,
+        "title": submission.title,
+        "metadata": submission.metadata,
+        "files": files,
+        "objects": objects,
+        "bytes": bytes_total,
+    }
+    document = json.dumps(manifest, indent=2, sort_keys=True, default=str).encode()
+    storage.write_bytes(
+        storage=archive,
+        key=f"{dataset_prefix(accession)}/manifest.json",
+        data=document,
+        content_type="application/json",
+    )
+    # Last: the marker makes the dataset visible to anyone reading the bucket directly.
+    marker = {"accession": accession, "published_at": timezone.now().isoformat()}
+    storage.write_bytes(
+        storage=archive,
+        key=marker_key(accession),
+        data=json.dumps(marker).encode(),
+        content_type="application/json",
+    )
+    return {"objects": objects + 2, "bytes": bytes_total + len(document)}
+
+
+def _record_failure(*, publication: Publication, token: Any, error: BaseException) -> None:
+    from submissions.services.processing import enqueue_publication, fail_submission
+
+    transient = storage.is_transient(error) or isinstance(error, PublicationCheckFailed)
+    details = "".join(traceback.format_exception(error))[-8000:]
+    attempts = Publication.objects.filter(pk=publication.pk).values_list("attempts", flat=True)[0]
+    message = (
+        "Object storage was unavailable while publishing."
+        if storage.is_transient(error)
+        else f"Publishing failed: {error}"[:500]
+    )
+    logger.warning(
+        "publication %s failed (transient=%s): %s", publication.accession, transient, error
+    )
+    fields = {
+        "error_kind": ErrorKind.APPLICATION,
+        "error_code": "storage_unavailable" if transient else "publication_failed",
+        "error_message": message,
+        "error_details": details,
+    }
+    with transaction.atomic():
+        if transient and attempts < settings.PROCESSING_MAX_ATTEMPTS:
+            delay = workclaims.backoff_seconds(attempts=attempts)
+            workclaims.owned(model=Publication, pk=publication.pk, token=token).update(**fields)
+            if workclaims.requeue_later(
+                model=Publication, pk=publication.pk, token=token, delay_s=delay
+            ):
+                enqueue_publication(submission_id=publication.submission_id, countdown=delay)
+            return
+        if workclaims.owned(model=Publication, pk=publication.pk, token=token).update(
+            state=JobState.FAILED, finished_at=timezone.now(), **fields
+        ):
+            fail_submission(submission_id=publication.submission_id, reason=message)

@@ -1,0 +1,37 @@
+"""Uploads: one resumable, checksummed protocol for the browser, the CLI and the API."""
+
+from __future__ import annotations
+
+from submissions.services.uploads.backends import PartInfo, PartTarget, staging_backend
+from submissions.services.uploads.fixity import fixity_receipt, stalled_verifications, verify_upload
+from submissions.services.uploads.names import sanitise_name
+from submissions.services.uploads.protocol import (
+    UploadStarted,
+    abort_upload,
+    choose_part_size,
+    complete_upload,
+    create_upload,
+    expire_stale_uploads,
+    list_parts,
+    receive_part,
+    sign_part,
+)
+
+__all__ = [
+    "PartInfo",
+    "PartTarget",
+    "UploadStarted",
+    "abort_upload",
+    "choose_part_size",
+    "complete_upload",
+    "create_upload",
+    "expire_stale_uploads",
+    "fixity_receipt",
+    "list_parts",
+    "receive_part",
+    "sanitise_name",
+    "sign_part",
+    "staging_backend",
+    "stalled_verifications",
+    "verify_upload",
+]

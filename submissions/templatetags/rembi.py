@@ -1,0 +1,50 @@
+"""Template helpers for REMBI pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+
+from submissions.services import rembi
+from submissions.services.rembi.display import Block
+from submissions.views import rembi_form
+
+register = template.Library()
+
+
+@register.simple_tag
+def rembi_display(metadata: Any) -> list[Block]:
+    """`{% rembi_display submission.metadata as blocks %}`: the read-only REMBI tree."""
+    return rembi.display_tree(metadata)
+
+
+@register.simple_tag
+def optional_url(name: str, *args: Any) -> str:
+    """A URL if the route exists in this deployment, else '' (pages degrade, never break)."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+@register.filter
+def path_label(path: str) -> str:
+    return rembi_form.path_label(path)
+
+
+@register.filter
+def field_anchor(path: str) -> str:
+    return rembi_form.anchor(path)
+
+
+@register.filter
+def status_label(status: str) -> str:
+    """'changes_requested' -> 'Changes requested'."""
+    from submissions.models import SubmissionStatus
+
+    try:
+        return str(SubmissionStatus(status).label)
+    except ValueError:
+        return status

@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from submissions.views import uploads
+
+urlpatterns = [
+    path("submissions/<uuid:pk>/files/", uploads.submission_files, name="submission-files"),
+]

@@ -1,0 +1,79 @@
+"""Public pages of published datasets: landing page, JSON, downloads, thumbnails."""
+
+from __future__ import annotations
+
+import mimetypes
+
+from django.conf import settings
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from submissions import selectors_processing as selectors
+from submissions import storage
+from submissions.models import User
+
+
+def _viewer(request: HttpRequest) -> User | None:
+    return request.user if isinstance(request.user, User) else None
+
+
+@require_GET
+def landing(request: HttpRequest, accession: str) -> HttpResponse:
+    view = selectors.published_dataset(accession=accession, user=_viewer(request))
+    return render(
+        request,
+        "datasets/landing.html",
+        {"view": view, "keep_originals": settings.ARCHIVE_KEEP_ORIGINALS},
+    )
+
+
+@require_GET
+def metadata_json(request: HttpRequest, accession: str) -> JsonResponse:
+    view = selectors.published_dataset(accession=accession, user=_viewer(request))
+    document = selectors.dataset_document(view=view, base_url=request.build_absolute_uri("/"))
+    return JsonResponse(document, json_dumps_params={"indent": 2})
+
+
+def _serve(key: str, *, filename: str | None = None) -> HttpResponseBase:
+    archive = storage.archive()
+    url = storage.download_url(storage=archive, key=key, filename=filename)
+    if url is not None:
+        return HttpResponseRedirect(url)  # presigned, short-lived: the bytes skip Django
+    if not storage.exists(storage=archive, key=key):
+        from submissions.services.exceptions import NotFound
+
+        raise NotFound("This object is not in the archive.")
+    content_type = mimetypes.guess_type(filename or key)[0] or "application/octet-stream"
+    response = FileResponse(
+        storage.open_object(storage=archive, key=key),
+        as_attachment=filename is not None,
+        filename=filename or "",
+        content_type=content_type,
+    )
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@require_GET
+def original(request: HttpRequest, accession: str, file_id: str) -> HttpResponseBase:
+    view = selectors.published_dataset(accession=accession, user=_viewer(request))
+    key = selectors.dataset_object_key(view=view, file_id=str(file_id), kind="original")
+    name = next(row["name"] for row in view.files if row["id"] == str(file_id))
+    return _serve(key, filename=name)
+
+
+@require_GET
+def thumbnail(request: HttpRequest, accession: str, file_id: str) -> HttpResponseBase:
+    view = selectors.published_dataset(accession=accession, user=_viewer(request))
+    return _serve(selectors.dataset_object_key(view=view, file_id=str(file_id), kind="thumbnail"))
+
+
+@require_GET
+def zarr_object(request: HttpRequest, accession: str, file_id: str, path: str) -> HttpResponseBase:
+    """Any object of a published OME-Zarr, so viewers can read it over HTTP from the portal."""
+    view = selectors.published_dataset(accession=accession, user=_viewer(request))
+    return _serve(
+        selectors.dataset_object_key(view=view, file_id=str(file_id), kind="zarr", path=path)
+    )

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+from rest_framework.authtoken.models import Token
+
+from submissions import selectors
+from submissions.auth import user_of
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return render(request, "home.html")
+    user = user_of(request)
+    submissions = selectors.submissions_visible_to(user=user).filter(owner=user)[:20]
+    return render(
+        request,
+        "dashboard.html",
+        {
+            "submissions": submissions,
+            "memberships": selectors.memberships_of(user=user),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_token(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        Token.objects.filter(user=user_of(request)).delete()
+        messages.success(request, "A new API token was made; the old one no longer works.")
+        return redirect("api-token-page")
+    token, _ = Token.objects.get_or_create(user=user_of(request))
+    return render(request, "account/api_token.html", {"token": token.key})

@@ -1,0 +1,32 @@
+"""The files page of a submission: the uploader (Uppy) and the list of files with fixity."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from submissions import selectors, selectors_uploads
+from submissions.auth import user_of
+from submissions.models import FileStatus
+from submissions.services.lifecycle import EDITABLE_STATUSES
+from submissions.services.permissions import can_edit
+
+
+@login_required
+@require_GET
+def submission_files(request: HttpRequest, pk: str) -> HttpResponse:
+    user = user_of(request)
+    submission = selectors.get_submission(user=user, submission_id=pk)
+    files = selectors_uploads.files_of_submission(submission=submission)
+    context = {
+        "submission": submission,
+        "files": files,
+        "can_upload": can_edit(user=user, submission=submission)
+        and submission.status in EDITABLE_STATUSES,
+        "verifying": any(f.status == FileStatus.UPLOADED for f in files),
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "uploads/_file_table.html", context)
+    return render(request, "uploads/files.html", context)

@@ -1,0 +1,176 @@
+"""Benchmark: pushing a converted OME-Zarr dataset to S3 (moto) vs boto3's upload_file.
+
+Not a pytest module. Run it directly (or through `make bench-convert`):
+
+    python tests/benchmarks/bench_publish.py [--mib 256] [--repeats 2]
+
+It writes a uint16 OME-TIFF (2 channels x Z planes of 2048x2048, noise on smooth structure),
+converts it with the built-in converter, then uploads the same OME-Zarr tree to a local moto
+S3 server (its own process) twice per round:
+- Aperture: submissions.storage.upload_tree (parallel PUTs with CRC32 checksums, multipart
+  above 64 MiB, then a listing to verify count and sizes);
+- the peer: boto3's `upload_file` for every object of the tree, one after another (what a
+  script would do), and, for reference, the same calls from a thread pool.
+The best of `--repeats` rounds counts. Prints `BENCH push.ratio_vs_boto3` (target >= 0.9).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import tifffile
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.testing")
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+
+import django  # noqa: E402
+
+django.setup()
+
+import boto3  # noqa: E402
+from storages.backends.s3 import S3Storage  # noqa: E402
+
+from submissions import storage  # noqa: E402
+from submissions.conversion.runner import convert_file  # noqa: E402
+
+PLANE = 2048
+
+
+def write_input(path: Path, mib: int) -> None:
+    planes = max(1, mib * 2**20 // (PLANE * PLANE * 2 * 2))
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[0:PLANE, 0:PLANE].astype(np.float32)
+
+    def planes_iter():
+        for z in range(planes):
+            for c in range(2):
+                base = 800 + 600 * np.sin((xx + 40 * z) / (90 + 30 * c)) * np.cos(yy / 130)
+                yield rng.poisson(np.clip(base, 1, None)).astype(np.uint16)
+
+    tifffile.imwrite(
+        path,
+        planes_iter(),
+        shape=(planes, 2, PLANE, PLANE),
+        dtype=np.uint16,
+        ome=True,
+        metadata={"axes": "ZCYX"},
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_moto() -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    moto = shutil.which("moto_server") or str(Path(sys.executable).parent / "moto_server")
+    process = subprocess.Popen(
+        [moto, "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return process, endpoint
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("moto_server did not start")
+
+
+def tree_files(root: Path) -> list[tuple[str, Path]]:
+    return sorted(
+        (path.relative_to(root).as_posix(), path) for path in root.rglob("*") if path.is_file()
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mib", type=int, default=256)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=16)
+    options = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-publish-"))
+    moto, endpoint = start_moto()
+    try:
+        source, output = work / "input.ome.tif", work / "output.ome.zarr"
+        write_input(source, options.mib)
+        (work / "scratch").mkdir()
+        convert_file(
+            input_path=source, output_path=output, scratch_dir=work / "scratch", max_workers=2
+        )
+        files = tree_files(output)
+        total = sum(path.stat().st_size for _, path in files)
+        print(f"# dataset: {len(files)} objects, {total / 2**20:.1f} MiB (machine shared)")
+        client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+        client.create_bucket(Bucket="archive")
+        from portal.settings.base import _s3_options
+
+        target = S3Storage(**{**_s3_options("archive"), "endpoint_url": endpoint})
+
+        def ours(round_: int) -> float:
+            started = time.perf_counter()
+            storage.upload_tree(
+                local_root=output,
+                storage=target,
+                prefix=f"datasets/OURS-{round_}/x.ome.zarr",
+                max_workers=options.workers,
+            )
+            return time.perf_counter() - started
+
+        def boto3_sequential(round_: int) -> float:
+            started = time.perf_counter()
+            for relative, path in files:
+                client.upload_file(str(path), "archive", f"peer-{round_}/{relative}")
+            return time.perf_counter() - started
+
+        def boto3_threaded(round_: int) -> float:
+            started = time.perf_counter()
+            with ThreadPoolExecutor(options.workers) as pool:
+                list(
+                    pool.map(
+                        lambda item: client.upload_file(
+                            str(item[1]), "archive", f"peer-threaded-{round_}/{item[0]}"
+                        ),
+                        files,
+                    )
+                )
+            return time.perf_counter() - started
+
+        best = {"ours": float("inf"), "seq": float("inf"), "threaded": float("inf")}
+        for round_ in range(options.repeats):
+            best["seq"] = min(best["seq"], boto3_sequential(round_))
+            best["ours"] = min(best["ours"], ours(round_))
+            best["threaded"] = min(best["threaded"], boto3_threaded(round_))
+        mb = total / 1e6
+        print(f"BENCH push.aperture.mb_s {mb / best['ours']:.1f}")
+        print(f"BENCH push.boto3_upload_file.mb_s {mb / best['seq']:.1f}")
+        print(f"BENCH push.boto3_upload_file_threaded.mb_s {mb / best['threaded']:.1f}")
+        print(f"BENCH push.ratio_vs_boto3 {best['seq'] / best['ours']:.2f}")
+        print(f"BENCH push.ratio_vs_boto3_threaded {best['threaded'] / best['ours']:.2f}")
+    finally:
+        moto.terminate()
+        moto.wait(timeout=10)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

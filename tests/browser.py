@@ -1,0 +1,64 @@
+"""Playwright driving Debian's chromium (/usr/bin/chromium) for the pages that matter.
+
+Use the `page` fixture together with pytest-django's `live_server`. Tests that use it are
+marked `browser`; they are skipped with a clear reason only where chromium is not installed
+(CI installs it).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-results"
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not shutil.which(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail(f"chromium is not installed at {CHROMIUM}; .ci/run installs it")
+        pytest.skip(f"chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    # Playwright's sync API refuses to start inside a running asyncio loop; Django's
+    # async-unsafe checks then need this switch for the live_server's ORM calls in tests.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    context.set_default_timeout(15_000)
+    opened = context.new_page()
+    yield opened
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        opened.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+def login(page: object, live_server_url: str, email: str, password: str) -> None:
+    page.goto(f"{live_server_url}/accounts/login/")  # type: ignore[attr-defined]
+    page.get_by_label("Email").fill(email)  # type: ignore[attr-defined]
+    page.get_by_label("Password").fill(password)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Sign In").click()  # type: ignore[attr-defined]

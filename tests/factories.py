@@ -1,0 +1,197 @@
+from __future__ import annotations
+
+import factory
+from factory.django import DjangoModelFactory
+
+from submissions.models import (
+    DataFile,
+    Facility,
+    Membership,
+    QuotaAccount,
+    QuotaScope,
+    ResearchGroup,
+    Role,
+    Submission,
+    User,
+)
+
+__all__ = ["Facility"]
+
+
+class UserFactory(DjangoModelFactory[User]):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    full_name = factory.Faker("name")
+    password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
+
+    @factory.post_generation
+    def _save(obj: User, create: bool, extracted: object, **kwargs: object) -> None:
+        if create:
+            obj.save()
+
+
+class FacilityFactory(DjangoModelFactory[Facility]):
+    class Meta:
+        model = Facility
+
+    name = factory.Sequence(lambda n: f"Imaging Facility {n}")
+    slug = factory.Sequence(lambda n: f"facility-{n}")
+
+
+class GroupFactory(DjangoModelFactory[ResearchGroup]):
+    class Meta:
+        model = ResearchGroup
+
+    facility = factory.SubFactory(FacilityFactory)
+    name = factory.Sequence(lambda n: f"Lab {n}")
+
+
+def member(*, facility: Facility, role: str, group: ResearchGroup | None = None) -> User:
+    user = UserFactory()
+    if role == Role.RESEARCHER and group is None:
+        group = ResearchGroup.objects.filter(facility=facility).first() or GroupFactory(
+            facility=facility
+        )
+    Membership.objects.create(user=user, facility=facility, role=role, group=group)
+    return user
+
+
+class SubmissionFactory(DjangoModelFactory[Submission]):
+    class Meta:
+        model = Submission
+
+    title = factory.Sequence(lambda n: f"Mitochondrial dynamics in HeLa cells, series {n}")
+    owner = factory.SubFactory(UserFactory)
+    facility = factory.SubFactory(FacilityFactory)
+
+
+class DataFileFactory(DjangoModelFactory[DataFile]):
+    class Meta:
+        model = DataFile
+
+    submission = factory.SubFactory(SubmissionFactory)
+    name = factory.Sequence(lambda n: f"image_{n}.ome.tif")
+    storage_key = factory.Sequence(lambda n: f"uploads/test/{n}")
+    size = 1024
+
+
+def quota(
+    *,
+    facility: Facility,
+    hard: int | None = None,
+    soft: int | None = None,
+    area: str = "staging",
+    group: ResearchGroup | None = None,
+    user: User | None = None,
+) -> QuotaAccount:
+    """Set a limit directly (the admin service is tested on its own)."""
+    scope = QuotaScope.USER if user else QuotaScope.GROUP if group else QuotaScope.FACILITY
+    account, _ = QuotaAccount.objects.get_or_create(
+        facility=facility, scope=scope, area=area, group=group, user=user
+    )
+    account.soft_limit, account.hard_limit = soft, hard
+    account.save()
+    return account
+
+
+def complete_rembi(**study: object) -> dict[str, object]:
+    """A REMBI description complete enough to submit (release date a year from today)."""
+    import datetime
+
+    release = datetime.date.today() + datetime.timedelta(days=365)
+    return {
+        "study": {
+            "title": "Mitochondrial dynamics in HeLa cells under oxidative stress",
+            "description": "Live-cell confocal time-lapse of mitochondria in HeLa cells "
+            "treated with hydrogen peroxide, with untreated controls.",
+            "keywords": ["mitochondria", "live imaging"],
+            "licence": "https://creativecommons.org/licenses/by/4.0/",
+            "release_date": release.isoformat(),
+            "authors": [
+                {
+                    "name": "Josiah Carberry",
+                    "email": "josiah@example.org",
+                    "role": "corresponding author",
+                    "orcid": "0000-0002-1825-0097",
+                    "affiliation": {"name": "Brown University", "ror": "https://ror.org/05gq02987"},
+                }
+            ],
+            "publications": [
+                {"title": "REMBI", "doi": "10.1038/s41592-021-01166-8", "year": "2021"}
+            ],
+            **study,
+        },
+        "biosamples": [
+            {
+                "key": "hela",
+                "title": "HeLa cells",
+                "organism": {"scientific_name": "Homo sapiens", "taxon_id": "9606"},
+                "biological_entity": "HeLa cell line",
+                "experimental_variables": ["hydrogen peroxide 100 µM"],
+            }
+        ],
+        "specimens": [
+            {"key": "live", "title": "Live cells", "sample_preparation": "Seeded on glass dishes."}
+        ],
+        "acquisitions": [
+            {
+                "key": "confocal",
+                "title": "Spinning disk",
+                "imaging_method": {
+                    "name": "spinning disk confocal microscopy",
+                    "id": "FBbi:00000253",
+                },
+                "instrument": "Nikon Ti2 with Yokogawa CSU-W1",
+                "parameters": "60x/1.4 oil, 488 nm, 100 ms exposure, 2 s interval",
+            }
+        ],
+        "components": [
+            {
+                "name": "Time-lapse",
+                "description": "Time-lapse series of treated and control cells.",
+                "biosample": "hela",
+                "specimen": "live",
+                "acquisition": "confocal",
+            }
+        ],
+    }
+
+
+# --- Curation (issue 6) ------------------------------------------------------------------
+
+
+def rembi_metadata(n: int = 0) -> dict[str, object]:
+    """A complete REMBI description, shaped as the REMBI service stores it, varied by `n`."""
+    from submissions.services import rembi
+
+    document, errors = rembi.clean(
+        complete_rembi(title=f"Mitochondrial dynamics in HeLa cells under oxidative stress, {n}")
+    )
+    assert not errors, errors
+    return document
+
+
+class CompleteSubmissionFactory(SubmissionFactory):
+    """A draft that would pass any completeness check: title, metadata, a verified file."""
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    metadata = factory.Sequence(rembi_metadata)
+    title = factory.LazyAttribute(lambda submission: submission.metadata["study"]["title"])
+
+    @factory.post_generation
+    def with_file(obj: Submission, create: bool, extracted: object, **kwargs: object) -> None:
+        if create and extracted is not False:
+            DataFileFactory(
+                submission=obj,
+                name="cells_t0.ome.tif",
+                size=52_428_800,
+                sha256="9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                detected_type="OME-TIFF",
+                status="inspected",
+                inspection={"shape": [1, 2, 30, 512, 512], "axes": "TCZYX", "dtype": "uint16"},
+            )

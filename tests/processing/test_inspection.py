@@ -1,0 +1,95 @@
+"""A verified file is inspected: what it holds shows in the file list and fills empty
+REMBI acquisition fields; an unreadable file is flagged with a reason the researcher can act on."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+from submissions.models import FileStatus, SubmissionStatus, User
+from submissions.services.processing import (
+    file_verified,
+    fill_empty_acquisition_fields,
+    inspect_data_file,
+)
+from tests.processing.conftest import add_file, make_submission, ome_tiff_bytes
+
+
+@pytest.mark.django_db
+def test_a_verified_image_is_inspected_and_fills_empty_acquisition_fields(
+    researcher: User, tmp_path: Path, django_capture_on_commit_callbacks
+) -> None:
+    submission = make_submission(
+        researcher=researcher,
+        status=SubmissionStatus.DRAFT,
+        metadata={"image_acquisitions": [{"parameters": {"channels": "Hoechst, mito-GFP"}}]},
+    )
+    data_file = add_file(submission, ome_tiff_bytes(tmp_path))
+    with django_capture_on_commit_callbacks(execute=True):
+        file_verified(data_file=data_file)
+
+    data_file.refresh_from_db()
+    assert data_file.status == FileStatus.INSPECTED
+    (series,) = data_file.inspection["series"]
+    assert series["sizes"] == {"T": 1, "C": 2, "Z": 3, "Y": 70, "X": 90}
+    assert series["pixel_type"] == "uint16"
+    assert series["channel_names"] == ["DAPI", "GFP"]
+    assert "<OME" in data_file.inspection["ome_xml"]
+    submission.refresh_from_db()
+    parameters = submission.metadata["image_acquisitions"][0]["parameters"]
+    assert parameters["channels"] == "Hoechst, mito-GFP"  # what the researcher wrote stays
+    assert parameters["pixel_type"] == "uint16"
+    assert parameters["dimensions"] == "T 1 x C 2 x Z 3 x Y 70 x X 90"
+    assert parameters["physical_pixel_size"].startswith("0.2 x 0.2 x 1")
+
+
+@pytest.mark.django_db
+def test_a_file_that_is_not_an_image_is_kept_as_an_attachment(researcher: User) -> None:
+    submission = make_submission(researcher=researcher, status=SubmissionStatus.DRAFT)
+    data_file = add_file(submission, b"just some notes, not an image\n" * 10, name="notes.txt")
+    inspect_data_file(file_id=str(data_file.pk))
+    data_file.refresh_from_db()
+    assert data_file.status == FileStatus.INSPECTED
+    assert data_file.inspection["attachment"] is True
+    assert "notes.txt" in data_file.inspection["note"]  # names the file the researcher knows
+
+
+@pytest.mark.django_db
+def test_a_corrupt_image_fails_with_a_reason(researcher: User) -> None:
+    submission = make_submission(researcher=researcher, status=SubmissionStatus.DRAFT)
+    data_file = add_file(submission, b"II*\x00" + b"\xff" * 4000, name="cells.tif")
+    inspect_data_file(file_id=str(data_file.pk))
+    data_file.refresh_from_db()
+    assert data_file.status == FileStatus.FAILED
+    assert data_file.failure_code
+    assert "cells.tif" in data_file.failure_message  # names the file the researcher knows
+    assert str(data_file.pk) not in data_file.failure_message
+
+
+@pytest.mark.django_db
+def test_inspecting_twice_does_nothing_twice(researcher: User, tmp_path: Path) -> None:
+    submission = make_submission(researcher=researcher, status=SubmissionStatus.DRAFT)
+    data_file = add_file(submission, ome_tiff_bytes(tmp_path))
+    inspect_data_file(file_id=str(data_file.pk))
+    data_file.refresh_from_db()
+    first = data_file.inspection
+    inspect_data_file(file_id=str(data_file.pk))
+    inspect_data_file(file_id=str(uuid.uuid4()))  # deleted meanwhile
+    data_file.refresh_from_db()
+    assert data_file.inspection == first
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [{}, {"image_acquisitions": None}, {"image_acquisitions": ["odd"]}, {"image_acquisitions": []}],
+)
+def test_filling_acquisition_fields_tolerates_any_metadata_shape(metadata: dict) -> None:
+    inspection = {
+        "format_name": "OME-TIFF",
+        "series": [{"sizes": {"T": 1, "C": 1, "Z": 1, "Y": 5, "X": 5}, "pixel_type": "uint8"}],
+    }
+    filled = fill_empty_acquisition_fields(metadata, inspection)
+    assert filled["image_acquisitions"][0]["parameters"]["pixel_type"] == "uint8"
+    assert fill_empty_acquisition_fields(metadata, {"series": []}) == metadata

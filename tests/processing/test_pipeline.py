@@ -1,0 +1,200 @@
+"""Approval leads, with no human step, to a published, validated OME-Zarr dataset.
+
+Celery runs eagerly here (in-process); the converter is the real built-in one, run as a
+child process. tests/processing/test_faults.py drives a real worker instead.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import zarr
+
+from submissions import storage
+from submissions.models import (
+    AccessionCounter,
+    ConversionJob,
+    JobState,
+    Publication,
+    SubmissionEvent,
+    SubmissionStatus,
+    User,
+)
+from submissions.services import lifecycle
+from submissions.services.conversion_jobs import run_conversion
+from submissions.services.publication import publish_dataset
+from tests.processing.conftest import add_file, make_submission
+
+
+def archive_path(key: str) -> Path:
+    return Path(storage.archive().path(key))
+
+
+def approve(submission, curator, capture) -> None:
+    with capture(execute=True):
+        lifecycle.approve(submission=submission, curator=curator)
+    submission.refresh_from_db()
+
+
+@pytest.mark.django_db
+def test_approval_publishes_the_dataset_with_no_human_step(
+    submitted, curator: User, django_capture_on_commit_callbacks
+) -> None:
+    approve(submitted, curator, django_capture_on_commit_callbacks)
+
+    assert submitted.status == SubmissionStatus.PUBLISHED
+    assert submitted.accession == "APT-1"
+    statuses = list(
+        SubmissionEvent.objects.filter(submission=submitted, kind="status").values_list(
+            "to_status", flat=True
+        )
+    )
+    assert statuses == ["approved", "processing", "published"]
+    jobs = list(ConversionJob.objects.filter(submission=submitted))
+    assert len(jobs) == 2
+    for job in jobs:
+        assert job.state == JobState.SUCCEEDED
+        assert job.progress == 1.0
+        assert job.provenance["converter"] == "aperture-builtin"
+        assert job.provenance["converter_version"]
+        assert job.provenance["args"]
+        assert job.provenance["input_sha256"] == job.data_file.sha256
+        assert job.provenance["convert_seconds"] >= 0
+        root = archive_path(f"datasets/APT-1/{job.data_file_id}.ome.zarr")
+        assert (root / "OME" / "METADATA.ome.xml").is_file()
+        # The pixels made it: the archive copy opens and has the source's shape.
+        level0 = zarr.open_array(str(root / "0" / "0"), mode="r")
+        assert level0.shape == (1, 2, 3, 70, 90)
+        on_disk = [p for p in root.rglob("*") if p.is_file()]
+        assert len(on_disk) == job.object_count
+        assert sum(p.stat().st_size for p in on_disk) == job.output_bytes
+        assert archive_path(job.thumbnail_key).read_bytes().startswith(b"\x89PNG")
+        original = archive_path(f"datasets/APT-1/{job.data_file_id}.original")
+        assert original.stat().st_size == job.data_file.size
+    marker = json.loads(archive_path("datasets/APT-1/.published").read_text())
+    assert marker["accession"] == "APT-1"
+    manifest = json.loads(archive_path("datasets/APT-1/manifest.json").read_text())
+    assert {f["name"] for f in manifest["files"]} == {"cells_a.ome.tif", "cells_b.ome.tif"}
+    publication = Publication.objects.get(submission=submitted)
+    assert publication.state == JobState.SUCCEEDED
+    assert publication.marker_written_at
+
+
+@pytest.mark.django_db
+def test_duplicate_messages_change_nothing(
+    submitted, curator: User, django_capture_on_commit_callbacks
+) -> None:
+    approve(submitted, curator, django_capture_on_commit_callbacks)
+    job = ConversionJob.objects.filter(submission=submitted).first()
+    with django_capture_on_commit_callbacks(execute=True):
+        run_conversion(job_id=str(job.pk))
+        publish_dataset(submission_id=str(submitted.pk))
+    job.refresh_from_db()
+    assert job.attempts == 1
+    assert SubmissionEvent.objects.filter(submission=submitted, to_status="published").count() == 1
+
+
+@pytest.mark.django_db
+def test_accession_numbers_are_never_reused(
+    researcher: User, curator: User, tmp_path: Path, django_capture_on_commit_callbacks
+) -> None:
+    accessions = []
+    for _ in range(2):
+        submission = make_submission(researcher=researcher)
+        approve(submission, curator, django_capture_on_commit_callbacks)
+        accessions.append(submission.accession)
+    assert accessions == ["APT-1", "APT-2"]
+    # A dataset that failed or was deleted keeps its number: the counter never goes back.
+    submission.delete()
+    third = make_submission(researcher=researcher)
+    approve(third, curator, django_capture_on_commit_callbacks)
+    assert third.accession == "APT-3"
+    assert AccessionCounter.objects.get(prefix="APT").next_value == 4
+
+
+@pytest.mark.django_db
+def test_a_corrupt_file_fails_with_a_reason_and_curators_can_retry(
+    researcher: User,
+    curator: User,
+    facility_admin: User,
+    outsider: User,
+    tmp_path: Path,
+    django_capture_on_commit_callbacks,
+) -> None:
+    from submissions import selectors
+    from submissions.services.exceptions import NotFound, PermissionDenied
+    from submissions.services.processing import retry_processing
+
+    submission = make_submission(researcher=researcher)
+    # Looks like a TIFF (so it was accepted) but is cut short after the header.
+    add_file(submission, b"II*\x00\x08\x00\x00\x00" + b"\x00" * 40, name="truncated.tif")
+    approve(submission, curator, django_capture_on_commit_callbacks)
+
+    assert submission.status == SubmissionStatus.PROCESSING_FAILED
+    job = ConversionJob.objects.get(submission=submission)
+    assert job.state == JobState.FAILED
+    assert job.error_kind == "user"
+    assert "truncated.tif" in job.error_message
+    last = SubmissionEvent.objects.filter(submission=submission).last()
+    assert last.to_status == "processing_failed"
+    assert "truncated.tif" in last.note
+
+    with pytest.raises(PermissionDenied):
+        retry_processing(submission=submission, user=researcher)
+    with pytest.raises(NotFound):
+        selectors.get_submission(user=outsider, submission_id=str(submission.pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        retry_processing(submission=submission, user=facility_admin, note="Try again")
+    job.refresh_from_db()
+    submission.refresh_from_db()
+    assert job.attempts == 1
+    assert job.state == JobState.FAILED
+    assert submission.status == SubmissionStatus.PROCESSING_FAILED
+
+
+@pytest.mark.django_db
+def test_transient_storage_errors_are_retried_then_publish(
+    submitted, curator: User, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks
+) -> None:
+    from botocore.exceptions import EndpointConnectionError
+
+    real_upload = storage.upload_tree
+    failures = {"left": 2}
+
+    def flaky_upload(**kwargs):
+        if failures["left"]:
+            failures["left"] -= 1
+            raise EndpointConnectionError(endpoint_url="http://s3.invalid")
+        return real_upload(**kwargs)
+
+    monkeypatch.setattr(storage, "upload_tree", flaky_upload)
+    approve(submitted, curator, django_capture_on_commit_callbacks)
+    assert submitted.status == SubmissionStatus.PUBLISHED
+    assert failures["left"] == 0
+    # The push is retried inside the attempt: the conversion is not redone.
+    assert list(ConversionJob.objects.values_list("attempts", flat=True)) == [1, 1]
+
+
+@pytest.mark.django_db
+def test_transient_errors_give_up_after_a_bounded_number_of_attempts(
+    submitted,
+    curator: User,
+    monkeypatch: pytest.MonkeyPatch,
+    settings,
+    django_capture_on_commit_callbacks,
+) -> None:
+    from botocore.exceptions import EndpointConnectionError
+
+    settings.PROCESSING_MAX_ATTEMPTS = 2
+
+    def broken(**kwargs):
+        raise EndpointConnectionError(endpoint_url="http://s3.invalid")
+
+    monkeypatch.setattr(storage, "upload_tree", broken)
+    approve(submitted, curator, django_capture_on_commit_callbacks)
+    assert submitted.status == SubmissionStatus.PROCESSING_FAILED
+    job = ConversionJob.objects.filter(state=JobState.FAILED).first()
+    assert job.attempts == 2
+    assert job.error_code == "storage_unavailable"

@@ -1,0 +1,109 @@
+"""The sweeper re-sends work whose state has not moved within its deadline."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.utils import timezone
+
+from submissions.models import ConversionJob, FileStatus, JobState, Publication, SubmissionStatus
+from submissions.services.sweeper import sweep_stuck_work
+from tests.processing.conftest import add_file, make_submission
+
+LONG_AGO = timedelta(hours=1)
+
+
+@pytest.fixture
+def sent():
+    with (
+        mock.patch("submissions.tasks.convert_file.apply_async") as convert,
+        mock.patch("submissions.tasks.publish_dataset.apply_async") as publish,
+        mock.patch("submissions.tasks.start_processing.delay") as start,
+        mock.patch("submissions.tasks.inspect_file.delay") as inspect,
+    ):
+        yield {"convert": convert, "publish": publish, "start": start, "inspect": inspect}
+
+
+def job_in(researcher, *, state: str, attempts: int = 1, age: timedelta = LONG_AGO):
+    submission = make_submission(researcher=researcher, status=SubmissionStatus.PROCESSING)
+    Publication.objects.create(
+        submission=submission, accession=f"T-{uuid.uuid4().hex[:6]}", due_at=timezone.now()
+    )
+    data_file = add_file(submission, b"II*\x00" + b"\x00" * 60, status=FileStatus.INSPECTED)
+    then = timezone.now() - age
+    return ConversionJob.objects.create(
+        submission=submission,
+        data_file=data_file,
+        state=state,
+        attempts=attempts,
+        claim_token=uuid.uuid4() if state == JobState.RUNNING else None,
+        heartbeat_at=then,
+        due_at=then,
+    )
+
+
+@pytest.mark.django_db
+def test_a_running_job_whose_heartbeat_stopped_is_queued_again(
+    researcher, sent, django_capture_on_commit_callbacks
+) -> None:
+    job = job_in(researcher, state=JobState.RUNNING)
+    fresh = job_in(researcher, state=JobState.RUNNING, age=timedelta(seconds=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        report = sweep_stuck_work()
+    assert report["stale_jobs"] == 1
+    job.refresh_from_db()
+    fresh.refresh_from_db()
+    assert job.state == JobState.QUEUED
+    assert job.claim_token is None
+    assert fresh.state == JobState.RUNNING
+    sent["convert"].assert_called_once_with(args=[str(job.pk)], countdown=None)
+
+
+@pytest.mark.django_db
+def test_a_job_lost_too_often_fails_the_submission_with_a_reason(
+    researcher, settings, sent, django_capture_on_commit_callbacks
+) -> None:
+    job = job_in(researcher, state=JobState.RUNNING, attempts=settings.PROCESSING_MAX_ATTEMPTS)
+    with django_capture_on_commit_callbacks(execute=True):
+        sweep_stuck_work()
+    job.refresh_from_db()
+    assert job.state == JobState.FAILED
+    assert job.error_code == "worker_lost"
+    job.submission.refresh_from_db()
+    assert job.submission.status == SubmissionStatus.PROCESSING_FAILED
+    sent["convert"].assert_not_called()
+
+
+@pytest.mark.django_db
+def test_queued_work_whose_message_was_lost_is_sent_again_once_per_deadline(
+    researcher, sent, django_capture_on_commit_callbacks
+) -> None:
+    job = job_in(researcher, state=JobState.QUEUED)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep_stuck_work()["overdue_jobs"] == 1
+        assert sweep_stuck_work()["overdue_jobs"] == 0  # not again before the next deadline
+    sent["convert"].assert_called_once()
+    job.refresh_from_db()
+    assert job.state == JobState.QUEUED
+
+
+@pytest.mark.django_db
+def test_approved_submissions_and_uninspected_files_are_sent_again(
+    researcher, sent, django_capture_on_commit_callbacks
+) -> None:
+    from submissions.models import Submission
+
+    submission = make_submission(researcher=researcher, status=SubmissionStatus.APPROVED)
+    Submission.objects.filter(pk=submission.pk).update(status_changed_at=timezone.now() - LONG_AGO)
+    draft = make_submission(researcher=researcher, status=SubmissionStatus.DRAFT)
+    data_file = add_file(draft, b"II*\x00" + b"\x00" * 60)
+    type(data_file).objects.filter(pk=data_file.pk).update(verified_at=timezone.now() - LONG_AGO)
+    with django_capture_on_commit_callbacks(execute=True):
+        report = sweep_stuck_work()
+    assert report["approved"] == 1
+    assert report["uninspected"] == 1
+    sent["start"].assert_called_once_with(str(submission.pk))
+    sent["inspect"].assert_called_once_with(str(data_file.pk))
