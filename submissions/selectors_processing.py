@@ -35,6 +35,8 @@ class ProcessingView:
     jobs: list[ConversionJob]
     publication: Publication | None
     can_retry: bool
+    # Curators see what went wrong on our side (error_details); researchers see error_message.
+    show_details: bool
     active: bool
     overall: float
 
@@ -51,12 +53,13 @@ def processing_view(*, submission: Submission, user: User) -> ProcessingView:
     overall = sum(job.progress for job in jobs) / len(jobs) if jobs else 0.0
     if submission.status == SubmissionStatus.PUBLISHED:
         overall = 1.0
+    curator = can_curate(user=user, submission=submission)
     return ProcessingView(
         submission=submission,
         jobs=jobs,
         publication=publication,
-        can_retry=submission.status == SubmissionStatus.PROCESSING_FAILED
-        and can_curate(user=user, submission=submission),
+        can_retry=submission.status == SubmissionStatus.PROCESSING_FAILED and curator,
+        show_details=curator,
         active=active,
         overall=overall,
     )

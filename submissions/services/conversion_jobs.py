@@ -206,6 +206,12 @@ def _record_success(*, job: ConversionJob, token: Any, outcome: dict[str, Any]) 
             enqueue_publication(submission_id=job.submission_id)
 
 
+_INTERNAL_MESSAGE = (
+    "The conversion failed because of a problem on Aperture's side, not with your file. The "
+    "facility's curators can see the details and retry."
+)
+
+
 def _classify(error: BaseException) -> tuple[str, str, str, str, bool]:
     """(kind, code, message, details, transient) for any failure of a job."""
     from submissions.conversion.errors import ApplicationError, UserFileError
@@ -213,13 +219,15 @@ def _classify(error: BaseException) -> tuple[str, str, str, str, bool]:
     if isinstance(error, UserFileError):
         return ErrorKind.USER, error.code, error.message, error.details, False
     if isinstance(error, ApplicationError):
-        return ErrorKind.APPLICATION, error.code, error.message, error.details, error.transient
+        # Our side's messages can name paths and binaries: curators read them in the details,
+        # the researcher reads a message about what happens next.
+        details = f"{error.message}\n\n{error.details}".strip()
+        return ErrorKind.APPLICATION, error.code, _INTERNAL_MESSAGE, details, error.transient
     details = "".join(traceback.format_exception(error))[-4000:]
     if storage.is_transient(error):
         message = "Object storage was unavailable; the transfer will be retried."
         return ErrorKind.APPLICATION, "storage_unavailable", message, details, True
-    message = "The conversion failed because of an internal error; an administrator can retry."
-    return ErrorKind.APPLICATION, "internal_error", message, details, False
+    return ErrorKind.APPLICATION, "internal_error", _INTERNAL_MESSAGE, details, False
 
 
 def _record_failure(*, job: ConversionJob, token: Any, error: BaseException) -> None:

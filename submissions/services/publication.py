@@ -37,6 +37,12 @@ class PublicationCheckFailed(Exception):
     """The archive does not hold what the conversion jobs recorded."""
 
 
+PUBLICATION_FAILED_MESSAGE = (
+    "Publishing to the archive failed because of a problem on Aperture's side. The facility's "
+    "curators can see the details and retry; you do not need to upload anything again."
+)
+
+
 def allocate_accession() -> str:
     """`<ACCESSION_PREFIX>-<n>`: the counter row is locked, so no number is handed out twice.
 
@@ -190,10 +196,12 @@ def _record_failure(*, publication: Publication, token: Any, error: BaseExceptio
     transient = storage.is_transient(error) or isinstance(error, PublicationCheckFailed)
     details = "".join(traceback.format_exception(error))[-8000:]
     attempts = Publication.objects.filter(pk=publication.pk).values_list("attempts", flat=True)[0]
+    # error_message is read by the researcher (page, e-mail, timeline): no paths, no exception
+    # text. What went wrong is kept in error_details, which only curators see.
     message = (
         "Object storage was unavailable while publishing."
         if storage.is_transient(error)
-        else f"Publishing failed: {error}"[:500]
+        else PUBLICATION_FAILED_MESSAGE
     )
     logger.warning(
         "publication %s failed (transient=%s): %s", publication.accession, transient, error
