@@ -178,36 +178,46 @@ def acquisition_parameters(inspection: dict[str, Any]) -> dict[str, Any]:
     return parameters
 
 
+_PARAMETER_LABELS = {
+    "image_format": "Image format",
+    "dimensions": "Dimensions",
+    "pixel_type": "Pixel type",
+    "physical_pixel_size": "Physical pixel size",
+    "channels": "Channels",
+}
+
+
+def acquisition_parameters_text(inspection: dict[str, Any]) -> str:
+    """The inspection as the REMBI "acquisition parameters" text, one fact per line."""
+    found = acquisition_parameters(inspection)
+    return "\n".join(f"{_PARAMETER_LABELS[key]}: {value}" for key, value in found.items())
+
+
 def fill_empty_acquisition_fields(
     metadata: dict[str, Any], inspection: dict[str, Any]
 ) -> dict[str, Any]:
-    """A copy of `metadata` with empty acquisition parameters filled from an inspection.
+    """A copy of `metadata` whose empty REMBI acquisition parameters hold the inspection.
 
-    Only empty values are filled; whatever a person wrote is kept. The REMBI document's
-    shape is owned by the metadata service: this touches only
-    metadata["image_acquisitions"][0]["parameters"] and tolerates anything else there.
+    Only empty values are filled; whatever a person wrote is kept. A document with no image
+    acquisition yet gets one, holding only the parameters, for the researcher to complete.
+    Anything unexpected in the draft is left as it is.
     """
-    found = acquisition_parameters(inspection)
-    if not found or not isinstance(metadata, dict):
+    text = acquisition_parameters_text(inspection)
+    if not text or not isinstance(metadata, dict):
         return metadata
     result = dict(metadata)
-    acquisitions = result.get("image_acquisitions")
+    acquisitions = result.get("acquisitions")
+    if acquisitions in (None, []):
+        result["acquisitions"] = [{"key": "acquisition-1", "parameters": text}]
+        return result
     if not isinstance(acquisitions, list):
-        acquisitions = []
-    acquisitions = list(acquisitions)
-    first = acquisitions[0] if acquisitions and isinstance(acquisitions[0], dict) else {}
-    first = dict(first)
-    parameters = first.get("parameters")
-    parameters = dict(parameters) if isinstance(parameters, dict) else {}
-    for key, value in found.items():
-        if parameters.get(key) in (None, "", [], {}):
-            parameters[key] = value
-    first["parameters"] = parameters
-    if acquisitions:
-        acquisitions[0] = first
-    else:
-        acquisitions.append(first)
-    result["image_acquisitions"] = acquisitions
+        return metadata
+    result["acquisitions"] = [
+        {**item, "parameters": text}
+        if isinstance(item, dict) and not str(item.get("parameters") or "").strip()
+        else item
+        for item in acquisitions
+    ]
     return result
 
 

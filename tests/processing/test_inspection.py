@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 
 from submissions.models import FileStatus, SubmissionStatus, User
+from submissions.services import rembi
 from submissions.services.processing import (
     file_verified,
     fill_empty_acquisition_fields,
     inspect_data_file,
 )
+from tests.factories import complete_rembi
 from tests.processing.conftest import add_file, make_submission, ome_tiff_bytes
 
 
@@ -21,10 +23,12 @@ from tests.processing.conftest import add_file, make_submission, ome_tiff_bytes
 def test_a_verified_image_is_inspected_and_fills_empty_acquisition_fields(
     researcher: User, tmp_path: Path, django_capture_on_commit_callbacks
 ) -> None:
+    written = complete_rembi()
+    written["acquisitions"][0]["parameters"] = ""
+    written["acquisitions"].append({**written["acquisitions"][0], "key": "widefield"})
+    written["acquisitions"][1]["parameters"] = "20x/0.8 air, 10 ms"
     submission = make_submission(
-        researcher=researcher,
-        status=SubmissionStatus.DRAFT,
-        metadata={"image_acquisitions": [{"parameters": {"channels": "Hoechst, mito-GFP"}}]},
+        researcher=researcher, status=SubmissionStatus.DRAFT, metadata=written
     )
     data_file = add_file(submission, ome_tiff_bytes(tmp_path))
     with django_capture_on_commit_callbacks(execute=True):
@@ -38,11 +42,14 @@ def test_a_verified_image_is_inspected_and_fills_empty_acquisition_fields(
     assert series["channel_names"] == ["DAPI", "GFP"]
     assert "<OME" in data_file.inspection["ome_xml"]
     submission.refresh_from_db()
-    parameters = submission.metadata["image_acquisitions"][0]["parameters"]
-    assert parameters["channels"] == "Hoechst, mito-GFP"  # what the researcher wrote stays
-    assert parameters["pixel_type"] == "uint16"
-    assert parameters["dimensions"] == "T 1 x C 2 x Z 3 x Y 70 x X 90"
-    assert parameters["physical_pixel_size"].startswith("0.2 x 0.2 x 1")
+    filled, kept = submission.metadata["acquisitions"]
+    assert "Pixel type: uint16" in filled["parameters"]
+    assert "Dimensions: T 1 x C 2 x Z 3 x Y 70 x X 90" in filled["parameters"]
+    assert "Channels: DAPI, GFP" in filled["parameters"]
+    assert "Physical pixel size: 0.2 x 0.2 x 1" in filled["parameters"]
+    assert kept["parameters"] == "20x/0.8 air, 10 ms"  # what the researcher wrote stays
+    # The filled document is still a REMBI document the researcher can submit.
+    assert rembi.problems(submission.metadata) == {}
 
 
 @pytest.mark.django_db
@@ -81,15 +88,25 @@ def test_inspecting_twice_does_nothing_twice(researcher: User, tmp_path: Path) -
     assert data_file.inspection == first
 
 
-@pytest.mark.parametrize(
-    "metadata",
-    [{}, {"image_acquisitions": None}, {"image_acquisitions": ["odd"]}, {"image_acquisitions": []}],
-)
-def test_filling_acquisition_fields_tolerates_any_metadata_shape(metadata: dict) -> None:
-    inspection = {
-        "format_name": "OME-TIFF",
-        "series": [{"sizes": {"T": 1, "C": 1, "Z": 1, "Y": 5, "X": 5}, "pixel_type": "uint8"}],
-    }
-    filled = fill_empty_acquisition_fields(metadata, inspection)
-    assert filled["image_acquisitions"][0]["parameters"]["pixel_type"] == "uint8"
+@pytest.mark.parametrize("metadata", [{}, {"acquisitions": None}, {"acquisitions": []}])
+def test_a_description_without_acquisitions_gets_one_to_complete(metadata: dict) -> None:
+    filled = fill_empty_acquisition_fields(metadata, INSPECTION)
+    (acquisition,) = filled["acquisitions"]
+    assert acquisition["parameters"].splitlines() == [
+        "Image format: OME-TIFF",
+        "Dimensions: T 1 x C 1 x Z 1 x Y 5 x X 5",
+        "Pixel type: uint8",
+    ]
+    assert rembi.clean(filled)[1] == {}  # a valid (if incomplete) draft
     assert fill_empty_acquisition_fields(metadata, {"series": []}) == metadata
+
+
+@pytest.mark.parametrize("metadata", [{"acquisitions": "odd"}, {"acquisitions": ["odd"]}])
+def test_an_odd_draft_is_left_alone(metadata: dict) -> None:
+    assert fill_empty_acquisition_fields(metadata, INSPECTION) == metadata
+
+
+INSPECTION = {
+    "format_name": "OME-TIFF",
+    "series": [{"sizes": {"T": 1, "C": 1, "Z": 1, "Y": 5, "X": 5}, "pixel_type": "uint8"}],
+}
