@@ -99,7 +99,7 @@ class TiffSeriesReader:
             and len(pages) == math.prod(self._leading_shape)
             and all(page is not None for page in pages)
         )
-        self._store_array: Any = None
+        self._store_array: zarr.Array | None = None
         self._store_lock = threading.RLock()
 
     def _file_index(self, t: int, c: int, z: int) -> dict[str, int]:
@@ -113,7 +113,7 @@ class TiffSeriesReader:
                 index[axis] = int(position)
         return index
 
-    def _store(self) -> Any:
+    def _store(self) -> zarr.Array:
         with self._store_lock:
             if self._store_array is None:
                 self._store_array = zarr.open_array(self._series.aszarr(level=0), mode="r")
