@@ -16,7 +16,7 @@ from submissions import selectors_quota as sq
 from submissions.api import quota_serializers as s
 from submissions.auth import user_of
 from submissions.models import Facility, FacilityAuditEvent, Membership
-from submissions.services import facility_admin, quota, quota_admin, usage_reports
+from submissions.services import facility_admin, quota_admin, quota_limits, usage_reports
 
 ERROR = OpenApiResponse(description="`{code, message, fields}`")
 
@@ -42,7 +42,7 @@ class AdmissionCheckView(APIView):
     def post(self, request: Request) -> Response:
         data = _valid(s.AdmissionRequestSerializer, request)
         facility = sq.member_facility(user=user_of(request), slug=data["facility"])
-        admission = quota.check_admission(
+        admission = quota_limits.check_admission(
             user=user_of(request), facility=facility, files=data["files"], area=data["area"]
         )
         levels = [sq.level_of(account) for account in admission.accounts]

@@ -1,7 +1,8 @@
 """The one helper through which Aperture runs every external program.
 
 An argument list (never a shell), stdout and stderr merged and streamed line by line, a
-wall-clock limit that kills the whole process group, and an optional address-space limit.
+wall-clock limit that kills the whole process group, an optional address-space limit, and
+(on Linux) a child that is killed when the process running it dies.
 Callers map a program's own exit codes to domain errors; :func:`limit_failure` maps the
 outcomes this helper itself causes (time limit, SIGKILL) the same way for every program.
 """
@@ -10,12 +11,14 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import ctypes
 import os
 import re
 import resource
 import selectors
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -28,6 +31,8 @@ _TAIL_LINES = 200
 # After SIGTERM on timeout, how long the group gets to exit before SIGKILL.
 _TERM_GRACE_S = 3.0
 _SEPARATORS = re.compile(rb"(\r\n|\r|\n)")
+# From <linux/prctl.h>.
+_PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -62,10 +67,49 @@ class CompletedRun:
         return f"{program} exited with code {self.returncode} after {self.duration_s:.1f}s"
 
 
-def _limit_address_space(limit_bytes: int) -> Callable[[], None]:
+def _load_prctl() -> Callable[[int, int, int, int, int], int] | None:
+    """libc's prctl(2) on Linux, else None.
+
+    Resolved once, in the parent: loading a library between fork and exec is not safe.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+    prctl.restype = ctypes.c_int
+    return prctl
+
+
+_PRCTL = _load_prctl()
+
+
+def _child_setup(*, memory_limit_bytes: int | None) -> Callable[[], None]:
+    """What the child does between fork and exec: die with its parent, cap its memory.
+
+    A worker that is SIGKILLed (OOM killer, container stop, ``kill -9``) cannot kill its
+    converter, and the child is in its own session, so nothing else would: without the
+    death signal it runs on, holding CPU, memory and scratch files. The kernel sends the
+    signal when the *thread* that forked the child exits; run_subprocess blocks that thread
+    until the child is gone, so that is the same as the parent dying. The signal survives
+    exec (a launcher script that execs java keeps it) but is not inherited by grandchildren.
+    """
+    parent = os.getpid()
+    prctl = _PRCTL
+
     def apply() -> None:
         # Runs in the child between fork and exec: only async-signal-safe work here.
-        resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+        if prctl is not None:
+            # A failure (seccomp, say) is not worth refusing the run for: it only loses the
+            # clean-up, and the child cannot report it anyway.
+            prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+            if os.getppid() != parent:
+                # The parent died before prctl took effect: no signal will come.
+                os.kill(os.getpid(), signal.SIGKILL)
+        if memory_limit_bytes:
+            resource.setrlimit(resource.RLIMIT_AS, (memory_limit_bytes, memory_limit_bytes))
 
     return apply
 
@@ -133,7 +177,6 @@ def run_subprocess(
     """
     if not args or not all(isinstance(arg, str) for arg in args):
         raise ValueError("args must be a non-empty list of strings")
-    preexec = _limit_address_space(memory_limit_bytes) if memory_limit_bytes else None
     splitter = _LineSplitter(on_line)
     started = time.monotonic()
     process = subprocess.Popen(
@@ -145,7 +188,7 @@ def run_subprocess(
         cwd=cwd,
         # Own process group, so a timeout kills grandchildren (java, workers) too.
         start_new_session=True,
-        preexec_fn=preexec,
+        preexec_fn=_child_setup(memory_limit_bytes=memory_limit_bytes),
     )
     if process.stdout is None:  # pragma: no cover - stdout=PIPE guarantees a pipe
         raise RuntimeError("no output pipe")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import zarr
 from PIL import Image
+
+from submissions.conversion.ngff import group_attrs, ome_attrs, open_level, read_multiscale
 
 # Percentiles for the contrast stretch: microscopy data rarely fills its dtype's range, and a
 # few hot pixels would otherwise flatten everything else to black.
@@ -28,10 +29,10 @@ def _stretch(plane: np.ndarray) -> np.ndarray:
     return np.clip(scaled, 0, 255).astype(np.uint8)
 
 
-def _smallest_level(group: zarr.Group) -> Any:
-    attrs = dict(group.attrs)
-    multiscale = attrs.get("ome", attrs)["multiscales"][0]
-    return group[multiscale["datasets"][-1]["path"]]
+def _smallest_level(group: zarr.Group) -> zarr.Array:
+    attrs = group_attrs(group)
+    multiscale = read_multiscale(ome_attrs(attrs, nested="ome" in attrs))
+    return open_level(group, multiscale.dataset_paths[-1])
 
 
 def make_thumbnail(*, zarr_path: Path, series: int = 0, max_size: int = 256) -> bytes:

@@ -17,6 +17,13 @@ from typing import Any
 import zarr
 
 from submissions.conversion.errors import ApplicationError
+from submissions.conversion.ngff import (
+    as_list,
+    group_attrs,
+    ome_attrs,
+    open_level,
+    read_multiscale,
+)
 
 
 @dataclass(frozen=True)
@@ -67,11 +74,16 @@ def _series_paths(path: Path, version: str, problems: list[str]) -> list[str]:
         except ET.ParseError as error:
             problems.append(f"OME/METADATA.ome.xml is not well-formed XML: {error}")
     try:
-        attrs = dict(zarr.open_group(str(ome_dir), mode="r").attrs)
+        attrs = group_attrs(zarr.open_group(str(ome_dir), mode="r"))
     except Exception as error:
         problems.append(f"OME group cannot be opened: {error}")
         return []
-    listed = attrs.get("ome", {}).get("series") if version == "0.5" else attrs.get("series")
+    try:
+        series = ome_attrs(attrs, nested=version == "0.5").get("series")
+        listed = None if series is None else [str(item) for item in as_list(series, what="series")]
+    except ValueError as error:
+        problems.append(f"OME group: {error}")
+        return []
     if listed is None:
         # bioformats2raw omits "series" for plates; images are then numbered from 0.
         listed = []
@@ -79,35 +91,32 @@ def _series_paths(path: Path, version: str, problems: list[str]) -> list[str]:
             listed.append(str(len(listed)))
     if not listed:
         problems.append("no series images found")
-    return [str(item) for item in listed]
+    return listed
 
 
 def _check_root(path: Path, version: str, problems: list[str]) -> None:
-    root = zarr.open_group(str(path), mode="r")
-    attrs = dict(root.attrs)
-    layout = (
-        attrs.get("ome", {}).get("bioformats2raw.layout")
-        if version == "0.5"
-        else attrs.get("bioformats2raw.layout")
-    )
+    attrs = group_attrs(zarr.open_group(str(path), mode="r"))
+    layout = ome_attrs(attrs, nested=version == "0.5").get("bioformats2raw.layout")
     if layout != 3:
         problems.append(f'root attribute "bioformats2raw.layout" is {layout!r}, expected 3')
 
 
-def _validate_image(group: zarr.Group, version: str) -> Any:
+def _validate_image(group: zarr.Group, version: str) -> None:
+    """Raise (pydantic's ValidationError, ValueError) if ``group`` is not an NGFF image."""
     # Imported lazily: pydantic model construction costs ~1 s at import.
     if version == "0.5":
-        from ome_zarr_models.v05.image import Image
+        from ome_zarr_models.v05.image import Image as ImageV05
+
+        ImageV05.from_zarr(group)
     else:
-        from ome_zarr_models.v04.image import Image
-    return Image.from_zarr(group)
+        from ome_zarr_models.v04.image import Image as ImageV04
+
+        ImageV04.from_zarr(group)
 
 
 def _summarise(series_path: str, group: zarr.Group, version: str) -> SeriesSummary:
-    attrs = dict(group.attrs)
-    multiscale = (attrs.get("ome", attrs) if version == "0.5" else attrs)["multiscales"][0]
-    paths = [dataset["path"] for dataset in multiscale["datasets"]]
-    arrays = [group[p] for p in paths]
+    multiscale = read_multiscale(ome_attrs(group_attrs(group), nested=version == "0.5"))
+    arrays = [open_level(group, path) for path in multiscale.dataset_paths]
     base = arrays[0]
     # Decode one chunk of the full resolution and one whole plane of the smallest level.
     base[(0,) * (base.ndim - 2) + (slice(0, base.chunks[-2]), slice(0, base.chunks[-1]))]
@@ -118,7 +127,7 @@ def _summarise(series_path: str, group: zarr.Group, version: str) -> SeriesSumma
         dtype=str(base.dtype),
         levels=len(arrays),
         level_shapes=[list(array.shape) for array in arrays],
-        axes=[axis["name"] for axis in multiscale["axes"]],
+        axes=multiscale.axis_names,
     )
 
 

@@ -1,9 +1,9 @@
 """The quota service. Uploads call it; they never move bytes without a reservation.
 
 Interface (stable): reserve -> QuotaReservation (raises QuotaExceeded), settle, release; plus
-free (settled bytes deleted later), release_expired (the sweep), check_admission (a manifest
-checked before any byte moves) and reserve_for_conversion (archive output, estimated at
-approval and settled with the real size).
+free (settled bytes deleted later), release_expired (the sweep) and reserve_for_conversion
+(archive output, estimated at approval and settled with the real size). Accounts, limits and
+the admission check (a manifest checked before any byte moves) are in quota_limits.py.
 
 How it holds under concurrency: quota limits and the running totals live on QuotaAccount rows,
 one per facility, group and user for each storage area. Every change locks the accounts it
@@ -18,13 +18,12 @@ sum(nbytes of held reservations) over the reservations it covers (ledger_problem
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Sum
+from django.db import transaction
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from submissions.models import (
@@ -33,29 +32,23 @@ from submissions.models import (
     QuotaAccount,
     QuotaReservation,
     QuotaScope,
-    ResearchGroup,
     ReservationState,
     StorageArea,
     Submission,
     User,
 )
-from submissions.services.exceptions import (
-    InvalidTransition,
-    NotFound,
-    QuotaExceeded,
-    ValidationFailed,
+from submissions.services.exceptions import InvalidTransition, NotFound
+from submissions.services.quota_estimate import estimate_submission_archive_bytes
+from submissions.services.quota_limits import (
+    accounts_for,
+    limit_refusal,
+    lock_accounts,
+    reservation_account_ids,
+    soft_limit_crossings,
+    validate_amount,
 )
-from submissions.services.quota_estimate import (
-    estimate_converted_bytes,
-    estimate_submission_archive_bytes,
-)
-from submissions.services.units import format_bytes
 
 __all__ = [
-    "Admission",
-    "check_admission",
-    "estimate_converted_bytes",
-    "estimate_submission_archive_bytes",
     "free",
     "ledger_problems",
     "release",
@@ -65,122 +58,6 @@ __all__ = [
     "settle",
 ]
 
-AREAS = frozenset(StorageArea.values)
-MAX_MANIFEST_FILES = 100_000
-MAX_BYTES = 2**62  # far beyond any real dataset; keeps sums inside a signed 64-bit column
-
-
-# --- Accounts ---------------------------------------------------------------------------------
-
-
-def get_account(
-    *,
-    facility: Facility,
-    scope: str,
-    area: str,
-    group: ResearchGroup | None = None,
-    user: User | None = None,
-) -> QuotaAccount:
-    """The account row, created on first use. Two first uses racing both end with the one row."""
-    try:
-        with transaction.atomic():
-            account, _ = QuotaAccount.objects.get_or_create(
-                facility=facility, scope=scope, area=area, group=group, user=user
-            )
-    except IntegrityError:  # the other creator won between our SELECT and INSERT
-        account = QuotaAccount.objects.get(
-            facility=facility, scope=scope, area=area, group=group, user=user
-        )
-    return account
-
-
-def accounts_for(
-    *, facility: Facility, group: ResearchGroup | None, user: User, area: str
-) -> list[QuotaAccount]:
-    """Facility, group (when the user has one) and user accounts of one area, created if new.
-
-    One SELECT when they all exist (the usual case); each missing one is created in its own
-    short transaction, before any lock is taken.
-    """
-    wanted = Q(scope=QuotaScope.FACILITY) | Q(scope=QuotaScope.USER, user=user)
-    if group is not None:
-        wanted |= Q(scope=QuotaScope.GROUP, group=group)
-    found = {
-        a.scope: a
-        for a in QuotaAccount.objects.filter(wanted, facility=facility, area=area).select_related(
-            "facility", "group", "user"
-        )
-    }
-    subjects: list[tuple[str, dict[str, object]]] = [(QuotaScope.FACILITY, {})]
-    if group is not None:
-        subjects.append((QuotaScope.GROUP, {"group": group}))
-    subjects.append((QuotaScope.USER, {"user": user}))
-    accounts = []
-    for scope, subject in subjects:
-        account = found.get(scope)
-        if account is None:
-            account = get_account(facility=facility, scope=scope, area=area, **subject)  # type: ignore[arg-type]
-        accounts.append(account)
-    return accounts
-
-
-def _lock(account_ids: Iterable[int]) -> list[QuotaAccount]:
-    """Lock accounts in primary-key order: the one lock order every quota change uses."""
-    return list(
-        QuotaAccount.objects.select_for_update(of=("self",))
-        .filter(pk__in=sorted(set(account_ids)))
-        .select_related("facility", "group", "user")
-        .order_by("pk")
-    )
-
-
-def _reservation_account_ids(reservation: QuotaReservation) -> list[int]:
-    accounts = QuotaAccount.objects.filter(
-        facility_id=reservation.facility_id, area=reservation.area
-    )
-    ids = list(accounts.filter(scope=QuotaScope.FACILITY).values_list("pk", flat=True))
-    ids += accounts.filter(scope=QuotaScope.USER, user_id=reservation.user_id).values_list(
-        "pk", flat=True
-    )
-    if reservation.group_id is not None:
-        ids += accounts.filter(scope=QuotaScope.GROUP, group_id=reservation.group_id).values_list(
-            "pk", flat=True
-        )
-    return ids
-
-
-def level_name(account: QuotaAccount) -> str:
-    if account.scope == QuotaScope.USER:
-        return "your personal quota"
-    if account.scope == QuotaScope.GROUP:
-        return f"the quota of your group {account.subject_label}"
-    return f"the quota of {account.facility.name}"
-
-
-def _refusal(accounts: Sequence[QuotaAccount], nbytes: int, area: str) -> QuotaExceeded | None:
-    """The error naming the tightest hard limit `nbytes` does not fit under, or None."""
-    limited = [a for a in accounts if a.hard_limit is not None]
-    if not limited:
-        return None
-    tightest = min(limited, key=lambda a: (a.hard_limit or 0) - a.total_bytes)
-    left = max(0, (tightest.hard_limit or 0) - tightest.total_bytes)
-    if nbytes <= left:
-        return None
-    what = "upload" if area == StorageArea.STAGING else "converted dataset"
-    return QuotaExceeded(
-        f"This {what} needs {format_bytes(nbytes)} but {level_name(tightest)} has "
-        f"{format_bytes(left)} left (limit {format_bytes(tightest.hard_limit or 0)}). "
-        "Free some space or ask your facility for a larger quota."
-    )
-
-
-def _soft_crossings(accounts: Sequence[QuotaAccount], delta: int) -> list[QuotaAccount]:
-    return [
-        a
-        for a in accounts
-        if a.soft_limit is not None and a.total_bytes <= a.soft_limit < a.total_bytes + delta
-    ]
-
 
 def _notify_crossings(crossed: Sequence[QuotaAccount], user_id: int) -> None:
     from submissions.tasks.quota import send_soft_limit_warning
@@ -189,13 +66,6 @@ def _notify_crossings(crossed: Sequence[QuotaAccount], user_id: int) -> None:
         transaction.on_commit(
             lambda pk=account.pk: send_soft_limit_warning.delay(pk, user_id)  # type: ignore[misc]
         )
-
-
-def _validate(nbytes: int, area: str) -> None:
-    if area not in AREAS:
-        raise ValidationFailed(fields={"area": [f"Use one of: {', '.join(sorted(AREAS))}."]})
-    if not isinstance(nbytes, int) or isinstance(nbytes, bool) or not 0 <= nbytes <= MAX_BYTES:
-        raise ValidationFailed(fields={"nbytes": ["Give a whole number of bytes, 0 or more."]})
 
 
 # --- Reservations -----------------------------------------------------------------------------
@@ -213,7 +83,7 @@ def reserve(
 
     The group charged is the submission's group, else the user's group in the facility.
     """
-    _validate(nbytes, area)
+    validate_amount(nbytes, area)
     membership = Membership.objects.filter(user=user, facility=facility).first()
     if membership is None and not user.is_superuser:
         raise NotFound("No such facility.")
@@ -223,11 +93,11 @@ def reserve(
     ids = [a.pk for a in accounts_for(facility=facility, group=group, user=user, area=area)]
     ttl = timedelta(hours=settings.QUOTA_RESERVATION_TTL_HOURS)
     with transaction.atomic():
-        accounts = _lock(ids)
-        refusal = _refusal(accounts, nbytes, area)
+        accounts = lock_accounts(ids)
+        refusal = limit_refusal(accounts, nbytes, area)
         if refusal is not None:
             raise refusal
-        crossed = _soft_crossings(accounts, nbytes)
+        crossed = soft_limit_crossings(accounts, nbytes)
         QuotaAccount.objects.filter(pk__in=ids).update(held_bytes=F("held_bytes") + nbytes)
         reservation = QuotaReservation.objects.create(
             user=user,
@@ -248,9 +118,9 @@ def settle(*, reservation: QuotaReservation, actual_bytes: int) -> QuotaReservat
     `actual_bytes` may differ from the reservation (a conversion estimate); settling records the
     truth and never refuses, since the bytes are already stored.
     """
-    _validate(actual_bytes, reservation.area)
+    validate_amount(actual_bytes, reservation.area)
     with transaction.atomic():
-        accounts = _lock(_reservation_account_ids(reservation))
+        accounts = lock_accounts(reservation_account_ids(reservation))
         updated = QuotaReservation.objects.filter(
             pk=reservation.pk, state=ReservationState.HELD
         ).update(
@@ -259,7 +129,7 @@ def settle(*, reservation: QuotaReservation, actual_bytes: int) -> QuotaReservat
         if not updated:
             raise InvalidTransition("This reservation has already ended.")
         nbytes = QuotaReservation.objects.values_list("nbytes", flat=True).get(pk=reservation.pk)
-        crossed = _soft_crossings(accounts, actual_bytes - nbytes)
+        crossed = soft_limit_crossings(accounts, actual_bytes - nbytes)
         QuotaAccount.objects.filter(pk__in=[a.pk for a in accounts]).update(
             held_bytes=F("held_bytes") - nbytes, used_bytes=F("used_bytes") + actual_bytes
         )
@@ -271,7 +141,7 @@ def settle(*, reservation: QuotaReservation, actual_bytes: int) -> QuotaReservat
 def release(*, reservation: QuotaReservation) -> bool:
     """Give the held bytes back (abort, expiry). Idempotent: False when it had already ended."""
     with transaction.atomic():
-        accounts = _lock(_reservation_account_ids(reservation))
+        accounts = lock_accounts(reservation_account_ids(reservation))
         updated = QuotaReservation.objects.filter(
             pk=reservation.pk, state=ReservationState.HELD
         ).update(state=ReservationState.RELEASED, ended_at=timezone.now())
@@ -292,7 +162,7 @@ def free(*, reservation: QuotaReservation, nbytes: int | None = None) -> int:
     Returns the bytes freed; never frees more than the reservation still counts.
     """
     with transaction.atomic():
-        accounts = _lock(_reservation_account_ids(reservation))
+        accounts = lock_accounts(reservation_account_ids(reservation))
         locked = QuotaReservation.objects.select_for_update(of=("self",)).get(pk=reservation.pk)
         if locked.state != ReservationState.SETTLED:
             raise InvalidTransition("Only settled bytes can be freed; release a held reservation.")
@@ -339,65 +209,6 @@ def reserve_for_conversion(*, submission: Submission) -> QuotaReservation:
         nbytes=estimate_submission_archive_bytes(submission=submission),
         submission=submission,
         area=StorageArea.ARCHIVE,
-    )
-
-
-# --- Admission --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Admission:
-    ok: bool
-    total_bytes: int
-    file_count: int
-    accounts: list[QuotaAccount]
-    warnings: list[str] = field(default_factory=list)
-
-
-def _manifest_total(files: Sequence[dict[str, object]]) -> int:
-    if not files:
-        raise ValidationFailed(fields={"files": ["List at least one file."]})
-    if len(files) > MAX_MANIFEST_FILES:
-        raise ValidationFailed(fields={"files": [f"At most {MAX_MANIFEST_FILES} files at once."]})
-    total = 0
-    for index, item in enumerate(files):
-        size = item.get("size")
-        if not isinstance(size, int) or isinstance(size, bool) or not 0 <= size <= MAX_BYTES:
-            raise ValidationFailed(
-                fields={f"files.{index}.size": ["Give the size in bytes, 0 or more."]}
-            )
-        total += size
-    return total
-
-
-def check_admission(
-    *, user: User, facility: Facility, files: Sequence[dict[str, object]], area: str = "staging"
-) -> Admission:
-    """Would these files fit now? Raises QuotaExceeded when not; nothing is reserved.
-
-    What fits may stop fitting before the upload starts (someone else uploads); the
-    reservation made when each upload is created is the guarantee, this is the early answer.
-    """
-    _validate(0, area)
-    total = _manifest_total(files)
-    membership = Membership.objects.filter(user=user, facility=facility).first()
-    if membership is None and not user.is_superuser:
-        raise NotFound("No such facility.")
-    group = membership.group if membership else None
-    accounts = accounts_for(facility=facility, group=group, user=user, area=area)
-    refusal = _refusal(accounts, total, area)
-    if refusal is not None:
-        count = len(files)
-        refusal.message = f"{count} file{'s' if count != 1 else ''}: {refusal.message}"
-        raise refusal
-    warnings = [
-        f"After this upload {level_name(a)} will be over its soft limit of "
-        f"{format_bytes(a.soft_limit or 0)}."
-        for a in accounts
-        if a.soft_limit is not None and a.total_bytes + total > a.soft_limit
-    ]
-    return Admission(
-        ok=True, total_bytes=total, file_count=len(files), accounts=accounts, warnings=warnings
     )
 
 

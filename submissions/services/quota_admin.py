@@ -18,7 +18,7 @@ from submissions.models import (
 )
 from submissions.services.exceptions import InvalidTransition, NotFound, ValidationFailed
 from submissions.services.facility_admin import record_audit, require_admin
-from submissions.services.quota import get_account
+from submissions.services.quota_limits import get_account
 from submissions.services.units import MAX_LIMIT, format_bytes
 
 MAX_REASON = 5000

@@ -15,7 +15,7 @@ from submissions.models import (
     Role,
     User,
 )
-from submissions.services.quota import level_name
+from submissions.services.quota_limits import level_name
 from submissions.services.units import format_bytes
 
 

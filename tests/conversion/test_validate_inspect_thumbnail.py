@@ -71,6 +71,23 @@ def test_validation_rejects_missing_layout_and_ome_xml(tmp_path: Path, small_tif
     assert "METADATA.ome.xml" in caught.value.details
 
 
+def test_validation_rejects_a_series_list_that_is_not_a_list(
+    tmp_path: Path, small_tiff: Path
+) -> None:
+    output = tmp_path / "out.ome.zarr"
+    convert(input_path=small_tiff, output_path=output)
+    ome_group = output / "OME" / "zarr.json"
+    document = json.loads(ome_group.read_text())
+    # A string would otherwise be read character by character as series "0".
+    document["attributes"]["ome"]["series"] = "0"
+    ome_group.write_text(json.dumps(document))
+
+    with pytest.raises(ApplicationError) as caught:
+        validate_output(path=output)
+
+    assert "OME group: series is str, expected a list" in caught.value.details
+
+
 def test_validation_rejects_a_non_zarr_directory(tmp_path: Path) -> None:
     with pytest.raises(ApplicationError, match="invalid_output"):
         validate_output(path=tmp_path)

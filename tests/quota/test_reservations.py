@@ -16,6 +16,7 @@ from submissions.services.exceptions import (
     QuotaExceeded,
     ValidationFailed,
 )
+from submissions.services.quota_estimate import estimate_converted_bytes
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -160,6 +161,6 @@ def test_archive_reservation_is_estimated_and_idempotent(researcher: User, home:
 
 def test_estimate_converted_bytes_counts_the_pyramid() -> None:
     base = 4096 * 4096 * 2
-    estimate = quota.estimate_converted_bytes(shape=[4096, 4096], dtype="uint16")
+    estimate = estimate_converted_bytes(shape=[4096, 4096], dtype="uint16")
     assert base * 1.3 < estimate < base * 1.45
-    assert quota.estimate_converted_bytes(shape=[10, 10], dtype="uint8") < 100_000
+    assert estimate_converted_bytes(shape=[10, 10], dtype="uint8") < 100_000

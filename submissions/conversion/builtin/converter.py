@@ -38,6 +38,8 @@ CONVERTER_NAME = "aperture-builtin"
 CONVERTER_VERSION = "1.0"
 
 ProgressCallback = Callable[[float], None]
+# One plane to convert: where to read it, the writer per pyramid level, and its (t, c, z).
+PlaneJob = tuple[TiffSeriesReader, list[ChunkWriter], tuple[int, int, int]]
 
 
 def converter_version() -> str:
@@ -127,7 +129,7 @@ def _read(reader: TiffSeriesReader, plane: tuple[int, int, int], y0: int, y1: in
 
 def _run_planes(
     *,
-    jobs: list[tuple[TiffSeriesReader, list[ChunkWriter], tuple[int, int, int]]],
+    jobs: list[PlaneJob],
     band_rows: int,
     max_workers: int,
     progress: _Progress,
@@ -194,7 +196,7 @@ def convert(
                 tile_width=tile_width,
                 tile_height=tile_height,
             )
-            jobs = []
+            jobs: list[PlaneJob] = []
             summary = ConversionSummary(output_path=output_path)
             for info in source.series:
                 _, _, _, height, width = info.shape

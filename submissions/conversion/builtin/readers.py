@@ -77,7 +77,10 @@ class TiffSeriesReader:
     """Reads one tifffile series as TCZYX planes, thread-safely."""
 
     def __init__(self, *, series: tifffile.TiffPageSeries, info: SeriesInfo) -> None:
+        if series.parent is None:  # tifffile sets it for every series a TiffFile lists
+            raise ValueError("the series does not belong to an open TIFF file")
         self._series = series
+        self._file: tifffile.TiffFile = series.parent
         self.info = info
         self._axes = series.axes
         self._plan = _axis_plan(series.axes, series.shape)
@@ -96,7 +99,7 @@ class TiffSeriesReader:
             and len(pages) == math.prod(self._leading_shape)
             and all(page is not None for page in pages)
         )
-        self._store_array: Any = None
+        self._store_array: zarr.Array | None = None
         self._store_lock = threading.RLock()
 
     def _file_index(self, t: int, c: int, z: int) -> dict[str, int]:
@@ -110,7 +113,7 @@ class TiffSeriesReader:
                 index[axis] = int(position)
         return index
 
-    def _store(self) -> Any:
+    def _store(self) -> zarr.Array:
         with self._store_lock:
             if self._store_array is None:
                 self._store_array = zarr.open_array(self._series.aszarr(level=0), mode="r")
@@ -124,8 +127,8 @@ class TiffSeriesReader:
             flat = self._flat_index(index)
             # Loading a page's header seeks the shared file handle, so it must hold the same
             # lock as the pixel reads (enabled in TiffSource); decoding runs unlocked.
-            with self._series.parent.filehandle.lock:
-                page = self._series.pages[flat]
+            with self._file.filehandle.lock:
+                page = self._page(flat)
             data = page.asarray()
             plane_selection = tuple(
                 slice(y0, y1) if axis == "Y" else sample if axis == "S" else slice(None)
@@ -146,6 +149,13 @@ class TiffSeriesReader:
                 selection.append(index.get(axis, 0))
         return np.asarray(self._store()[tuple(selection)])
 
+    def _page(self, flat: int) -> tifffile.TiffPage | tifffile.TiffFrame:
+        """Page ``flat`` of the series. Loading it seeks: hold the file handle's lock."""
+        page = self._series.pages[flat]
+        if page is None:  # only called when _page_per_plane found every page present
+            raise ValueError(f"page {flat} of series {self.info.index} is missing")
+        return page
+
     def _flat_index(self, index: dict[str, int]) -> int:
         if not self._leading_shape:
             return 0
@@ -158,12 +168,14 @@ class TiffSeriesReader:
         Such pages are often a single strip, which tifffile's zarr store presents as one
         chunk: reading a band through it would load the whole plane.
         """
-        handle = self._series.parent.filehandle
+        handle = self._file.filehandle
         with handle.lock:
-            page = self._series.pages[flat]
+            page = self._page(flat)
             keyframe = page.keyframe
             if (
-                not page.is_contiguous
+                keyframe is None
+                or keyframe.dtype is None
+                or not page.is_contiguous
                 or keyframe.planarconfig != 1
                 or keyframe.fillorder != 1
                 or keyframe.predictor != 1
@@ -172,7 +184,7 @@ class TiffSeriesReader:
                 return None
             _, _, _, _, width = self.info.shape
             samples = keyframe.samplesperpixel
-            dtype = np.dtype(keyframe.dtype).newbyteorder(self._series.parent.byteorder)
+            dtype = np.dtype(keyframe.dtype).newbyteorder(self._file.byteorder)
             row_items = width * samples
             handle.seek(page.dataoffsets[0] + y0 * row_items * dtype.itemsize)
             data = handle.read_array(dtype, (y1 - y0) * row_items)

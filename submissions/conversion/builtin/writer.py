@@ -10,11 +10,12 @@ Layout, as bioformats2raw writes it::
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numcodecs
 import numpy as np
 import zarr
+from numcodecs.abc import Codec
 from zarr.codecs import BloscCodec, ZstdCodec
 
 from submissions.conversion.builtin.metadata import SeriesInfo, multiscales
@@ -23,8 +24,10 @@ COMPRESSIONS = ("blosc", "zstd", "none")
 NGFF_VERSIONS = ("0.4", "0.5")
 LAYOUT_VERSION = 3
 
+ZarrFormat = Literal[2, 3]
 
-def _compressors(compression: str, zarr_format: int, itemsize: int) -> Any:
+
+def _compressors(compression: str, zarr_format: ZarrFormat, itemsize: int) -> Any:
     """The codec configuration recorded in the array metadata (what readers will use)."""
     if compression == "none":
         return None
@@ -35,7 +38,7 @@ def _compressors(compression: str, zarr_format: int, itemsize: int) -> Any:
     return [ZstdCodec(level=1, checksum=False)]
 
 
-def _chunk_encoder(compression: str) -> Any:
+def _chunk_encoder(compression: str) -> Codec | None:
     """The numcodecs codec producing exactly the bytes the configuration above describes.
 
     "blosc" matches bioformats2raw's default (LZ4, level 5, byte shuffle). Measured here on
@@ -87,7 +90,8 @@ class ChunkWriter:
                     padded[: tile.shape[0], : tile.shape[1]] = tile
                     tile = padded
                 data = np.ascontiguousarray(tile, dtype=self.dtype)
-                encoded = data if self._encoder is None else self._encoder.encode(data)
+                # ndarray.data: the array's own buffer, written without a copy.
+                encoded = data.data if self._encoder is None else self._encoder.encode(data)
                 (directory / str(chunk_x)).write_bytes(memoryview(encoded).cast("B"))
 
 
@@ -109,7 +113,7 @@ class OmeZarrWriter:
             raise ValueError(f"compression must be one of {COMPRESSIONS}")
         self.path = path
         self.ngff_version = ngff_version
-        self.zarr_format = 2 if ngff_version == "0.4" else 3
+        self.zarr_format: ZarrFormat = 2 if ngff_version == "0.4" else 3
         self.compression = compression
         self.tile_width = tile_width
         self.tile_height = tile_height
@@ -122,13 +126,15 @@ class OmeZarrWriter:
             return {"ome": {"version": "0.5", **attrs}}
         return attrs
 
-    def create_series(self, *, info: SeriesInfo, shapes: list[tuple[int, int]]) -> list[zarr.Array]:
-        """Create image group ``info.index`` with one array per level; returns the arrays."""
+    def create_series(
+        self, *, info: SeriesInfo, shapes: list[tuple[int, int]]
+    ) -> list[ChunkWriter]:
+        """Create image group ``info.index`` with one array per level; returns their writers."""
         group = self.root.create_group(str(info.index))
         entry = multiscales(info=info, levels=len(shapes), ngff_version=self.ngff_version)
         group.attrs.update(self._ome_attrs({"multiscales": [entry]}))
         t, c, z, _, _ = info.shape
-        arrays = []
+        arrays: list[ChunkWriter] = []
         for level, (height, width) in enumerate(shapes):
             kwargs: dict[str, Any] = {
                 "name": str(level),
