@@ -10,10 +10,13 @@ from typing import Any
 
 from django.http import QueryDict
 
+from submissions.services import rembi
 from submissions.services.rembi import vocab
 from submissions.services.rembi.spec import REMBI, Field, Group, item_children, singular
 
 INPUT_TYPES = {"email": "email", "url": "url", "date": "date"}
+# Paths outside the REMBI document that comments and change requests may name.
+TOP_LEVEL_LABELS = {"files": "Files", "title": "Title"}
 DATALISTS = {"organism_name": "organism-names", "fbbi_name": "fbbi-names", "role": "author-roles"}
 
 
@@ -298,6 +301,29 @@ def path_label(path: str) -> str:
             break
         parts.append(node.label if node is not REMBI else part)
         list_group = node if isinstance(node, Group) and node.many else None
-    if path == "files":
-        return "Files"
+    if path in TOP_LEVEL_LABELS:
+        return TOP_LEVEL_LABELS[path]
     return " \u203a ".join(parts)
+
+
+def bound_paths(nodes: list[Any]) -> set[str]:
+    """Every path the editor draws a visible field, group, list or item for: where a change
+    request about that path can be shown beside the form."""
+    paths: set[str] = set()
+    for node in nodes:
+        if node.kind == "field":
+            if node.widget != "hidden":
+                paths.add(node.path)
+        elif node.kind == "group":
+            paths.add(node.path)
+            paths |= bound_paths(node.children)
+        else:
+            paths.add(node.path)
+            paths |= bound_paths(node.items)
+    return paths
+
+
+def editor_paths(metadata: Any) -> set[str]:
+    """bound_paths of the editor as it would open on `metadata` now."""
+    document, _ = rembi.clean(metadata)
+    return bound_paths(bind(document))
