@@ -119,8 +119,8 @@ def _editor_context(
         "picker_data": _picker_data(),
         # Shown beside each field (review/_field_requests.html) and listed at the top.
         "open_request": open_request,
-        "open_points": selectors_review.points_by_target(open_request),
-        "editor_paths": rembi_form.bound_paths(sections),
+        "open_points": rembi_form.at_editor_paths(selectors_review.points_by_target(open_request)),
+        "editor_paths": rembi_form.with_aliases(rembi_form.bound_paths(sections)),
     }
 
 

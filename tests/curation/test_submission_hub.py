@@ -60,10 +60,10 @@ def test_researcher_sees_the_open_change_request_on_top_with_links_to_the_fields
     assert "Name the cell line" in panel
     assert "File <strong>cells_t0.ome.tif</strong>: This stack is cropped" in panel
     found = links(panel)
-    # A field the editor shows links straight to it; the title is fixed on the review page.
+    # A field the editor shows links straight to it.
     edit = f"/submissions/{submitted.pk}/edit/"
     assert found[ORCID_LABEL] == edit + "#f-study-authors-0-orcid"
-    assert "Title" not in found
+    assert found["Study \u203a Title"] == edit + "#f-study-title"  # "title" names the study title
     assert found["Fix in the editor"] == edit
     assert found["Reply or resubmit on the review page"] == (
         f"/submissions/{submitted.pk}/review/#answer"
@@ -190,3 +190,17 @@ def test_dashboard_hints_cost_the_same_queries_for_one_row_or_many(
         ask_for_changes(make_submitted(), curator)  # type: ignore[operator]
     with django_assert_max_num_queries(len(one.captured_queries)):  # type: ignore[operator]
         client.get("/")  # type: ignore[attr-defined]
+
+
+def test_review_and_processing_pages_lead_back_to_the_hub(
+    facility: object, researcher: User, curator: User
+) -> None:
+    submission = factories.CompleteSubmissionFactory(
+        owner=researcher, facility=facility, status=S.PROCESSING, title="Back home"
+    )
+    for user in (researcher, curator):
+        for page in ("review", "processing"):
+            response = html_client(user).get(f"/submissions/{submission.pk}/{page}/")  # type: ignore[attr-defined]
+            assert links(response.content.decode())["Back home"] == (
+                f"/submissions/{submission.pk}/"
+            )

@@ -35,6 +35,7 @@ def asked(ready: Submission, researcher: User, curator: User) -> Submission:
             ChangePoint(field_path="study.authors.0.orcid", message="Add the ORCID iD"),
             ChangePoint(field_path="study.authors.0", message="Is this the right person?"),
             ChangePoint(field_path="title", message="Name the cell line"),
+            ChangePoint(field_path="notes", message="Say where the raw data came from"),
         ],
     )
     ready.refresh_from_db()
@@ -60,8 +61,17 @@ def test_each_point_sits_between_its_fields_label_and_input(
         re.S,
     )
     assert beside_author, "the point about the author is not at the top of that author"
-    # Nowhere else: two field points, two "Curator asks" notes.
-    assert html.count("Curator asks:") == 2
+    # "title" is what curation calls the study title.
+    beside_title = re.search(
+        r'<label for="f-study-title">.*?</label>\s*'
+        r'<ul class="field-requests"[^>]*>.*?Name the cell line.*?</ul>\s*'
+        r'<input [^>]*id="f-study-title"',
+        html,
+        re.S,
+    )
+    assert beside_title, "the title point is not beside the study title"
+    # Once each: "notes" is no field of the editor, so it is only in the list on top.
+    assert html.count("Curator asks:") == 3
 
 
 def test_the_top_panel_lists_every_point_and_links_those_the_form_shows(
@@ -69,11 +79,12 @@ def test_the_top_panel_lists_every_point_and_links_those_the_form_shows(
 ) -> None:
     html = editor(researcher, asked)
     panel = html[html.index('id="changes-requested"') : html.index('id="rembi-form"')]
-    assert "Changes requested — 3 points" in panel
+    assert "Changes requested — 4 points" in panel
     assert 'href="#f-study-authors-0-orcid"' in panel
     assert 'href="#f-study-authors-0"' in panel
-    # The title is not an editor field: listed, answered on the review page.
-    assert '<strong title="title">Title</strong>: Name the cell line' in panel
+    assert 'href="#f-study-title"' in panel
+    # Not a field of the editor: listed, and answered on the review page.
+    assert '<strong title="notes">notes</strong>: Say where the raw data came from' in panel
     assert f'href="/submissions/{asked.pk}/review/#answer"' in panel
     assert "Fix in the editor" not in panel
 
