@@ -24,7 +24,7 @@ def shot(page: object, name: str) -> None:
     page.screenshot(path=str(Path(ARTIFACTS) / f"ux-{name}.png"), full_page=True)  # type: ignore[attr-defined]
 
 
-def test_researcher_goes_from_the_hub_to_the_field_to_fix(live_server, page) -> None:  # type: ignore[no-untyped-def]
+def test_researcher_goes_from_the_hub_to_the_field_to_fix(live_server, page, browser) -> None:  # type: ignore[no-untyped-def]
     facility = factories.FacilityFactory(name="Light Microscopy Facility")
     researcher = factories.member(facility=facility, role=Role.RESEARCHER)
     curator = factories.member(facility=facility, role=Role.CURATOR)
@@ -65,3 +65,15 @@ def test_researcher_goes_from_the_hub_to_the_field_to_fix(live_server, page) -> 
     field = page.locator(".field", has=orcid)
     assert "Curator asks: Add the ORCID iD." in field.inner_text()
     shot(page, "editor")
+
+    # The curator's view of the same page: a way into the review, nothing to fix.
+    desk_context = browser.new_context(viewport={"width": 1280, "height": 900})
+    desk = desk_context.new_page()
+    login(desk, live_server.url, curator.email, PASSWORD)
+    desk.goto(f"{live_server.url}/submissions/{submission.pk}/")
+    desk.locator("#changes-requested").wait_for()
+    assert desk.get_by_role("link", name="Fix in the editor").count() == 0
+    shot(desk, "hub-curator")
+    desk.get_by_role("link", name="Review this submission").click()
+    desk.get_by_role("heading", name="Changes requested").wait_for()
+    desk_context.close()

@@ -82,6 +82,8 @@ def test_curator_gets_a_link_to_review_and_sees_the_request_without_fix_links(
 ) -> None:
     found = links(hub(curator, submitted))
     assert found["Review this submission"] == f"/submissions/{submitted.pk}/review/"
+    queue = f"Review queue of {submitted.facility.name}"
+    assert found[queue] == f"/curation/{submitted.facility.slug}/"
     assert "Edit description" not in found
     ask_for_changes(submitted, curator)
     html = hub(curator, submitted)
