@@ -107,6 +107,7 @@ def _editor_context(
 ) -> dict[str, Any]:
     sections = rembi_form.bind(document, errors, missing, focus)
     open_request = selectors_review.open_change_request(submission=submission)
+    points = rembi_form.at_editor_paths(selectors_review.points_by_target(open_request))
     return {
         "submission": submission,
         "sections": sections,
@@ -119,8 +120,10 @@ def _editor_context(
         "picker_data": _picker_data(),
         # Shown beside each field (review/_field_requests.html) and listed at the top.
         "open_request": open_request,
-        "open_points": rembi_form.at_editor_paths(selectors_review.points_by_target(open_request)),
+        "open_points": points,
         "editor_paths": rembi_form.with_aliases(rembi_form.bound_paths(sections)),
+        # Optional sections open by themselves when a point is about something inside.
+        "requested_sections": {path.split(".", 1)[0] for path in points},
     }
 
 

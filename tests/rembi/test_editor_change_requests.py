@@ -99,3 +99,20 @@ def test_no_requests_shown_once_resubmitted(
     assert '<h2 id="cr-panel-heading">Changes requested</h2>' in html
     assert "Only the licence now." in html
     assert 'class="field-requests"' not in html
+
+
+def test_an_optional_section_with_a_point_inside_opens_by_itself(
+    ready: Submission, researcher: User, curator: User
+) -> None:
+    closed = editor(researcher, ready)
+    assert re.search(r'<details class="optional-section"\s+id="f-correlation-details"', closed)
+    services.submit(submission=ready, user=researcher)
+    review.request_changes(
+        submission=ready,
+        curator=curator,
+        message="One more thing.",
+        points=[ChangePoint(field_path="correlation.fiducials_used", message="Name the beads")],
+    )
+    html = editor(researcher, ready)
+    assert re.search(r'<details class="optional-section" open id="f-correlation-details"', html)
+    assert "Curator asks:</span> Name the beads" in html
