@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 from rest_framework.authtoken.models import Token
 
-from submissions import selectors
+from submissions import selectors, selectors_hub
 from submissions.auth import user_of
 
 
@@ -20,7 +20,7 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "dashboard.html",
         {
-            "submissions": submissions,
+            "rows": selectors_hub.dashboard_rows(submissions=submissions),
             "memberships": selectors.memberships_of(user=user),
         },
     )

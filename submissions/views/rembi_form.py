@@ -6,14 +6,18 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.http import QueryDict
 
+from submissions.services import rembi
 from submissions.services.rembi import vocab
 from submissions.services.rembi.spec import REMBI, Field, Group, item_children, singular
 
 INPUT_TYPES = {"email": "email", "url": "url", "date": "date"}
+T = TypeVar("T")
+# Curation may name the study title by the submission's "title" (they are kept the same).
+ALIASES = {"title": "study.title"}
 DATALISTS = {"organism_name": "organism-names", "fbbi_name": "fbbi-names", "role": "author-roles"}
 
 
@@ -21,8 +25,13 @@ def _join(prefix: str, name: str | int) -> str:
     return f"{prefix}.{name}" if prefix else str(name)
 
 
+def editor_path(path: str) -> str:
+    """The path the editor draws a field under, for a path curation may use."""
+    return ALIASES.get(path, path)
+
+
 def anchor(path: str) -> str:
-    return "f-" + path.replace(".", "-")
+    return "f-" + editor_path(path).replace(".", "-")
 
 
 # --- posted form -> document ------------------------------------------------------------------
@@ -282,6 +291,7 @@ def bind(
 
 def path_label(path: str) -> str:
     """'study.authors.2.orcid' -> 'Study / Author 3 / ORCID iD', with angle quotes."""
+    path = editor_path(path)
     parts: list[str] = []
     node: Field | Group = REMBI
     list_group: Group | None = None
@@ -301,3 +311,39 @@ def path_label(path: str) -> str:
     if path == "files":
         return "Files"
     return " \u203a ".join(parts)
+
+
+def bound_paths(nodes: list[Any]) -> set[str]:
+    """Every path the editor draws a visible field, group, list or item for: where a change
+    request about that path can be shown beside the form."""
+    paths: set[str] = set()
+    for node in nodes:
+        if node.kind == "field":
+            if node.widget != "hidden":
+                paths.add(node.path)
+        elif node.kind == "group":
+            paths.add(node.path)
+            paths |= bound_paths(node.children)
+        else:
+            paths.add(node.path)
+            paths |= bound_paths(node.items)
+    return paths
+
+
+def with_aliases(paths: set[str]) -> set[str]:
+    """`paths` and every alias of one of them: what a change request may name them by."""
+    return paths | {alias for alias, path in ALIASES.items() if path in paths}
+
+
+def editor_paths(metadata: Any) -> set[str]:
+    """The paths (and aliases) the editor would show a change request beside, on `metadata`."""
+    document, _ = rembi.clean(metadata)
+    return with_aliases(bound_paths(bind(document)))
+
+
+def at_editor_paths(points: dict[str, list[T]]) -> dict[str, list[T]]:
+    """Change-request points by target, with aliases moved to the path the editor draws."""
+    merged: dict[str, list[T]] = {}
+    for path, items in points.items():
+        merged.setdefault(editor_path(path), []).extend(items)
+    return merged

@@ -14,13 +14,13 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from submissions import selectors
+from submissions import selectors, selectors_hub, selectors_review
 from submissions.auth import user_of
 from submissions.models import Submission
 from submissions.services import lifecycle, rembi
 from submissions.services import submissions as services
 from submissions.services.exceptions import InvalidTransition, NotFound, ValidationFailed
-from submissions.services.permissions import can_edit
+from submissions.services.permissions import can_curate, can_edit
 from submissions.services.rembi import vocab
 from submissions.views import rembi_form
 
@@ -75,6 +75,7 @@ def submission_detail(request: HttpRequest, pk: UUID) -> HttpResponse:
         submission.status in lifecycle.EDITABLE_STATUSES
     )
     problems = services.submission_problems(submission=submission) if editable else {}
+    open_request = selectors_review.open_change_request(submission=submission)
     return render(
         request,
         "submissions/detail.html",
@@ -83,9 +84,16 @@ def submission_detail(request: HttpRequest, pk: UUID) -> HttpResponse:
             "events": selectors.submission_timeline(submission=submission),
             "editable": editable,
             "is_owner": can_edit(user=user, submission=submission),
+            "curating": can_curate(user=user, submission=submission),
             "problems": problems,
             "files_url": _files_url(submission),
             "file_count": submission.files.count(),
+            "open_request": open_request,
+            # Which requested fields the editor shows, so the panel can link straight there.
+            "editor_paths": (
+                rembi_form.editor_paths(submission.metadata) if open_request and editable else set()
+            ),
+            "show_processing": submission.status in selectors_hub.PROCESSING_STATES,
         },
     )
 
@@ -97,9 +105,12 @@ def _editor_context(
     missing: dict[str, list[str]],
     focus: str = "",
 ) -> dict[str, Any]:
+    sections = rembi_form.bind(document, errors, missing, focus)
+    open_request = selectors_review.open_change_request(submission=submission)
+    points = rembi_form.at_editor_paths(selectors_review.points_by_target(open_request))
     return {
         "submission": submission,
-        "sections": rembi_form.bind(document, errors, missing, focus),
+        "sections": sections,
         "errors": errors,
         "error_count": sum(len(v) for v in errors.values()),
         "organisms": vocab.organisms(),
@@ -107,6 +118,12 @@ def _editor_context(
         "roles": vocab.AUTHOR_ROLES,
         "files_url": _files_url(submission),
         "picker_data": _picker_data(),
+        # Shown beside each field (review/_field_requests.html) and listed at the top.
+        "open_request": open_request,
+        "open_points": points,
+        "editor_paths": rembi_form.with_aliases(rembi_form.bound_paths(sections)),
+        # Optional sections open by themselves when a point is about something inside.
+        "requested_sections": {path.split(".", 1)[0] for path in points},
     }
 
 
