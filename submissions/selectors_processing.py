@@ -170,6 +170,8 @@ def _inspection_summary(inspection: dict[str, Any]) -> dict[str, Any] | None:
         "pixel_type": first.get("pixel_type"),
         "physical_sizes": first.get("physical_sizes"),
         "channel_names": first.get("channel_names"),
+        # For display: unnamed channels (common in plain TIFFs) are left out.
+        "channels": ", ".join(str(n) for n in first.get("channel_names") or [] if str(n).strip()),
     }
 
 

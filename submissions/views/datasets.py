@@ -8,10 +8,11 @@ from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from submissions import selectors_citation, storage
 from submissions import selectors_processing as selectors
-from submissions import storage
 from submissions.models import User
 
 
@@ -22,17 +23,25 @@ def _viewer(request: HttpRequest) -> User | None:
 @require_GET
 def landing(request: HttpRequest, accession: str) -> HttpResponse:
     view = selectors.published_dataset(accession=accession, user=_viewer(request))
-    return render(
-        request,
-        "datasets/landing.html",
-        {"view": view, "keep_originals": settings.ARCHIVE_KEEP_ORIGINALS},
-    )
+    context = {"view": view, "keep_originals": settings.ARCHIVE_KEEP_ORIGINALS}
+    if view.full_access:
+        url = request.build_absolute_uri(reverse("dataset-landing", args=[accession]))
+        credits = selectors_citation.dataset_credits(view=view, url=url)
+        context["credits"] = credits
+        context["json_ld"] = selectors_citation.schema_org_dataset(
+            view=view, credits=credits, url=url
+        )
+    return render(request, "datasets/landing.html", context)
 
 
 @require_GET
 def metadata_json(request: HttpRequest, accession: str) -> JsonResponse:
     view = selectors.published_dataset(accession=accession, user=_viewer(request))
     document = selectors.dataset_document(view=view, base_url=request.build_absolute_uri("/"))
+    if view.full_access:
+        credits = selectors_citation.dataset_credits(view=view, url=document["url"])
+        document["licence"] = credits.licence_url
+        document["citation"] = credits.citation
     return JsonResponse(document, json_dumps_params={"indent": 2})
 
 
