@@ -20,7 +20,6 @@ from submissions.models import DataFile, FileStatus, Submission
 
 PYRAMID_TILE = 256  # a level smaller than this in both Y and X ends the pyramid
 METADATA_BYTES_PER_IMAGE = 64 * 1024
-_DIM_KEYS = ("size_t", "size_c", "size_z", "size_y", "size_x")
 
 
 def _itemsize(dtype: str | None) -> int:
@@ -50,27 +49,24 @@ def estimate_converted_bytes(
 
 
 def _images(inspection: Mapping[str, Any]) -> Iterable[tuple[list[int], str | None]]:
-    """(shape, dtype) of each image an inspection describes, whatever shape it was written in."""
-    series = inspection.get("series") or inspection.get("images")
-    if isinstance(series, list) and series:
-        for item in series:
-            if isinstance(item, Mapping):
-                yield from _images(item)
-        return
-    dtype = inspection.get("dtype") or inspection.get("pixel_type")
-    shape = inspection.get("shape")
-    if isinstance(shape, list | tuple) and shape:
-        yield [int(d) for d in shape], dtype
-    elif any(key in inspection for key in _DIM_KEYS):
-        yield [int(inspection.get(key) or 1) for key in _DIM_KEYS], dtype
+    """(TCZYX shape, pixel type) of each series an inspection found (InspectionResult.as_dict)."""
+    series = inspection.get("series")
+    for item in series if isinstance(series, list) else []:
+        sizes = item.get("sizes") if isinstance(item, Mapping) else None
+        if isinstance(sizes, Mapping) and sizes:
+            yield [int(sizes.get(axis) or 1) for axis in "TCZYX"], item.get("pixel_type")
 
 
 def estimate_file_archive_bytes(*, data_file: DataFile) -> int:
+    inspection = data_file.inspection if isinstance(data_file.inspection, dict) else {}
     keep = data_file.size if settings.QUOTA_ARCHIVE_KEEPS_ORIGINALS else 0
-    images = list(_images(data_file.inspection or {}))
+    if inspection.get("attachment"):
+        return data_file.size  # not an image: archived as it is, never converted
+    images = list(_images(inspection))
     if not images:
-        # Nothing known about the pixels: assume the output is as large as the input, plus
-        # the pyramid (4/3) and the margin.
+        # Nothing known about the pixels (not inspected yet, or a vendor format only
+        # Bio-Formats reads): assume the output is as large as the input, plus the pyramid
+        # (4/3) and the margin.
         return int(data_file.size * 4 / 3 * settings.QUOTA_ARCHIVE_ESTIMATE_MARGIN) + keep
     return sum(estimate_converted_bytes(shape=s, dtype=d or "uint16") for s, d in images) + keep
 

@@ -146,7 +146,13 @@ def test_archive_reservation_is_estimated_and_idempotent(researcher: User, home:
     factories.DataFileFactory(
         submission=submission,
         size=10 * MB,
-        inspection={"series": [{"shape": [1, 2, 10, 1024, 1024], "dtype": "uint16"}]},
+        # What inspection stores (InspectionResult.as_dict()).
+        inspection={
+            "format_name": "OME-TIFF",
+            "series": [
+                {"sizes": {"T": 1, "C": 2, "Z": 10, "Y": 1024, "X": 1024}, "pixel_type": "uint16"}
+            ],
+        },
     )
     first = quota.reserve_for_conversion(submission=submission)
     again = quota.reserve_for_conversion(submission=submission)
@@ -164,3 +170,17 @@ def test_estimate_converted_bytes_counts_the_pyramid() -> None:
     estimate = estimate_converted_bytes(shape=[4096, 4096], dtype="uint16")
     assert base * 1.3 < estimate < base * 1.45
     assert estimate_converted_bytes(shape=[10, 10], dtype="uint8") < 100_000
+
+
+def test_an_attachment_is_estimated_at_its_own_size(researcher: User, home: Facility) -> None:
+    from submissions.services.quota_estimate import estimate_file_archive_bytes
+
+    submission = factories.SubmissionFactory(
+        owner=researcher, facility=home, group=researcher.memberships.get().group
+    )
+    notes = factories.DataFileFactory(
+        submission=submission,
+        size=3 * MB,
+        inspection={"attachment": True, "note": "notes.pdf is kept as it is."},
+    )
+    assert estimate_file_archive_bytes(data_file=notes) == 3 * MB
