@@ -191,7 +191,18 @@ class CompleteSubmissionFactory(SubmissionFactory):
                 name="cells_t0.ome.tif",
                 size=52_428_800,
                 sha256="9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-                detected_type="OME-TIFF",
+                detected_type="image/tiff",
                 status="inspected",
-                inspection={"shape": [1, 2, 30, 512, 512], "axes": "TCZYX", "dtype": "uint16"},
+                inspection={
+                    "format_name": "OME-TIFF",
+                    "series": [
+                        {
+                            "index": 0,
+                            "sizes": {"T": 1, "C": 2, "Z": 30, "Y": 512, "X": 512},
+                            "pixel_type": "uint16",
+                            "physical_sizes": {"x": 0.1, "y": 0.1, "z": 0.3, "unit": "µm"},
+                            "channel_names": ["DAPI", "GFP"],
+                        }
+                    ],
+                },
             )

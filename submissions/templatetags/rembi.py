@@ -39,6 +39,28 @@ def field_anchor(path: str) -> str:
     return rembi_form.anchor(path)
 
 
+_EVENT_LABELS = {
+    "created": "Draft created",
+    "metadata_updated": "Description edited",
+    "comment": "Comment",
+    "assigned": "Review assigned",
+}
+
+
+@register.filter
+def join_named(values: Any, separator: str = ", ") -> str:
+    """Join the non-blank values: unnamed channels (["", ""]) give "", not ", "."""
+    if not isinstance(values, list | tuple):
+        return ""
+    return separator.join(str(v) for v in values if str(v).strip())
+
+
+@register.filter
+def event_label(kind: str) -> str:
+    """'upload_verified' -> 'Upload verified' (a few kinds have their own wording)."""
+    return _EVENT_LABELS.get(kind) or kind.replace("_", " ").capitalize()
+
+
 @register.filter
 def status_label(status: str) -> str:
     """'changes_requested' -> 'Changes requested'."""

@@ -14,7 +14,6 @@ from submissions.models import DataFile
 register = template.Library()
 
 PREVIEW_KEYS = ("thumbnail_url", "preview_url", "thumbnail")
-TIMES = " \N{MULTIPLICATION SIGN} "
 
 
 @register.filter
@@ -43,25 +42,21 @@ def shown(value: Any) -> str:
 
 @register.filter
 def dimensions(file: DataFile) -> str:
-    """The image dimensions the inspection found, whatever shape it reported them in."""
+    """The inspected sizes of the first series ("T1 C2 Z5 Y600 X700"), with the series count."""
     found = file.inspection if isinstance(file.inspection, dict) else {}
-    shape = found.get("shape")
-    axes = found.get("axes") or found.get("dimension_order")
-    dims = found.get("dimensions") or found.get("sizes")
-    if isinstance(shape, list) and shape:
-        sizes = TIMES.join(str(n) for n in shape)
-        return f"{axes} {sizes}" if isinstance(axes, str) and len(axes) == len(shape) else sizes
-    if isinstance(dims, dict) and dims:
-        return TIMES.join(f"{k}={v}" for k, v in dims.items())
-    if isinstance(dims, str | int):
-        return str(dims)
-    return "—"
+    series = found.get("series")
+    if not isinstance(series, list) or not series or not isinstance(series[0], dict):
+        return "—"
+    sizes = series[0].get("sizes") or {}
+    text = " ".join(f"{axis}{sizes[axis]}" for axis in "TCZYX" if axis in sizes)
+    return f"{text} ({len(series)} series)" if len(series) > 1 else text or "—"
 
 
 @register.filter
 def file_format(file: DataFile) -> str:
+    """The image format inspection named (OME-TIFF, ImageJ TIFF, …), else the detected type."""
     found = file.inspection if isinstance(file.inspection, dict) else {}
-    return str(file.detected_type or found.get("format") or "—")
+    return str(found.get("format_name") or file.detected_type or "—")
 
 
 @register.filter

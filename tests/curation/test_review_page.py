@@ -26,7 +26,8 @@ def test_the_page_shows_metadata_files_and_timeline(submitted: Submission, curat
     assert "0000-0002-1825-0097" in html
     assert "cells_t0.ome.tif" in html
     assert "OME-TIFF" in html
-    assert "TCZYX 1 \N{MULTIPLICATION SIGN} 2" in html
+    assert "T1 C2 Z30 Y512 X512" in html
+    assert "channels: DAPI, GFP" in html
     assert "9f86d081884c7d" in html
     assert "Inspected" in html
     assert "Approve" in html

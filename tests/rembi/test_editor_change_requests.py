@@ -57,7 +57,8 @@ def test_each_point_sits_between_its_fields_label_and_input(
     # Screen readers announce the request with the field: the input names the list.
     assert '<ul class="field-requests" id="f-study-authors-0-orcid-requests"' in html
     orcid_input = re.search(r'<input [^>]*id="f-study-authors-0-orcid"[^>]*>', html, re.S)
-    assert orcid_input and "f-study-authors-0-orcid-requests" in orcid_input.group(0)
+    assert orcid_input
+    assert "f-study-authors-0-orcid-requests" in orcid_input.group(0)
     beside_author = re.search(
         r'<fieldset class="rembi-item" id="f-study-authors-0">\s*<legend>[^<]*</legend>\s*'
         r'<ul class="field-requests"[^>]*>.*?Is this the right person\?',
