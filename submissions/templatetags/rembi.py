@@ -35,6 +35,19 @@ def path_label(path: str) -> str:
 
 
 @register.filter
+def node_label(path: str) -> str:
+    """The REMBI label of the last step of a path: 'study.authors.2' -> 'Author 3',
+    'study.funding_statement' -> 'Funding statement'; unknown keys are shown as they are."""
+    key = path.rsplit(".", 1)[-1]
+    label = rembi_form.path_label(path).split(" \u203a ")[-1]
+    if key.isdigit():
+        return label if label.endswith(f" {int(key) + 1}") else f"#{int(key) + 1}"
+    if key == "key":
+        return "Key"
+    return label or key
+
+
+@register.filter
 def field_anchor(path: str) -> str:
     return rembi_form.anchor(path)
 
