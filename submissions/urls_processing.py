@@ -22,6 +22,11 @@ urlpatterns = [
         processing.retry,
         name="submission-processing-retry",
     ),
+    path(
+        "submissions/<uuid:submission_id>/files/<uuid:file_id>/preview.png",
+        processing.file_preview,
+        name="submission-file-preview",
+    ),
     path("datasets/<str:accession>/", datasets.landing, name="dataset-landing"),
     path("datasets/<str:accession>/metadata.json", datasets.metadata_json, name="dataset-json"),
     path(

@@ -44,8 +44,14 @@ def make_thumbnail(*, zarr_path: Path, series: int = 0, max_size: int = 256) -> 
     group = zarr.open_group(str(Path(zarr_path) / str(series)), mode="r")
     array = _smallest_level(group)
     _, c_size, z_size, _, _ = array.shape
-    channels = min(c_size, 3)
-    planes = [_stretch(np.asarray(array[0, c, z_size // 2])) for c in range(channels)]
+    planes = [np.asarray(array[0, c, z_size // 2]) for c in range(min(c_size, 3))]
+    return render_png(planes, max_size=max_size)
+
+
+def render_png(raw_planes: list[np.ndarray], *, max_size: int = 256) -> bytes:
+    """PNG bytes of one to three 2-D planes, each contrast-stretched: gray, or R, G (and B)."""
+    planes = [_stretch(plane) for plane in raw_planes]
+    channels = len(planes)
     if channels == 1:
         image = Image.fromarray(planes[0])
     else:

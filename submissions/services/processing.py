@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import shutil
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -106,6 +107,8 @@ def inspect_data_file(*, file_id: str) -> None:
             name=safe_local_name(data_file.name),
         ) as path:
             result = inspect_file(path=path).as_dict()
+            if result.get("series"):
+                result["preview"] = _save_preview(data_file=data_file, path=path)
     except UserFileError as error:
         if error.code in _NOT_AN_IMAGE:
             _inspected_as_attachment(data_file=data_file, message=error.message)
@@ -144,6 +147,33 @@ def _inspected_as_attachment(*, data_file: DataFile, message: str) -> None:
         status=FileStatus.INSPECTED,
         inspection={"attachment": True, "note": message},
     )
+
+
+def preview_key(data_file: DataFile) -> str:
+    """Where inspection stores a file's preview PNG in staging storage (server-chosen)."""
+    return f"previews/{data_file.submission_id}/{data_file.pk}.png"
+
+
+def _save_preview(*, data_file: DataFile, path: Path) -> bool:
+    """Store a preview for curators; a preview that cannot be made never fails inspection."""
+    from submissions.conversion.builtin.readers import open_source
+    from submissions.conversion.preview import make_preview
+
+    try:
+        with open_source(path=path) as source:
+            png = make_preview(source=source)
+        if png is None:
+            return False
+        storage.write_bytes(
+            storage=storage.staging(),
+            key=preview_key(data_file),
+            data=png,
+            content_type="image/png",
+        )
+    except Exception:
+        logger.warning("no preview for %s", data_file.pk, exc_info=True)
+        return False
+    return True
 
 
 def _inspection_failed(*, data_file: DataFile, code: str, message: str) -> None:

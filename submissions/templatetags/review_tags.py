@@ -6,14 +6,13 @@ import json
 from typing import Any
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
 
 from submissions.models import DataFile
 
 register = template.Library()
-
-PREVIEW_KEYS = ("thumbnail_url", "preview_url", "thumbnail")
 
 
 @register.filter
@@ -61,15 +60,11 @@ def file_format(file: DataFile) -> str:
 
 @register.filter
 def preview_url(file: DataFile) -> str:
-    """A thumbnail the inspection or conversion produced, if any (URL or data: image)."""
+    """The preview inspection made of this file, if it made one."""
     found = file.inspection if isinstance(file.inspection, dict) else {}
-    for key in PREVIEW_KEYS:
-        value = found.get(key)
-        if isinstance(value, str) and (
-            value.startswith(("/", "https://", "http://")) or value.startswith("data:image/")
-        ):
-            return value
-    return ""
+    if not found.get("preview"):
+        return ""
+    return reverse("submission-file-preview", args=[file.submission_id, file.pk])
 
 
 @register.filter

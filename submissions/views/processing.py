@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from submissions import selectors
+from submissions import selectors, storage
 from submissions import selectors_processing as processing_selectors
 from submissions.auth import user_of
-from submissions.services.processing import retry_processing
+from submissions.services.exceptions import NotFound
+from submissions.services.processing import preview_key, retry_processing
 
 
 def _context(request: HttpRequest, submission_id: str) -> dict[str, object]:
@@ -44,3 +46,20 @@ def retry(request: HttpRequest, submission_id: str) -> HttpResponse:
     retry_processing(submission=submission, user=user)
     messages.success(request, "Processing was started again.")
     return redirect("submission-processing", submission_id=submission.pk)
+
+
+@login_required
+@require_GET
+def file_preview(request: HttpRequest, submission_id: str, file_id: str) -> HttpResponseBase:
+    """The preview inspection made of one file, for whoever may see the submission."""
+    submission = selectors.get_submission(user=user_of(request), submission_id=submission_id)
+    data_file = submission.files.filter(pk=file_id).first()
+    if data_file is None or not data_file.inspection.get("preview"):
+        raise NotFound("This file has no preview.")
+    staging, key = storage.staging(), preview_key(data_file)
+    url = storage.download_url(storage=staging, key=key)
+    if url is not None:
+        return HttpResponseRedirect(url)  # presigned, short-lived
+    response = FileResponse(storage.open_object(storage=staging, key=key), content_type="image/png")
+    response["Cache-Control"] = "private, max-age=300"
+    return response
