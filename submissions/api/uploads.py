@@ -21,6 +21,7 @@ from submissions.api.upload_serializers import (
     UploadSerializer,
 )
 from submissions.auth import user_of
+from submissions.models import FileStatus
 from submissions.services import uploads
 
 
@@ -58,11 +59,22 @@ class UploadDetailView(APIView):
         datafile = selectors_uploads.get_upload(user=user_of(request), upload_id=pk)
         return Response(UploadSerializer(datafile).data)
 
-    @extend_schema(request=None, responses=UploadSerializer)
+    @extend_schema(
+        request=None,
+        responses={200: UploadSerializer, 204: None},
+        description=(
+            "An upload in progress is aborted (200, the aborted upload); a finished or failed "
+            "file is removed from its draft with its bytes and quota freed (204)."
+        ),
+    )
     def delete(self, request: Request, pk: str) -> Response:
         user = user_of(request)
         datafile = selectors_uploads.get_upload(user=user, upload_id=pk)
-        return Response(UploadSerializer(uploads.abort_upload(datafile=datafile, user=user)).data)
+        if datafile.status == FileStatus.UPLOADING:
+            aborted = uploads.abort_upload(datafile=datafile, user=user)
+            return Response(UploadSerializer(aborted).data)
+        uploads.remove_file(datafile=datafile, user=user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class UploadAbortView(APIView):

@@ -16,6 +16,7 @@ from submissions.services.uploads.protocol import (
     receive_part,
     sign_part,
 )
+from submissions.services.uploads.removal import remove_file
 
 __all__ = [
     "PartInfo",
@@ -29,6 +30,7 @@ __all__ = [
     "fixity_receipt",
     "list_parts",
     "receive_part",
+    "remove_file",
     "sanitise_name",
     "sign_part",
     "staging_backend",
