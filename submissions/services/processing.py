@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import logging
 import re
-import shutil
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -97,15 +95,13 @@ def inspect_data_file(*, file_id: str) -> None:
     data_file = DataFile.objects.filter(pk=file_id, status=FileStatus.VERIFIED).first()
     if data_file is None:
         return  # already inspected, failed or deleted: nothing to do twice
-    scratch = settings.CONVERSION_SCRATCH_DIR / f"inspect-{data_file.pk}"
+    name = safe_local_name(data_file.name)
     try:
-        with storage.local_copy(
-            storage=storage.staging(),
-            key=data_file.storage_key,
-            directory=scratch,
-            name=safe_local_name(data_file.name),
-        ) as path:
-            result = inspect_file(path=path).as_dict()
+        # Only the header and metadata are read: with S3 as ranged GETs, never a download.
+        with storage.open_seekable(
+            storage=storage.staging(), key=data_file.storage_key, name=name
+        ) as handle:
+            result = inspect_file(file=handle, name=name).as_dict()
     except UserFileError as error:
         if error.code in _NOT_AN_IMAGE:
             _inspected_as_attachment(data_file=data_file, message=error.message)
@@ -125,8 +121,6 @@ def inspect_data_file(*, file_id: str) -> None:
             ),
         )
         return
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
     if result.get("ome_xml") and len(result["ome_xml"]) > _MAX_OME_XML_CHARS:
         result["ome_xml"] = None
         result["ome_xml_truncated"] = True
