@@ -8,6 +8,7 @@ reliability tests where an outage is needed); nothing is mocked.
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -130,6 +131,27 @@ def test_a_damaged_upload_on_s3_fails_with_a_message_naming_the_file(
     assert "embryo_day3.ome.tif" in data_file.failure_message
     assert data_file.storage_key not in data_file.failure_message
     assert not scratch.exists() or not any(scratch.iterdir())
+
+
+def test_a_ranged_s3_file_reads_the_same_bytes_as_the_object(s3_staging: Any) -> None:
+    content = np.random.default_rng(3).integers(0, 256, size=300_000, dtype=np.uint8).tobytes()
+    key = "uploads/reader/object"
+    s3_staging.put_object(Bucket=s3_staging.bucket, Key=key, Body=content)
+    rng = np.random.default_rng(4)
+
+    with storage.open_seekable(storage=storage.staging(), key=key, name="object") as handle:
+        assert handle.seek(0, io.SEEK_END) == len(content)
+        assert handle.read(10) == b""  # at the end
+        for _ in range(50):
+            offset, size = int(rng.integers(0, len(content) + 100)), int(rng.integers(0, 200_000))
+            handle.seek(offset)
+            assert handle.read(size) == content[offset : offset + size]
+            assert handle.tell() == min(offset + size, max(offset, len(content)))
+        handle.seek(-5, io.SEEK_END)
+        handle.seek(2, io.SEEK_CUR)
+        assert handle.read() == content[-3:]
+        with pytest.raises(OSError, match="negative seek"):
+            handle.seek(-1)
 
 
 def paged_tiff_bytes(tmp_path: Path, *, pages: int = 8) -> bytes:
