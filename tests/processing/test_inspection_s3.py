@@ -19,7 +19,7 @@ import pytest
 import tifffile
 from botocore.config import Config
 
-from submissions import storage
+from submissions import ranged, storage
 from submissions.conversion.inspect import inspect_file as describe
 from submissions.models import FileStatus, SubmissionStatus, User
 from submissions.services.processing import inspect_data_file
@@ -133,17 +133,24 @@ def test_a_damaged_upload_on_s3_fails_with_a_message_naming_the_file(
     assert not scratch.exists() or not any(scratch.iterdir())
 
 
-def test_a_ranged_s3_file_reads_the_same_bytes_as_the_object(s3_staging: Any) -> None:
+@pytest.mark.parametrize("cache_bytes", [ranged.CACHE_BYTES, 4 * ranged.BLOCK_SIZE])
+def test_a_ranged_s3_file_reads_the_same_bytes_as_the_object(
+    s3_staging: Any, cache_bytes: int
+) -> None:
     content = np.random.default_rng(3).integers(0, 256, size=300_000, dtype=np.uint8).tobytes()
     key = "uploads/reader/object"
     s3_staging.put_object(Bucket=s3_staging.bucket, Key=key, Body=content)
     rng = np.random.default_rng(4)
 
-    with storage.open_seekable(storage=storage.staging(), key=key, name="object") as handle:
+    # With the small cache, blocks are evicted and most reads bypass it.
+    with ranged.open_ranged(
+        client=s3_staging, bucket=s3_staging.bucket, key=key, name="o", cache_bytes=cache_bytes
+    ) as handle:
         assert handle.seek(0, io.SEEK_END) == len(content)
         assert handle.read(10) == b""  # at the end
-        for _ in range(50):
-            offset, size = int(rng.integers(0, len(content) + 100)), int(rng.integers(0, 200_000))
+        for _ in range(100):
+            offset = int(rng.integers(0, len(content) + 100))
+            size = int(rng.integers(0, 100_000 if _ % 2 else 300))
             handle.seek(offset)
             assert handle.read(size) == content[offset : offset + size]
             assert handle.tell() == min(offset + size, max(offset, len(content)))
@@ -162,6 +169,25 @@ def paged_tiff_bytes(tmp_path: Path, *, pages: int = 8) -> bytes:
         for plane in planes:
             writer.write(plane, contiguous=False)
     return path.read_bytes()
+
+
+@pytest.mark.django_db
+def test_a_tiff_with_an_ifd_beside_each_plane_costs_one_request_a_plane(
+    researcher: User, tmp_path: Path, s3_staging: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    content = paged_tiff_bytes(tmp_path, pages=24)
+    submission = make_submission(researcher=researcher, status=SubmissionStatus.DRAFT)
+    data_file = add_file(submission, content)
+
+    with caplog.at_level(logging.INFO, logger="submissions.ranged"):
+        inspect_data_file(file_id=str(data_file.pk))
+
+    data_file.refresh_from_db()
+    assert data_file.status == FileStatus.INSPECTED
+    (record,) = [r for r in caplog.records if r.name == "submissions.ranged"]
+    # tifffile visits each IFD twice; the second visit is served from the block cache.
+    assert record.s3_requests <= 24 + 3  # type: ignore[attr-defined]
+    assert record.s3_bytes < len(content) / 10  # type: ignore[attr-defined]
 
 
 @pytest.mark.django_db
