@@ -24,6 +24,8 @@ from boto3.s3.transfer import TransferConfig
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, Storage, storages
 
+from submissions import ranged
+
 # Objects up to this size go in one PUT; larger ones as a multipart upload of these parts.
 MULTIPART_THRESHOLD = 64 * 2**20
 MULTIPART_CHUNKSIZE = 64 * 2**20
@@ -156,6 +158,24 @@ def local_copy(*, storage: Storage, key: str, directory: Path, name: str) -> Ite
 
 def open_object(*, storage: Storage, key: str) -> IO[bytes]:
     return storage.open(key, "rb")
+
+
+@contextlib.contextmanager
+def open_seekable(*, storage: Storage, key: str, name: str) -> Iterator[IO[bytes]]:
+    """A seekable binary file over the object that reads only the bytes asked for.
+
+    For readers that need a few parts of a large object (a TIFF's header and metadata): with
+    S3 every read is a ranged GET (submissions.ranged, nothing lands on disk), with folder
+    storage it is the stored file itself. `name` names the file in the reader's messages.
+    """
+    if is_s3(storage):
+        with ranged.open_ranged(
+            client=s3_client(storage), bucket=_bucket(storage), key=key, name=name
+        ) as handle:
+            yield handle
+    else:
+        with _folder_path(storage, key).open("rb") as handle:
+            yield handle
 
 
 def exists(*, storage: Storage, key: str) -> bool:

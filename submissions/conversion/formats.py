@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from submissions.conversion.errors import UserFileError
 
@@ -47,30 +48,57 @@ _OTHER_MAGICS: tuple[tuple[int, bytes, str, bool], ...] = (
 )
 
 
-def detect_format(*, path: Path) -> DetectedFormat:
-    """Name the format of ``path`` from its magic bytes.
+def display_name(*, path: Path | None, file: IO[bytes] | None, name: str | None) -> str:
+    """The file name messages show: ``name``, else the path's; exactly one of path and file."""
+    if (path is None) == (file is None):
+        raise TypeError("pass either path or file")
+    if name:
+        return name
+    if path is None:
+        raise TypeError("a file needs the name to show in messages")
+    return Path(path).name
 
-    Raises UserFileError("empty_file") for an empty file and ("unsupported_format") for a
-    file that is neither TIFF nor a microscopy format we recognise.
+
+def read_head(*, path: Path | None, file: IO[bytes] | None, size: int = 512) -> bytes:
+    """The first ``size`` bytes of ``path`` or of the open ``file`` (rewound after)."""
+    if file is None:
+        if path is None:
+            raise TypeError("pass either path or file")
+        with Path(path).open("rb") as handle:
+            return handle.read(size)
+    file.seek(0)
+    head = file.read(size)
+    file.seek(0)
+    return head
+
+
+def detect_format(
+    *, path: Path | None = None, file: IO[bytes] | None = None, name: str | None = None
+) -> DetectedFormat:
+    """Name the format of ``path`` (or of the open binary ``file``) from its magic bytes.
+
+    ``name`` is the file name messages show (defaults to the path's). Raises
+    UserFileError("empty_file") for an empty file and ("unsupported_format") for a file that
+    is neither TIFF nor a microscopy format we recognise.
     """
-    with Path(path).open("rb") as handle:
-        head = handle.read(512)
+    shown = display_name(path=path, file=file, name=name)
+    head = read_head(path=path, file=file)
     if not head:
         raise UserFileError(
             code="empty_file",
-            message=f"The file {path.name} is empty (0 bytes). Please upload it again.",
+            message=f"The file {shown} is empty (0 bytes). Please upload it again.",
         )
     if head[:4] in _TIFF_MAGICS:
         big = head[2:4] in (b"+\x00", b"\x00+")
         return DetectedFormat(name="BigTIFF" if big else "TIFF", is_tiff=True)
-    for offset, magic, name, bioformats_only in _OTHER_MAGICS:
+    for offset, magic, format_name, bioformats_only in _OTHER_MAGICS:
         if head[offset : offset + len(magic)] == magic:
             if bioformats_only:
-                return DetectedFormat(name=name, bioformats_only=True)
+                return DetectedFormat(name=format_name, bioformats_only=True)
             raise UserFileError(
                 code="unsupported_format",
                 message=(
-                    f"The file {path.name} is a {name}, not a microscopy image format. "
+                    f"The file {shown} is a {format_name}, not a microscopy image format. "
                     f"Aperture converts {BUILTIN_FORMATS} (and, where Bio-Formats is "
                     "installed, most vendor formats). Please export the original "
                     "acquisition or an OME-TIFF."
@@ -79,7 +107,7 @@ def detect_format(*, path: Path) -> DetectedFormat:
     raise UserFileError(
         code="unsupported_format",
         message=(
-            f"Aperture does not recognise the format of {path.name}. It converts "
+            f"Aperture does not recognise the format of {shown}. It converts "
             f"{BUILTIN_FORMATS}. Please export the image as OME-TIFF."
         ),
     )

@@ -6,13 +6,14 @@ a UserFileError whose message says what to do.
 
 from __future__ import annotations
 
+import io
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from submissions.conversion.builtin.readers import open_source
 from submissions.conversion.errors import UserFileError
-from submissions.conversion.formats import detect_format
+from submissions.conversion.formats import detect_format, display_name
 
 
 @dataclass(frozen=True)
@@ -43,21 +44,28 @@ class InspectionResult:
         return asdict(self)
 
 
-def inspect_file(*, path: Path) -> InspectionResult:
-    """Inspect ``path`` (header and metadata only: no pixel data is read).
+def inspect_file(
+    *, path: Path | None = None, file: IO[bytes] | None = None, name: str | None = None
+) -> InspectionResult:
+    """Inspect ``path``, or the open seekable binary ``file`` (header and metadata only: no
+    pixel data is read, so a file over ranged S3 reads costs a few requests).
 
-    Raises UserFileError with code "unsupported_format", "corrupt_file", "empty_file" or
-    "unsupported_pixel_type". A vendor microscopy format recognised by its magic bytes (CZI,
-    ND2, ...) is not an error: the result says ``needs_bioformats``.
+    ``name`` is the file name messages show (defaults to the path's). Raises UserFileError
+    with code "unsupported_format", "corrupt_file", "empty_file" or "unsupported_pixel_type".
+    A vendor microscopy format recognised by its magic bytes (CZI, ND2, ...) is not an error:
+    the result says ``needs_bioformats``.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise UserFileError(code="missing_input", message=f"No such file: {path.name}")
-    size = path.stat().st_size
-    detected = detect_format(path=path)
+    shown = display_name(path=path, file=file, name=name)
+    if file is not None:
+        size = file.seek(0, io.SEEK_END)
+    elif path is not None and Path(path).is_file():
+        size = Path(path).stat().st_size
+    else:
+        raise UserFileError(code="missing_input", message=f"No such file: {shown}")
+    detected = detect_format(path=path, file=file, name=shown)
     if detected.bioformats_only:
         return InspectionResult(format_name=detected.name, size_bytes=size, needs_bioformats=True)
-    with open_source(path=path) as source:
+    with open_source(path=path, file=file, name=shown) as source:
         series = [
             SeriesDescription(
                 index=info.index,

@@ -16,7 +16,7 @@ import numpy as np
 from submissions.conversion.builtin.readers import TiffSeriesReader, TiffSource
 from submissions.conversion.thumbnail import render_png
 
-MAX_PLANE_PIXELS = 64 * 1024 * 1024
+MAX_PLANE_PIXELS = 16 * 1024 * 1024
 _BAND_ROWS = 512
 
 

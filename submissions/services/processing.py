@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import logging
 import re
-import shutil
-from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -98,17 +95,15 @@ def inspect_data_file(*, file_id: str) -> None:
     data_file = DataFile.objects.filter(pk=file_id, status=FileStatus.VERIFIED).first()
     if data_file is None:
         return  # already inspected, failed or deleted: nothing to do twice
-    scratch = settings.CONVERSION_SCRATCH_DIR / f"inspect-{data_file.pk}"
+    name = safe_local_name(data_file.name)
     try:
-        with storage.local_copy(
-            storage=storage.staging(),
-            key=data_file.storage_key,
-            directory=scratch,
-            name=safe_local_name(data_file.name),
-        ) as path:
-            result = inspect_file(path=path).as_dict()
+        # Only the header and metadata are read: with S3 as ranged GETs, never a download.
+        with storage.open_seekable(
+            storage=storage.staging(), key=data_file.storage_key, name=name
+        ) as handle:
+            result = inspect_file(file=handle, name=name).as_dict()
             if result.get("series"):
-                result["preview"] = _save_preview(data_file=data_file, path=path)
+                result["preview"] = _save_preview(data_file=data_file, handle=handle, name=name)
     except UserFileError as error:
         if error.code in _NOT_AN_IMAGE:
             _inspected_as_attachment(data_file=data_file, message=error.message)
@@ -128,8 +123,6 @@ def inspect_data_file(*, file_id: str) -> None:
             ),
         )
         return
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
     if result.get("ome_xml") and len(result["ome_xml"]) > _MAX_OME_XML_CHARS:
         result["ome_xml"] = None
         result["ome_xml_truncated"] = True
@@ -154,13 +147,14 @@ def preview_key(data_file: DataFile) -> str:
     return f"previews/{data_file.submission_id}/{data_file.pk}.png"
 
 
-def _save_preview(*, data_file: DataFile, path: Path) -> bool:
+def _save_preview(*, data_file: DataFile, handle: IO[bytes], name: str) -> bool:
     """Store a preview for curators; a preview that cannot be made never fails inspection."""
     from submissions.conversion.builtin.readers import open_source
     from submissions.conversion.preview import make_preview
 
     try:
-        with open_source(path=path) as source:
+        handle.seek(0)
+        with open_source(file=handle, name=name) as source:
             png = make_preview(source=source)
         if png is None:
             return False

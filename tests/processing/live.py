@@ -261,6 +261,7 @@ class FaultyProxy:
         self.server = socket.create_server(("127.0.0.1", 0))
         self.port = self.server.getsockname()[1]
         self.down = threading.Event()
+        self.silent = threading.Event()
         self.refused = 0
         self._open: set[socket.socket] = set()
         self._lock = threading.Lock()
@@ -268,12 +269,28 @@ class FaultyProxy:
         threading.Thread(target=self._serve, daemon=True).start()
 
     def fail_for(self, seconds: float) -> None:
+        self.fail()
+        threading.Timer(seconds, self.recover).start()
+
+    def fail(self) -> None:
+        """Answer 503 to every new connection and drop the open ones, until `recover`."""
         self.down.set()
+        self._drop_open()
+
+    def stall(self) -> None:
+        """Accept new connections but never answer (clients time out); drop the open ones."""
+        self.silent.set()
+        self._drop_open()
+
+    def recover(self) -> None:
+        self.down.clear()
+        self.silent.clear()
+
+    def _drop_open(self) -> None:
         with self._lock:
             for sock in list(self._open):
                 with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-        threading.Timer(seconds, self.down.clear).start()
 
     def close(self) -> None:
         self._closed = True
@@ -288,6 +305,11 @@ class FaultyProxy:
             threading.Thread(target=self._handle, args=(client,), daemon=True).start()
 
     def _handle(self, client: socket.socket) -> None:
+        if self.silent.is_set():
+            while self.silent.is_set() and not self._closed:
+                time.sleep(0.05)
+            client.close()  # its client has given up by now
+            return
         if self.down.is_set():
             with contextlib.suppress(OSError):
                 client.settimeout(1)

@@ -11,7 +11,7 @@ import math
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import tifffile
@@ -24,7 +24,7 @@ from submissions.conversion.builtin.metadata import (
     space_unit,
 )
 from submissions.conversion.errors import UserFileError
-from submissions.conversion.formats import BUILTIN_FORMATS, detect_format
+from submissions.conversion.formats import BUILTIN_FORMATS, detect_format, display_name
 
 # Above this a plane is read in row bands instead of whole (bounds memory per worker).
 WHOLE_PLANE_LIMIT_BYTES = 64 * 2**20
@@ -200,27 +200,36 @@ class TiffSeriesReader:
 class TiffSource:
     """An open TIFF-family file: its series, its OME-XML, and readers per series."""
 
-    def __init__(self, *, path: Path) -> None:
-        self.path = path
-        detected = detect_format(path=path)
+    def __init__(
+        self, *, path: Path | None = None, file: IO[bytes] | None = None, name: str | None = None
+    ) -> None:
+        """Open ``path``, or the open seekable binary ``file`` (which the caller closes).
+
+        ``name`` is the file name messages show (defaults to the path's).
+        """
+        self.name = display_name(path=path, file=file, name=name)
+        opened = file if file is not None else path
+        if opened is None:  # display_name has refused it already; this tells mypy
+            raise TypeError("pass either path or file")
+        detected = detect_format(path=path, file=file, name=self.name)
         if not detected.is_tiff:
             raise UserFileError(
                 code="unsupported_format",
                 message=(
-                    f"{path.name} is a {detected.name} file. The built-in converter reads "
+                    f"{self.name} is a {detected.name} file. The built-in converter reads "
                     f"{BUILTIN_FORMATS}; this format needs the Bio-Formats converter."
                 ),
             )
         try:
-            self._tiff = tifffile.TiffFile(path)
+            self._tiff = tifffile.TiffFile(opened)
             # Workers read planes concurrently through one file handle; without its lock
             # a seek in one thread moves another thread's read (wrong pixels, silently).
             self._tiff.filehandle.set_lock(True)
             series_list = list(self._tiff.series)
         except (tifffile.TiffFileError, ValueError, OSError, IndexError, KeyError) as error:
-            raise _corrupt(path, error) from error
+            raise _corrupt(self.name, error) from error
         if not series_list:
-            raise _corrupt(path, "no image data found")
+            raise _corrupt(self.name, "no image data found")
         self.ome_xml: str | None = self._tiff.ome_metadata if self._tiff.is_ome else None
         if self._tiff.is_ome:
             self.format_name = "OME-TIFF"
@@ -256,13 +265,13 @@ class TiffSource:
             raise UserFileError(
                 code="unsupported_pixel_type",
                 message=(
-                    f"Series {index} of {self.path.name} has pixel type {dtype.name}, which "
+                    f"Series {index} of {self.name} has pixel type {dtype.name}, which "
                     "OME-Zarr conversion does not support (integers and floats only)."
                 ),
             )
         axes, shape = series.axes, tuple(series.shape)
         if "Y" not in axes or "X" not in axes:
-            raise _corrupt(self.path, f"series {index} has no Y/X axes ({axes})")
+            raise _corrupt(self.name, f"series {index} has no Y/X axes ({axes})")
         plan = _axis_plan(axes, shape)
         size = {name: math.prod(s for _, s in plan[name]) for name in ("T", "C", "Z")}
         tczyx = (
@@ -283,7 +292,7 @@ class TiffSource:
             physical = self._tiff_resolution(series)
         return SeriesInfo(
             index=index,
-            name=series.name or f"{self.path.name} #{index}",
+            name=series.name or f"{self.name} #{index}",
             shape=tczyx,
             dtype=dtype,
             physical=physical,
@@ -345,11 +354,11 @@ def _safe_ome_images(xml_text: str | None) -> list[Any]:
         return []
 
 
-def _corrupt(path: Path, error: object) -> UserFileError:
+def _corrupt(name: str, error: object) -> UserFileError:
     return UserFileError(
         code="corrupt_file",
         message=(
-            f"{path.name} looks like a TIFF but could not be read ({error}). The file may be "
+            f"{name} looks like a TIFF but could not be read ({error}). The file may be "
             "truncated or damaged: please upload it again, or re-export it from the "
             "acquisition software."
         ),
@@ -365,6 +374,11 @@ def iter_planes(info: SeriesInfo) -> Iterator[tuple[int, int, int]]:
                 yield t, c, z
 
 
-def open_source(*, path: Path) -> TiffSource:
-    """Open a file for the built-in converter. Raises UserFileError for bad/unsupported files."""
-    return TiffSource(path=path)
+def open_source(
+    *, path: Path | None = None, file: IO[bytes] | None = None, name: str | None = None
+) -> TiffSource:
+    """Open a path or an open seekable binary file (see TiffSource) for reading.
+
+    Raises UserFileError for bad or unsupported files.
+    """
+    return TiffSource(path=path, file=file, name=name)
