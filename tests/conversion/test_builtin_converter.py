@@ -188,14 +188,15 @@ def test_truncated_file_is_a_user_error_and_leaves_no_partial_output(tmp_path: P
     source = tmp_path / "corrupt.tif"
     data = random_image((4, 256, 256), "uint16")
     tifffile.imwrite(source, data, photometric="minisblack")
-    # Cut the file in the middle of the pixel data: headers parse, planes do not.
+    # Cut the file in the middle of the pixel data: the later pages' IFDs are gone too.
     source.write_bytes(source.read_bytes()[: 256 * 256 * 2 * 2])
     output = tmp_path / "out.ome.zarr"
 
     with pytest.raises(UserFileError) as caught:
         convert(input_path=source, output_path=output)
 
-    assert caught.value.code == "corrupt_file"
+    assert caught.value.code == "truncated_file"
+    assert "upload the complete file" in caught.value.message
     assert list(tmp_path.iterdir()) == [source]
 
 

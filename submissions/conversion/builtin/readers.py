@@ -17,6 +17,7 @@ import numpy as np
 import tifffile
 import zarr
 
+from submissions.conversion.builtin.damage import truncation_signs
 from submissions.conversion.builtin.metadata import (
     PhysicalSizes,
     SeriesInfo,
@@ -221,13 +222,24 @@ class TiffSource:
                 ),
             )
         try:
-            self._tiff = tifffile.TiffFile(opened)
-            # Workers read planes concurrently through one file handle; without its lock
-            # a seek in one thread moves another thread's read (wrong pixels, silently).
-            self._tiff.filehandle.set_lock(True)
-            series_list = list(self._tiff.series)
+            with truncation_signs() as damage:
+                self._tiff = tifffile.TiffFile(opened)
+                # Workers read planes concurrently through one file handle; without its lock
+                # a seek in one thread moves another thread's read (wrong pixels, silently).
+                self._tiff.filehandle.set_lock(True)
+                series_list = list(self._tiff.series)
         except (tifffile.TiffFileError, ValueError, OSError, IndexError, KeyError) as error:
             raise _corrupt(self.name, error) from error
+        if damage:
+            self._tiff.close()
+            raise UserFileError(
+                code="truncated_file",
+                message=(
+                    f"{self.name} ends before the image data it describes: it was probably cut "
+                    "short while being copied or exported. Please upload the complete file."
+                ),
+                details="; ".join(damage),
+            )
         if not series_list:
             raise _corrupt(self.name, "no image data found")
         self.ome_xml: str | None = self._tiff.ome_metadata if self._tiff.is_ome else None
