@@ -75,3 +75,15 @@ def test_curators_still_cannot_touch_the_upload_itself(verified: DataFile, curat
     assert client.get(f"{base}/").status_code == 404
     assert client.post(f"{base}/abort/").status_code == 404
     assert client.get(f"{base}/parts/").status_code == 404
+
+
+def test_a_file_that_failed_inspection_keeps_its_receipt(verified: DataFile, curator: User) -> None:
+    """The bytes arrived intact; only reading the image failed afterwards."""
+    verified.status = "failed"
+    verified.failure_message = "cells_t0.ome.tif looks like a TIFF but could not be read."
+    verified.save()
+    html = html_client(curator).get(f"/submissions/{verified.submission_id}/review/files/")  # type: ignore[attr-defined]
+    assert receipt_url(verified) in html.content.decode()
+    response = client_for(curator).get(receipt_url(verified))
+    assert response.status_code == 200
+    assert response.json()["sha256"] == verified.sha256
