@@ -1,4 +1,8 @@
-"""Permission-scoped reads for uploads: an upload is seen and touched only by its uploader."""
+"""Permission-scoped reads for uploads.
+
+An upload in progress is seen and touched only by its uploader. A file's fixity receipt is for
+everyone who may see the submission (its owner, their group, the facility's curators).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 
 from submissions.models import DataFile, FileStatus, Submission, User
+from submissions.selectors import submissions_visible_to
 from submissions.services.exceptions import NotFound
 
 
@@ -26,6 +31,19 @@ def get_upload(*, user: User, upload_id: str) -> DataFile:
         )
     except (DataFile.DoesNotExist, ValueError, TypeError, DjangoValidationError):
         raise NotFound("No such upload.") from None
+
+
+def get_visible_file(*, user: User, file_id: str) -> DataFile:
+    """A file of a submission the user may see; NotFound (404) otherwise, never 403."""
+    visible = submissions_visible_to(user=user).values("pk")
+    try:
+        return (
+            DataFile.objects.select_related("submission")
+            .exclude(status=FileStatus.ABORTED)
+            .get(pk=file_id, submission_id__in=visible)
+        )
+    except (DataFile.DoesNotExist, ValueError, TypeError, DjangoValidationError):
+        raise NotFound("No such file.") from None
 
 
 def files_of_submission(*, submission: Submission) -> QuerySet[DataFile]:

@@ -117,9 +117,11 @@ class PartSignView(APIView):
 
 
 class ReceiptView(APIView):
+    """The fixity receipt, for whoever may see the submission (its curators too)."""
+
     @extend_schema(responses={200: {"type": "object"}})
     def get(self, request: Request, pk: str) -> HttpResponse:
-        datafile = selectors_uploads.get_upload(user=user_of(request), upload_id=pk)
+        datafile = selectors_uploads.get_visible_file(user=user_of(request), file_id=pk)
         receipt = uploads.fixity_receipt(datafile=datafile)
         response = HttpResponse(
             json.dumps(receipt, indent=2) + "\n", content_type="application/json"

@@ -18,6 +18,14 @@ def small_parts(settings: Any) -> int:
 
 
 @pytest.fixture
+def five_mib_parts(settings: Any) -> int:
+    """S3's smallest part size, as the browser tests use it."""
+    settings.UPLOAD_MIN_PART_SIZE = 5 * 1024 * KIB
+    settings.UPLOAD_PART_SIZE = 5 * 1024 * KIB
+    return 5 * 1024 * KIB
+
+
+@pytest.fixture
 def draft(researcher: User) -> Submission:
     return SubmissionFactory(owner=researcher, facility=researcher.memberships.get().facility)
 

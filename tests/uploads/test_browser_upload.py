@@ -17,12 +17,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 MIB = 1024 * 1024
 
 
-@pytest.fixture
-def five_mib_parts(settings: Any) -> None:
-    settings.UPLOAD_MIN_PART_SIZE = 5 * MIB
-    settings.UPLOAD_PART_SIZE = 5 * MIB
-
-
 @pytest.mark.usefixtures("five_mib_parts")
 def test_two_files_upload_through_a_network_interruption(
     live_server: Any, page: Any, researcher: User, draft: Submission, tmp_path: Path

@@ -1,11 +1,14 @@
 // The browser uploader: Uppy's Dashboard and its S3 multipart plugin, whose hooks call
 // Aperture's upload API. With S3 storage the part URLs are presigned S3 URLs; with folder
 // storage they point at Aperture. The chunking, retries, pause and resume are Uppy's.
+// Golden Retriever (in the Uppy bundle) remembers the file list across a reload; files too
+// big for the browser to keep come back as "ghosts" the researcher re-selects, and the
+// server's list of received parts decides what is still to send.
 (function () {
   'use strict';
   const root = document.getElementById('uploader');
   if (!root || !window.Uppy) return;
-  const { Uppy, Dashboard, AwsS3 } = window.Uppy;
+  const { Uppy, Dashboard, AwsS3, GoldenRetriever } = window.Uppy;
   const MiB = 1024 * 1024;
   const submission = root.dataset.submission;
   const facility = root.dataset.facility;
@@ -47,7 +50,9 @@
   const nameOf = (file) => file.meta.relativePath || file.name;
   const fingerprintOf = (file) => ['browser', nameOf(file), file.size, file.data.lastModified || 0].join('|');
 
-  const uppy = new Uppy({ id: 'aperture', autoProceed: false, meta: {} });
+  // One id per submission: Golden Retriever keys what it remembers by it, so files left
+  // on one submission's page never reappear on another's.
+  const uppy = new Uppy({ id: 'aperture-' + submission, autoProceed: false, meta: {} });
   uppy.use(Dashboard, {
     inline: true,
     target: '#uppy-dashboard',
@@ -58,6 +63,15 @@
     proudlyDisplayPoweredByUppy: false,
     note: 'Any file type and size. Every part is checksummed (SHA-256).',
     doneButtonHandler: null,
+    locale: {
+      strings: {
+        recoveredXFiles: {
+          0: 'The page was reloaded during an upload. Add the same file again (“Re-select”) to resume it: parts that already arrived are not sent again.',
+          1: 'The page was reloaded during an upload. Add the same %{smart_count} files again (“Re-select”) to resume them: parts that already arrived are not sent again.',
+        },
+        recoveredAllFiles: 'The page was reloaded during an upload; your files are back. Resume to send the parts that have not arrived yet.',
+      },
+    },
   });
   uppy.use(AwsS3, {
     shouldUseMultipart: true,
@@ -97,11 +111,13 @@
 
   // Before any byte moves: ask the quota (when that endpoint exists), then create or find
   // each upload. Marking the file as "restoring" makes Uppy list the parts that already
-  // arrived (after a reload, or a previous attempt) and send only the others.
+  // arrived (after a reload, or a previous attempt) and send only the others. A file that
+  // already has an upload holds its quota; creating it again finds it (or says why not).
   uppy.addPreProcessor(async (fileIDs) => {
     const files = fileIDs.map((id) => uppy.getFile(id));
+    const fresh = files.filter((f) => !(f.s3Multipart && f.s3Multipart.uploadId));
     try {
-      await api('POST', 'quota/check/', { facility, files: files.map((f) => ({ name: nameOf(f), size: f.size })) });
+      if (fresh.length) await api('POST', 'quota/check/', { facility, files: fresh.map((f) => ({ name: nameOf(f), size: f.size })) });
     } catch (error) {
       if (error.status !== 404) {
         uppy.info(error.message, 'error', 15000);
@@ -134,5 +150,19 @@
   });
   // A network loss longer than Uppy's retries leaves files in error: take them up again.
   uppy.on('back-online', () => uppy.retryAll());
+
+  if (GoldenRetriever) {
+    // Restored uploads would continue at the step they reached, past the pre-processor that
+    // finds each upload on the server and its part size; run them from the start instead.
+    uppy.on('restored', () => {
+      const { currentUploads } = uppy.getState();
+      const restarted = {};
+      for (const [id, upload] of Object.entries(currentUploads)) restarted[id] = { ...upload, step: 0 };
+      uppy.setState({ currentUploads: restarted });
+      const ghosts = uppy.getFiles().filter((f) => f.isGhost).map(nameOf);
+      if (ghosts.length) announce('Add ' + ghosts.join(', ') + ' again to resume: the page was reloaded during the upload.');
+    });
+    uppy.use(GoldenRetriever);
+  }
   window.apertureUppy = uppy; // for the browser tests and the curious
 })();

@@ -1,0 +1,125 @@
+"""Two dozen create-upload requests at once, through HTTP, never overshoot a hard quota.
+
+test_concurrency.py races the quota service from threads; this races the real endpoint
+(POST /api/v1/uploads/, token authentication) against pytest-django's threaded live server,
+so the serializer, view, upload service and quota reservation all run per request in their
+own thread and database connection. PostgreSQL only, for the same reason as there.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import urllib.error
+import urllib.request
+from typing import Any
+
+import pytest
+from django.db import connection
+from rest_framework.authtoken.models import Token
+
+from submissions.models import DataFile, QuotaAccount, QuotaScope, Role, Submission, User
+from submissions.services import quota
+from tests import factories
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+REQUESTS = 24
+SUBMISSIONS = 8  # uploads to one submission queue on its row lock; spread them to race quota
+MB = 10**6
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "needs PostgreSQL: SQLite serialises writers, so nothing races "
+            "(set DATABASE_URL=postgres://...; CI does)"
+        )
+
+
+def post_json(url: str, token: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={
+            "Authorization": f"Token {token}",
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        body = error.read()
+        try:
+            return error.code, json.loads(body)
+        except ValueError:
+            return error.code, {"unreadable": body[:500].decode(errors="replace")}
+
+
+def race_posts(url: str, token: str, bodies: list[dict[str, Any]]) -> list[Any]:
+    """POST every body from its own thread, all released at once by a barrier."""
+    barrier = threading.Barrier(len(bodies))
+    results: list[Any] = [None] * len(bodies)
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            results[index] = post_json(url, token, bodies[index])
+        except Exception as error:  # the test inspects every outcome
+            results[index] = error
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(bodies))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results
+
+
+def test_concurrent_create_upload_requests_never_pass_the_hard_quota(live_server: Any) -> None:
+    facility = factories.FacilityFactory()
+    researcher: User = factories.member(facility=facility, role=Role.RESEARCHER)
+    token = Token.objects.create(user=researcher).key
+    hard = 37 * MB + 123
+    factories.quota(facility=facility, user=researcher, hard=hard)
+    drafts = [
+        factories.SubmissionFactory(owner=researcher, facility=facility) for _ in range(SUBMISSIONS)
+    ]
+    sizes = [random.Random(11 + i).randint(MB // 2, 6 * MB) for i in range(REQUESTS)]
+    assert sum(sizes) > hard
+    bodies = [
+        {
+            "submission": str(drafts[i % SUBMISSIONS].pk),
+            "name": f"stack-{i:02}.ome.tif",
+            "size": size,
+        }
+        for i, size in enumerate(sizes)
+    ]
+
+    results = race_posts(f"{live_server.url}/api/v1/uploads/", token, bodies)
+
+    assert [r for r in results if not isinstance(r, tuple)] == []
+    statuses = [status for status, _ in results]
+    assert set(statuses) <= {201, 409}, results
+    granted = [size for size, (status, _) in zip(sizes, results, strict=True) if status == 201]
+    refused = [
+        (size, body) for size, (status, body) in zip(sizes, results, strict=True) if status == 409
+    ]
+    assert refused, "the uploads together must exceed the quota"
+    for _size, body in refused:
+        assert body["code"] == "quota_exceeded"
+        assert "quota" in body["message"].lower()
+    # Never a byte over; and usage only grew during the race, so a refused upload still
+    # would not fit now: exactly the ones that fit were admitted.
+    assert sum(granted) <= hard
+    assert hard - sum(granted) < min(size for size, _ in refused)
+    account = QuotaAccount.objects.get(scope=QuotaScope.USER, user=researcher)
+    assert account.held_bytes == sum(granted) <= account.hard_limit
+    created = DataFile.objects.filter(submission__in=Submission.objects.filter(owner=researcher))
+    assert sorted(created.values_list("size", flat=True)) == sorted(granted)
+    assert quota.ledger_problems() == []
