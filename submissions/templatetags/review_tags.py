@@ -38,7 +38,7 @@ def waiting_since(since: Any) -> SafeString:
     The queue shows one per row: as a single tag it converts to local time once, where three
     filters on the same value cost about twice as much (it adds up over 100 rows).
     """
-    local = timezone.template_localtime(since) if since else since
+    local = timezone.localtime(since) if since and timezone.is_aware(since) else since
     return format_html(
         '<time datetime="{}" title="Submitted {}">{}</time>',
         formats.date_format(local, "c") if local else "",
