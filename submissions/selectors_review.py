@@ -145,11 +145,13 @@ def count_for_state(counts: dict[str, int], state: str) -> int:
 
 def queue_state_counts(*, user: User, facility: Facility, filters: QueueFilters) -> dict[str, int]:
     """How many submissions each state holds under the other filters, in one query."""
+    # COUNT(*), not COUNT(id): PostgreSQL can then answer from the queue_state_counts index
+    # alone (migration 0008) instead of reading every row of the facility.
     counted = dict(
         _filtered(user=user, facility=facility, filters=filters)
         .order_by()
         .values_list("status")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
         .values_list("status", "n")
     )
     counts = {state.value: counted.get(state.value, 0) for state in QUEUE_STATES}
