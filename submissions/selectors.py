@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from submissions.models import Facility, Membership, Submission, SubmissionEvent, User
+from submissions.models import (
+    Facility,
+    Membership,
+    Submission,
+    SubmissionEvent,
+    SubmissionStatus,
+    User,
+)
 from submissions.services.exceptions import NotFound
 from submissions.services.permissions import CURATING_ROLES, visibility_filter
 
@@ -18,6 +25,17 @@ def submissions_visible_to(*, user: User) -> QuerySet[Submission]:
         .select_related("owner", "facility", "group")
         .distinct()
     )
+
+
+def own_submissions(*, user: User, q: str = "", status: str = "") -> QuerySet[Submission]:
+    """The user's own submissions, newest activity first, optionally by title/accession and
+    by status (an unknown status filters nothing)."""
+    mine = submissions_visible_to(user=user).filter(owner=user)
+    if q:
+        mine = mine.filter(Q(title__icontains=q) | Q(accession__iexact=q))
+    if status in SubmissionStatus.values:
+        mine = mine.filter(status=status)
+    return mine.order_by("-updated_at", "-created_at")
 
 
 def get_submission(*, user: User, submission_id: str) -> Submission:

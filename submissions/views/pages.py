@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -9,18 +12,28 @@ from rest_framework.authtoken.models import Token
 
 from submissions import selectors, selectors_hub
 from submissions.auth import user_of
+from submissions.models import SubmissionStatus
+
+DASHBOARD_PAGE_SIZE = 25
 
 
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "home.html")
     user = user_of(request)
-    submissions = selectors.submissions_visible_to(user=user).filter(owner=user)[:20]
+    q = request.GET.get("q", "").strip()[:200]
+    status = request.GET.get("status", "")
+    mine = selectors.own_submissions(user=user, q=q, status=status)
+    page = Paginator(mine, DASHBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "dashboard.html",
         {
-            "rows": selectors_hub.dashboard_rows(submissions=submissions),
+            "rows": selectors_hub.dashboard_rows(submissions=page.object_list),
+            "page": page,
+            "filters": {"q": q, "status": status},
+            "query": urlencode({k: v for k, v in (("q", q), ("status", status)) if v}),
+            "statuses": SubmissionStatus.choices,
             "memberships": selectors.memberships_of(user=user),
         },
     )
