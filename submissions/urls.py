@@ -6,6 +6,7 @@ from submissions.views import pages
 
 urlpatterns = [
     path("", pages.home, name="home"),
+    path("account/", pages.account, name="account"),
     path("account/api-token/", pages.api_token, name="api-token-page"),
     path("", include("submissions.urls_quota")),
     path("", include("submissions.upload_urls")),

@@ -13,6 +13,8 @@ from rest_framework.authtoken.models import Token
 from submissions import selectors, selectors_hub
 from submissions.auth import user_of
 from submissions.models import SubmissionStatus
+from submissions.services import accounts
+from submissions.services.exceptions import ValidationFailed
 
 DASHBOARD_PAGE_SIZE = 25
 
@@ -48,3 +50,24 @@ def api_token(request: HttpRequest) -> HttpResponse:
         return redirect("api-token-page")
     token, _ = Token.objects.get_or_create(user=user_of(request))
     return render(request, "account/api_token.html", {"token": token.key})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account(request: HttpRequest) -> HttpResponse:
+    """The person's own details, with links to everything else about their account."""
+    user = user_of(request)
+    values = {"full_name": user.full_name, "orcid": user.orcid}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        values = {key: request.POST.get(key, "") for key in values}
+        try:
+            accounts.update_profile(user=user, **values)
+        except ValidationFailed as error:
+            errors = error.fields
+        else:
+            messages.success(request, "Your details were saved.")
+            return redirect("account")
+    status = 400 if errors else 200
+    context = {"values": values, "errors": errors}
+    return render(request, "account/profile.html", context, status=status)
