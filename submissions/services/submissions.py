@@ -60,7 +60,7 @@ def create_submission(
         raise ValidationFailed(fields={"title": ["Give the submission a title."]})
     if len(title) > 300:
         raise ValidationFailed(fields={"title": ["At most 300 characters, please."]})
-    metadata = metadata or {}
+    metadata = _with_creator_as_author(metadata or {}, user=user)
     study = metadata.get("study") if isinstance(metadata, dict) else None
     has_title = isinstance(study, dict) and bool(study.get("title"))
     # The working title names the draft until the description gives it a study title.
@@ -80,6 +80,19 @@ def create_submission(
             to_status=SubmissionStatus.DRAFT,
         )
     return submission
+
+
+def _with_creator_as_author(metadata: Any, *, user: User) -> Any:
+    """A description that names no authors yet starts with its creator as the first one
+    (name, e-mail and ORCID iD from their account), for them to complete or change."""
+    if not isinstance(metadata, dict):
+        return metadata
+    study = metadata.get("study")
+    study = study if isinstance(study, dict) else {}
+    if "authors" in study:
+        return metadata
+    me = {"name": user.full_name, "email": user.email, "orcid": user.orcid}
+    return {**metadata, "study": {**study, "authors": [me]}}
 
 
 def _record_metadata_event(*, submission: Submission, user: User) -> None:

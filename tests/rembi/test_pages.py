@@ -206,3 +206,16 @@ def test_metadata_include_renders_for_other_pages(ready: Submission) -> None:
     assert "Homo sapiens" in html
     assert "https://orcid.org/0000-0002-1825-0097" in html
     assert "Spinning disk" in html
+
+
+def test_a_new_draft_names_its_creator_as_the_first_author(researcher: User) -> None:
+    User.objects.filter(pk=researcher.pk).update(
+        full_name="Rosalind Franklin", orcid="0000-0002-1825-0097"
+    )
+    client(researcher).post("/submissions/new/", {"title": "Zebrafish heart"})
+    (author,) = Submission.objects.get().metadata["study"]["authors"]
+    assert author["name"] == "Rosalind Franklin"
+    assert author["email"] == researcher.email
+    assert author["orcid"] == "0000-0002-1825-0097"
+    editor = client(researcher).get(f"/submissions/{Submission.objects.get().pk}/edit/")
+    assert 'value="Rosalind Franklin"' in editor.content.decode()
