@@ -1,9 +1,11 @@
 """Two dozen create-upload requests at once, through HTTP, never overshoot a hard quota.
 
 test_concurrency.py races the quota service from threads; this races the real endpoint
-(POST /api/v1/uploads/, token authentication) against pytest-django's threaded live server,
-so the serializer, view, upload service and quota reservation all run per request in their
-own thread and database connection. PostgreSQL only, for the same reason as there.
+(POST /api/v1/uploads/, token authentication) against a threaded live server of its own, so
+the serializer, view, upload service and quota reservation all run per request in their own
+thread and database connection. Its listen backlog is wide: Django's default of 10 makes the
+kernel reset some of 24 simultaneous connections before any view sees them. PostgreSQL only,
+for the same reason as there.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ import urllib.request
 from typing import Any
 
 import pytest
+from django.contrib.staticfiles.handlers import StaticFilesHandler
+from django.core.servers.basehttp import ThreadedWSGIServer
 from django.db import connection
+from django.test.testcases import LiveServerThread
 from rest_framework.authtoken.models import Token
 
 from submissions.models import DataFile, QuotaAccount, QuotaScope, Role, Submission, User
@@ -37,6 +42,26 @@ def _postgres_only() -> None:
             "needs PostgreSQL: SQLite serialises writers, so nothing races "
             "(set DATABASE_URL=postgres://...; CI does)"
         )
+
+
+class _WideBacklogServer(ThreadedWSGIServer):
+    request_queue_size = 128
+
+
+class _WideBacklogThread(LiveServerThread):
+    server_class = _WideBacklogServer
+
+
+@pytest.fixture
+def wide_server(transactional_db: None) -> Any:
+    thread = _WideBacklogThread("127.0.0.1", StaticFilesHandler, port=0)
+    thread.daemon = True
+    thread.start()
+    thread.is_ready.wait()
+    if thread.error:
+        raise thread.error
+    yield f"http://127.0.0.1:{thread.port}"
+    thread.terminate()
 
 
 def post_json(url: str, token: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -81,7 +106,7 @@ def race_posts(url: str, token: str, bodies: list[dict[str, Any]]) -> list[Any]:
     return results
 
 
-def test_concurrent_create_upload_requests_never_pass_the_hard_quota(live_server: Any) -> None:
+def test_concurrent_create_upload_requests_never_pass_the_hard_quota(wide_server: str) -> None:
     facility = factories.FacilityFactory()
     researcher: User = factories.member(facility=facility, role=Role.RESEARCHER)
     token = Token.objects.create(user=researcher).key
@@ -101,7 +126,7 @@ def test_concurrent_create_upload_requests_never_pass_the_hard_quota(live_server
         for i, size in enumerate(sizes)
     ]
 
-    results = race_posts(f"{live_server.url}/api/v1/uploads/", token, bodies)
+    results = race_posts(f"{wide_server}/api/v1/uploads/", token, bodies)
 
     assert [r for r in results if not isinstance(r, tuple)] == []
     statuses = [status for status, _ in results]
