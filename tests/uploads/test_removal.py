@@ -93,3 +93,8 @@ def test_others_cannot_remove_and_review_freezes_the_files(
     assert refused.status_code == 409
     assert "only while the submission is a draft" in refused.json()["message"]
     assert staged(uploaded["id"]).exists()
+    browser = Client()
+    browser.force_login(researcher)
+    page = browser.get(f"/submissions/{draft.pk}/files/").content.decode()
+    assert "The files are frozen while the submission is in review" in page
+    assert "/remove/" not in page
