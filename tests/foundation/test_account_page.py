@@ -7,14 +7,9 @@ import pytest
 from django.test import Client
 
 from submissions.models import User
+from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user: User) -> Client:
-    browser = Client()
-    browser.force_login(user)
-    return browser
 
 
 def test_name_and_orcid_are_saved_canonically(researcher: User) -> None:

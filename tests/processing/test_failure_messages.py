@@ -8,7 +8,7 @@ from django.core import mail
 
 from submissions.models import ConversionJob, SubmissionEvent, SubmissionStatus, User
 from submissions.services import lifecycle, publication
-from tests.processing.test_pages import signed_in
+from tests.conftest import signed_in
 
 SECRET_PATH = "/srv/aperture/var/storage/staging/uploads/secret-key"
 

@@ -17,13 +17,8 @@ from submissions.conversion.builtin.readers import open_source
 from submissions.conversion.preview import make_preview
 from submissions.models import Submission, User
 from submissions.services.processing import inspect_data_file
+from tests.conftest import signed_in
 from tests.processing.conftest import add_file, make_submission, ome_tiff_bytes
-
-
-def signed_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_the_preview_shows_the_picture_not_noise(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from submissions.models import (
     Facility,
@@ -27,19 +27,10 @@ from submissions.services import quota
 from submissions.services.exceptions import QuotaExceeded
 from tests import factories
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("postgres_only")]
 
 THREADS = 24
 MB = 10**6
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "needs PostgreSQL: SQLite serialises writers, so nothing races "
-            "(set DATABASE_URL=postgres://...; CI does)"
-        )
 
 
 def race(jobs: list[Callable[[], object]]) -> list[object]:

@@ -20,7 +20,6 @@ from typing import Any
 import pytest
 from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.core.servers.basehttp import ThreadedWSGIServer
-from django.db import connection
 from django.test.testcases import LiveServerThread
 from rest_framework.authtoken.models import Token
 
@@ -28,20 +27,11 @@ from submissions.models import DataFile, QuotaAccount, QuotaScope, Role, Submiss
 from submissions.services import quota
 from tests import factories
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("postgres_only")]
 
 REQUESTS = 24
 SUBMISSIONS = 8  # uploads to one submission queue on its row lock; spread them to race quota
 MB = 10**6
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "needs PostgreSQL: SQLite serialises writers, so nothing races "
-            "(set DATABASE_URL=postgres://...; CI does)"
-        )
 
 
 class _WideBacklogServer(ThreadedWSGIServer):
