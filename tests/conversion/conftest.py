@@ -52,3 +52,41 @@ def ome_tiff_5d(tmp_path: Path) -> tuple[Path, np.ndarray]:
         },
     )
     return path, data
+
+
+def write_czi(
+    path: Path,
+    data: np.ndarray,
+    *,
+    channel_names: list[str],
+    pixel_size_um: tuple[float, float, float],
+) -> Path:
+    """Write ``data`` (CZYX) as a Zeiss CZI with pylibCZIrw, Zeiss's own reader/writer library.
+
+    ``pixel_size_um`` is (z, y, x); CZI stores scaling in metres.
+    """
+    from pylibCZIrw import czi as pyczi
+
+    size_z, size_y, size_x = pixel_size_um
+    with pyczi.create_czi(str(path), exist_ok=True) as writer:
+        for c, stack in enumerate(data):
+            for z, plane in enumerate(stack):
+                writer.write(plane[..., np.newaxis], plane={"T": 0, "C": c, "Z": z})
+        writer.write_metadata(
+            document_name=path.stem,
+            channel_names=dict(enumerate(channel_names)),
+            scale_x=size_x * 1e-6,
+            scale_y=size_y * 1e-6,
+            scale_z=size_z * 1e-6,
+        )
+    return path
+
+
+@pytest.fixture
+def czi_stack(tmp_path: Path) -> tuple[Path, np.ndarray]:
+    """C=2, Z=3, Y=300, X=280 uint16 CZI, 0.25 x 0.25 x 1.5 µm, channels DAPI and GFP."""
+    data = random_image((2, 3, 300, 280), "uint16", seed=7)
+    path = write_czi(
+        tmp_path / "stack.czi", data, channel_names=["DAPI", "GFP"], pixel_size_um=(1.5, 0.25, 0.25)
+    )
+    return path, data
