@@ -149,6 +149,35 @@ def test_czi_preview_shows_its_pixels(tmp_path: Path) -> None:
     assert image[5, 5] < 30
 
 
+def test_a_large_czi_plane_read_in_row_bands_keeps_every_pixel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, czi_stack: tuple[Path, np.ndarray]
+) -> None:
+    # The limit is lowered so these planes take the band-by-band path of large planes.
+    monkeypatch.setattr("submissions.conversion.builtin.converter.WHOLE_PLANE_LIMIT_BYTES", 1024)
+    path, data = czi_stack
+    output = tmp_path / "bands.ome.zarr"
+
+    convert(input_path=path, output_path=output, tile_width=64, tile_height=64, max_workers=2)
+
+    np.testing.assert_array_equal(read_level(output)[0], data)
+    assert validate_output(path=output).series[0].levels == 2
+
+
+def test_an_rgb_czi_is_refused_with_a_way_forward(tmp_path: Path) -> None:
+    from pylibCZIrw import czi as pyczi
+
+    path = tmp_path / "slide.czi"
+    with pyczi.create_czi(str(path), exist_ok=True) as writer:
+        writer.write(random_image((40, 50, 3), "uint8"), plane={"T": 0, "C": 0, "Z": 0})
+
+    with pytest.raises(UserFileError) as caught:
+        inspect_file(path=path)
+
+    assert caught.value.code == "unsupported_pixel_type"
+    assert "slide.czi" in caught.value.message
+    assert "OME-TIFF" in caught.value.message
+
+
 def test_a_damaged_czi_fails_with_a_message_naming_the_file(tmp_path: Path) -> None:
     path = tmp_path / "scan.czi"
     path.write_bytes(b"ZISRAWFILE" + b"\x00" * 100)

@@ -11,6 +11,7 @@ file (see submissions.services.processing for inspection of files kept on S3).
 
 from __future__ import annotations
 
+import threading
 import warnings
 from pathlib import Path
 from typing import IO, Any
@@ -46,20 +47,38 @@ def _reader_for(plugin: str) -> tuple[type[Any], dict[str, Any]]:
 
 
 class BioioSeriesReader:
-    """Reads one scene's dask array as TCZYX planes; RGB samples are split into channels."""
+    """Reads one scene's dask array as TCZYX planes; RGB samples are split into channels.
+
+    The plugins chunk by whole plane, so a band of rows costs decoding its whole plane. The
+    converter reads a large plane band after band in one thread: each thread keeps the last
+    plane it decoded, so a plane is decoded once, and memory is one plane per worker (very
+    large mosaics, tens of gigapixels a plane, are bioformats2raw's job).
+    """
 
     def __init__(self, *, data: Any, info: SeriesInfo, samples: int) -> None:
         self._data = data  # dask array, TCZYX or TCZYXS
         self._samples = samples
+        self._whole_planes = len(data.chunks[3]) == 1
+        self._last = threading.local()
         self.info = info
 
     def read_plane_rows(self, *, t: int, c: int, z: int, y0: int, y1: int) -> np.ndarray:
         """Rows ``y0:y1`` of plane (t, c, z) as a 2-D array in the file's dtype."""
+        if self._whole_planes and (y0, y1) != (0, self.info.shape[3]):
+            cached = getattr(self._last, "plane", None)
+            if cached is None or cached[0] != (t, c, z):
+                cached = ((t, c, z), self._compute(t=t, c=c, z=z, rows=slice(None)))
+                self._last.plane = cached
+            return cached[1][y0:y1]
+        self._last.plane = None
+        return self._compute(t=t, c=c, z=z, rows=slice(y0, y1))
+
+    def _compute(self, *, t: int, c: int, z: int, rows: slice) -> np.ndarray:
         if self._samples > 1:
             channel, sample = divmod(c, self._samples)
-            selection = self._data[t, channel, z, y0:y1, :, sample]
+            selection = self._data[t, channel, z, rows, :, sample]
         else:
-            selection = self._data[t, c, z, y0:y1, :]
+            selection = self._data[t, c, z, rows, :]
         # Synchronous: the converter already runs one thread per plane.
         return np.asarray(selection.compute(scheduler="synchronous"))
 
@@ -107,7 +126,7 @@ class BioioSource:
                 self._refuse_unlisted_scenes(path, listed=scenes)
             for index in range(scenes):
                 self._image.set_scene(index)
-                self._add_scene(index)
+                self._add_scene(index, plugin=detected.bioio_plugin or "")
 
     def _refuse_unlisted_scenes(self, path: Path, *, listed: int) -> None:
         """bioio-czi takes a CZI's scenes from its metadata; a file whose pixel data holds
@@ -127,10 +146,21 @@ class BioioSource:
                 ),
             )
 
-    def _add_scene(self, index: int) -> None:
+    def _add_scene(self, index: int, *, plugin: str) -> None:
         image = self._image
         order = image.dims.order
         samples = int(image.dims.S) if "S" in order else 1
+        if samples > 1 and plugin == "czi":
+            # bioio-czi 3.0's lazy reads of Bgr24/Bgr48 give every sample the first one's
+            # values: refused rather than converted to wrong colours.
+            raise UserFileError(
+                code="unsupported_pixel_type",
+                message=(
+                    f"{self.name} is an RGB (brightfield) CZI, which the built-in converter "
+                    "cannot read yet. Please export it as OME-TIFF, or ask your facility to "
+                    "convert it with Bio-Formats."
+                ),
+            )
         data = image.get_image_dask_data("TCZYXS" if "S" in order else "TCZYX")
         dtype = np.dtype(data.dtype)
         if dtype.kind not in _SUPPORTED_KINDS:

@@ -43,7 +43,7 @@ PlaneJob = tuple[SeriesReader, list[ChunkWriter], tuple[int, int, int]]
 def converter_version() -> str:
     """Our version plus the libraries that decide the bytes we write (for provenance)."""
     parts = [CONVERTER_VERSION]
-    for package in ("tifffile", "zarr", "numcodecs"):
+    for package in ("tifffile", "bioio", "zarr", "numcodecs"):
         try:
             parts.append(f"{package} {version(package)}")
         except PackageNotFoundError:
