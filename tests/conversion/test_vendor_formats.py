@@ -1,8 +1,9 @@
-"""Zeiss CZI (and, by the same code, Nikon ND2 and Leica LIF) through bioio, with no
+"""Zeiss CZI and Leica LIF (and, by the same code, Nikon ND2) through bioio, with no
 Bio-Formats installed: inspection describes the file and the built-in converter writes it.
 
-The CZI files are written here with pylibCZIrw, Zeiss's library. ND2 and LIF have no Python
-writer and no sample file can be fetched here, so they are not exercised by these tests.
+CZI files are written with pylibCZIrw, Zeiss's library; LIF files by a minimal writer in
+conftest (no library writes LIF). ND2 has no writer and no sample file can be fetched here,
+so only its detection is tested.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from submissions.conversion.inspect import inspect_file
 from submissions.conversion.preview import make_preview
 from submissions.conversion.runner import convert_file
 from submissions.conversion.validate import validate_output
-from tests.conversion.conftest import image_attrs, random_image, read_level, write_czi
+from tests.conversion.conftest import image_attrs, random_image, read_level, write_czi, write_lif
 
 
 def test_czi_inspection_reports_sizes_pixel_type_channels_and_scaling(
@@ -215,3 +216,25 @@ def test_a_format_nothing_here_reads_still_needs_bioformats(tmp_path: Path) -> N
         convert(input_path=path, output_path=tmp_path / "out.ome.zarr")
     assert caught.value.code == "unsupported_format"
     assert "Bio-Formats" in caught.value.message
+
+
+def test_lif_inspects_and_converts_with_the_same_pixels(tmp_path: Path) -> None:
+    data = random_image((3, 2, 60, 80), "uint16", seed=9)  # ZCYX
+    path = write_lif(
+        tmp_path / "stack.lif",
+        data,
+        channel_names=["Red", "Green"],
+        pixel_size_um=(1.5, 0.25, 0.25),
+    )
+
+    result = inspect_file(path=path)
+    [series] = result.series
+    assert result.format_name == "Leica LIF"
+    assert series.sizes == {"T": 1, "C": 2, "Z": 3, "Y": 60, "X": 80}
+    assert series.physical_sizes["x"] == pytest.approx(0.25)
+    assert series.physical_sizes["z"] == pytest.approx(1.5)
+    output = tmp_path / "stack.ome.zarr"
+    convert(input_path=path, output_path=output)
+
+    assert validate_output(path=output).series[0].shape == [1, 2, 3, 60, 80]
+    np.testing.assert_array_equal(read_level(output)[0], data.transpose(1, 0, 2, 3))
