@@ -13,7 +13,7 @@ from typing import IO
 from submissions.conversion.errors import UserFileError
 
 # What the built-in converter reads; quoted in every "unsupported" message.
-BUILTIN_FORMATS = "TIFF, BigTIFF, OME-TIFF and ImageJ TIFF"
+BUILTIN_FORMATS = "TIFF, BigTIFF, OME-TIFF, ImageJ TIFF, Zeiss CZI, Nikon ND2 and Leica LIF"
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,8 @@ class DetectedFormat:
     # A microscopy format Bio-Formats reads (bioformats2raw can convert it) but Python here
     # cannot: inspection reports it instead of rejecting it.
     bioformats_only: bool = False
+    # The bioio plugin that reads this vendor format ("czi", "nd2", "lif"), if one does.
+    bioio_plugin: str | None = None
 
 
 _TIFF_MAGICS = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
@@ -41,11 +43,20 @@ _OTHER_MAGICS: tuple[tuple[int, bytes, str, bool], ...] = (
     (0, b"7z\xbc\xaf\x27\x1c", "7-Zip archive", False),
     (0, b"\x00\x00\x00\x0cjP  ", "JPEG 2000", False),
     (0, b"\x89HDF\r\n\x1a\n", "HDF5 (e.g. Imaris .ims)", True),
-    (0, b"ZISRAWFILE", "Zeiss CZI", True),
-    (0, b"\xda\xce\xbe\x0a", "Nikon ND2", True),
-    (0, b"ND2 FILE SIGNATURE", "Nikon ND2", True),
     (128, b"DICM", "DICOM", True),
 )
+
+# (offset, magic, name, bioio plugin): vendor formats the built-in converter reads via bioio.
+_BIOIO_MAGICS: tuple[tuple[int, bytes, str, str], ...] = (
+    (0, b"ZISRAWFILE", "Zeiss CZI", "czi"),
+    (0, b"\xda\xce\xbe\x0a", "Nikon ND2", "nd2"),
+    (0, b"ND2 FILE SIGNATURE", "Nikon ND2", "nd2"),
+)
+
+
+def _is_lif(head: bytes) -> bool:
+    """A Leica LIF starts with the int32 0x70, the XML block's size, then the byte 0x2A."""
+    return head[:4] == b"\x70\x00\x00\x00" and head[8:9] == b"\x2a"
 
 
 def display_name(*, path: Path | None, file: IO[bytes] | None, name: str | None) -> str:
@@ -79,7 +90,7 @@ def detect_format(
 
     ``name`` is the file name messages show (defaults to the path's). Raises
     UserFileError("empty_file") for an empty file and ("unsupported_format") for a file that
-    is neither TIFF nor a microscopy format we recognise.
+    is neither TIFF, a vendor format bioio reads, nor a microscopy format we recognise.
     """
     shown = display_name(path=path, file=file, name=name)
     head = read_head(path=path, file=file)
@@ -91,6 +102,11 @@ def detect_format(
     if head[:4] in _TIFF_MAGICS:
         big = head[2:4] in (b"+\x00", b"\x00+")
         return DetectedFormat(name="BigTIFF" if big else "TIFF", is_tiff=True)
+    for offset, magic, format_name, plugin in _BIOIO_MAGICS:
+        if head[offset : offset + len(magic)] == magic:
+            return DetectedFormat(name=format_name, bioio_plugin=plugin)
+    if _is_lif(head):
+        return DetectedFormat(name="Leica LIF", bioio_plugin="lif")
     for offset, magic, format_name, bioformats_only in _OTHER_MAGICS:
         if head[offset : offset + len(magic)] == magic:
             if bioformats_only:

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from submissions.conversion.builtin.readers import open_source
+from submissions.conversion.builtin.sources import open_source
 from submissions.conversion.errors import UserFileError
 from submissions.conversion.formats import detect_format, display_name
 
@@ -50,10 +50,13 @@ def inspect_file(
     """Inspect ``path``, or the open seekable binary ``file`` (header and metadata only: no
     pixel data is read, so a file over ranged S3 reads costs a few requests).
 
+    CZI, ND2 and LIF are read through bioio, which needs a ``path``: pass an open ``file`` of
+    those formats and TypeError is raised (see sources.needs_local_path).
+
     ``name`` is the file name messages show (defaults to the path's). Raises UserFileError
     with code "unsupported_format", "corrupt_file", "empty_file" or "unsupported_pixel_type".
-    A vendor microscopy format recognised by its magic bytes (CZI, ND2, ...) is not an error:
-    the result says ``needs_bioformats``.
+    A vendor microscopy format only Bio-Formats reads (HDF5, DICOM) is not an error: the
+    result says ``needs_bioformats``.
     """
     shown = display_name(path=path, file=file, name=name)
     if file is not None:

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from submissions.conversion.builtin.readers import TiffSeriesReader, TiffSource
+from submissions.conversion.builtin.sources import ImageSource, SeriesReader
 from submissions.conversion.thumbnail import render_png
 
 MAX_PLANE_PIXELS = 16 * 1024 * 1024
@@ -21,7 +21,7 @@ _BAND_ROWS = 512
 
 
 def make_preview(
-    *, source: TiffSource, max_size: int = 256, max_plane_pixels: int = MAX_PLANE_PIXELS
+    *, source: ImageSource, max_size: int = 256, max_plane_pixels: int = MAX_PLANE_PIXELS
 ) -> bytes | None:
     """PNG bytes (longer side ≤ ``max_size``), or None when the plane is too large to read."""
     if not source.series:
@@ -39,9 +39,7 @@ def make_preview(
     return render_png(planes, max_size=max_size)
 
 
-def _sampled_plane(
-    reader: TiffSeriesReader, *, c: int, z: int, height: int, step: int
-) -> np.ndarray:
+def _sampled_plane(reader: SeriesReader, *, c: int, z: int, height: int, step: int) -> np.ndarray:
     read = reader.read_plane_rows
     band = max(_BAND_ROWS // step, 1) * step  # a multiple of step: the stride stays aligned
     bands = [

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import logging
 import re
+import tempfile
+from pathlib import Path
 from typing import IO, Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -90,20 +93,13 @@ def file_verified(*, data_file: DataFile) -> None:
 def inspect_data_file(*, file_id: str) -> None:
     """verified -> inspected (with the InspectionResult) or failed (with the reason)."""
     from submissions.conversion.errors import UserFileError
-    from submissions.conversion.inspect import inspect_file
 
     data_file = DataFile.objects.filter(pk=file_id, status=FileStatus.VERIFIED).first()
     if data_file is None:
         return  # already inspected, failed or deleted: nothing to do twice
     name = safe_local_name(data_file.name)
     try:
-        # Only the header and metadata are read: with S3 as ranged GETs, never a download.
-        with storage.open_seekable(
-            storage=storage.staging(), key=data_file.storage_key, name=name
-        ) as handle:
-            result = inspect_file(file=handle, name=name).as_dict()
-            if result.get("series"):
-                result["preview"] = _save_preview(data_file=data_file, handle=handle, name=name)
+        result = _inspect_stored(data_file=data_file, name=name)
     except UserFileError as error:
         if error.code in _NOT_AN_IMAGE:
             _inspected_as_attachment(data_file=data_file, message=error.message)
@@ -134,6 +130,37 @@ def inspect_data_file(*, file_id: str) -> None:
             apply_inspection_to_metadata(submission_id=data_file.submission_id, inspection=result)
 
 
+def _inspect_stored(*, data_file: DataFile, name: str) -> dict[str, Any]:
+    """The inspection result of a stored file, with ``preview`` saved for an image.
+
+    TIFF is read over a seekable handle: only the header and metadata, with S3 as a few ranged
+    GETs, never a download. CZI, ND2 and LIF are read by bioio, whose plugins open paths only:
+    those are copied to local scratch first (a full download with S3, a symlink with folders).
+    """
+    from submissions.conversion.builtin.sources import needs_local_path
+    from submissions.conversion.inspect import inspect_file
+
+    staging = storage.staging()
+    with storage.open_seekable(storage=staging, key=data_file.storage_key, name=name) as handle:
+        if not needs_local_path(file=handle, name=name):
+            result = inspect_file(file=handle, name=name).as_dict()
+            if result.get("series"):
+                result["preview"] = _save_preview(data_file=data_file, handle=handle, name=name)
+            return result
+    scratch = Path(settings.CONVERSION_SCRATCH_DIR)
+    scratch.mkdir(parents=True, exist_ok=True)
+    with (
+        tempfile.TemporaryDirectory(prefix="inspect-", dir=scratch) as directory,
+        storage.local_copy(
+            storage=staging, key=data_file.storage_key, directory=Path(directory), name=name
+        ) as path,
+    ):
+        result = inspect_file(path=path, name=name).as_dict()
+        if result.get("series"):
+            result["preview"] = _save_preview(data_file=data_file, path=path, name=name)
+        return result
+
+
 def _inspected_as_attachment(*, data_file: DataFile, message: str) -> None:
     """Not an image (a PDF, a CSV of results): kept and published as is, never converted."""
     DataFile.objects.filter(pk=data_file.pk, status=FileStatus.VERIFIED).update(
@@ -147,14 +174,17 @@ def preview_key(data_file: DataFile) -> str:
     return f"previews/{data_file.submission_id}/{data_file.pk}.png"
 
 
-def _save_preview(*, data_file: DataFile, handle: IO[bytes], name: str) -> bool:
+def _save_preview(
+    *, data_file: DataFile, name: str, handle: IO[bytes] | None = None, path: Path | None = None
+) -> bool:
     """Store a preview for curators; a preview that cannot be made never fails inspection."""
-    from submissions.conversion.builtin.readers import open_source
+    from submissions.conversion.builtin.sources import open_source
     from submissions.conversion.preview import make_preview
 
     try:
-        handle.seek(0)
-        with open_source(file=handle, name=name) as source:
+        if handle is not None:
+            handle.seek(0)
+        with open_source(path=path, file=handle, name=name) as source:
             png = make_preview(source=source)
         if png is None:
             return False

@@ -161,14 +161,14 @@ def test_corrupt_tiff_is_flagged(tmp_path: Path) -> None:
 def test_empty_and_vendor_files(tmp_path: Path) -> None:
     empty = tmp_path / "empty.tif"
     empty.write_bytes(b"")
-    czi = tmp_path / "scan.czi"
-    czi.write_bytes(b"ZISRAWFILE" + b"\x00" * 100)
+    dicom = tmp_path / "scan.dcm"
+    dicom.write_bytes(b"\x00" * 128 + b"DICM" + b"\x00" * 100)
 
     with pytest.raises(UserFileError, match="empty_file"):
         inspect_file(path=empty)
-    result = inspect_file(path=czi)
+    result = inspect_file(path=dicom)
     assert result.needs_bioformats
-    assert result.format_name == "Zeiss CZI"
+    assert result.format_name == "DICOM"
     assert result.series == []
 
 

@@ -26,6 +26,7 @@ from submissions.services.processing import inspect_data_file
 from submissions.tasks import inspect_file
 from submissions.tasks.processing import TransientStorageError
 from tests.conftest import empty_bucket, use_s3_staging
+from tests.conversion.conftest import write_czi
 from tests.processing import live
 from tests.processing.conftest import add_file, make_submission, ome_tiff_bytes
 
@@ -253,3 +254,33 @@ def test_an_s3_blip_during_inspection_is_retried_not_blamed_on_the_file(
     found = dict(data_file.inspection)
     assert found.pop("preview") is True  # made from the same handle, after the metadata
     assert found == describe(path=local).as_dict()
+
+
+@pytest.mark.django_db
+def test_a_czi_on_s3_is_inspected_from_a_scratch_copy_that_is_then_removed(
+    researcher: User, tmp_path: Path, settings: Any, moto_endpoint: str, scratch: Path
+) -> None:
+    # bioio's CZI reader opens paths only, so a vendor file is copied to scratch (a symlink
+    # with folder storage) instead of being read through ranged GETs.
+    data = np.random.default_rng(5).integers(0, 4000, size=(2, 3, 64, 96), dtype=np.uint16)
+    path = write_czi(
+        tmp_path / "stack.czi", data, channel_names=["DAPI", "GFP"], pixel_size_um=(2, 0.5, 0.5)
+    )
+    content = path.read_bytes()
+    submission = make_submission(researcher=researcher, status=SubmissionStatus.DRAFT)
+    in_folder = add_file(submission, content, name="stack.czi")
+    inspect_data_file(file_id=str(in_folder.pk))
+    in_folder.refresh_from_db()
+
+    client = use_s3_staging(settings, moto_endpoint)
+    in_s3 = add_file(submission, content, name="stack.czi")
+    inspect_data_file(file_id=str(in_s3.pk))
+    empty_bucket(client)
+    in_s3.refresh_from_db()
+
+    assert in_folder.status == in_s3.status == FileStatus.INSPECTED
+    assert in_s3.inspection == in_folder.inspection
+    assert in_s3.inspection["format_name"] == "Zeiss CZI"
+    assert in_s3.inspection["series"][0]["sizes"] == {"T": 1, "C": 2, "Z": 3, "Y": 64, "X": 96}
+    assert in_s3.inspection["preview"] is True
+    assert not any(scratch.iterdir())

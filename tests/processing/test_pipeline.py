@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import zarr
 
@@ -24,7 +25,9 @@ from submissions.models import (
 )
 from submissions.services import lifecycle
 from submissions.services.conversion_jobs import run_conversion
+from submissions.services.processing import inspect_data_file
 from submissions.services.publication import publish_dataset
+from tests.conversion.conftest import write_czi
 from tests.processing.conftest import add_file, make_submission
 
 
@@ -198,3 +201,33 @@ def test_transient_errors_give_up_after_a_bounded_number_of_attempts(
     job = ConversionJob.objects.filter(state=JobState.FAILED).first()
     assert job.attempts == 2
     assert job.error_code == "storage_unavailable"
+
+
+@pytest.mark.django_db
+def test_a_czi_submission_is_published_without_bioformats(
+    researcher: User, curator: User, tmp_path: Path, settings, django_capture_on_commit_callbacks
+) -> None:
+    # The default deployment: no bioformats2raw, so the built-in converter reads the CZI.
+    settings.BIOFORMATS2RAW = ""
+    data = np.random.default_rng(4).integers(0, 4000, size=(2, 3, 70, 90), dtype=np.uint16)
+    czi = write_czi(
+        tmp_path / "embryo.czi", data, channel_names=["DAPI", "GFP"], pixel_size_um=(2, 0.5, 0.5)
+    )
+    submission = make_submission(
+        researcher=researcher,
+        metadata={"study": {"title": "Zebrafish embryo", "description": "Confocal stack."}},
+    )
+    data_file = add_file(submission, czi.read_bytes(), name="embryo.czi")
+    inspect_data_file(file_id=str(data_file.pk))
+    data_file.refresh_from_db()
+    assert data_file.inspection["format_name"] == "Zeiss CZI"
+    assert not data_file.inspection["needs_bioformats"]
+
+    approve(submission, curator, django_capture_on_commit_callbacks)
+
+    assert submission.status == SubmissionStatus.PUBLISHED
+    job = ConversionJob.objects.get(data_file=data_file)
+    assert job.provenance["converter"] == "aperture-builtin"
+    root = archive_path(f"datasets/{submission.accession}/{data_file.pk}.ome.zarr")
+    level0 = zarr.open_array(str(root / "0" / "0"), mode="r")
+    np.testing.assert_array_equal(level0[0], data)

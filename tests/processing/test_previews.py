@@ -13,7 +13,7 @@ import tifffile
 from django.test import Client
 from PIL import Image
 
-from submissions.conversion.builtin.readers import open_source
+from submissions.conversion.builtin.sources import open_source
 from submissions.conversion.preview import make_preview
 from submissions.models import Submission, User
 from submissions.services.processing import inspect_data_file

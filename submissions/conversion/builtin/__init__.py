@@ -1,4 +1,4 @@
-"""The built-in converter: TIFF family to OME-Zarr in the bioformats2raw layout.
+"""The built-in converter: TIFF family, CZI, ND2 and LIF to OME-Zarr in the bioformats2raw layout.
 
 Run it through ``python -m submissions.conversion.cli convert`` (a child process), not by
 calling :func:`convert` inside a worker: the child gets its own time and memory limits.

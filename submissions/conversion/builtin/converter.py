@@ -1,4 +1,6 @@
-"""The built-in converter: TIFF family -> OME-Zarr (bioformats2raw layout), streamed.
+"""The built-in converter: TIFF family, CZI, ND2, LIF -> OME-Zarr (bioformats2raw layout), streamed.
+
+TIFF is read natively (readers.py), the vendor formats through bioio (bioio_reader.py).
 
 Work is split by plane (t, c, z) across a thread pool: reading, 2x2 mean downsampling and
 Blosc/Zstd encoding all release the GIL, and planes never share a chunk, so workers never
@@ -25,12 +27,8 @@ import numpy as np
 
 from submissions.conversion.builtin.metadata import SeriesInfo, minimal_ome_xml
 from submissions.conversion.builtin.pyramid import PlaneCascade, level_shapes
-from submissions.conversion.builtin.readers import (
-    WHOLE_PLANE_LIMIT_BYTES,
-    TiffSeriesReader,
-    iter_planes,
-    open_source,
-)
+from submissions.conversion.builtin.readers import WHOLE_PLANE_LIMIT_BYTES, iter_planes
+from submissions.conversion.builtin.sources import SeriesReader, open_source
 from submissions.conversion.builtin.writer import ChunkWriter, OmeZarrWriter
 from submissions.conversion.errors import ApplicationError, UserFileError
 
@@ -39,13 +37,13 @@ CONVERTER_VERSION = "1.0"
 
 ProgressCallback = Callable[[float], None]
 # One plane to convert: where to read it, the writer per pyramid level, and its (t, c, z).
-PlaneJob = tuple[TiffSeriesReader, list[ChunkWriter], tuple[int, int, int]]
+PlaneJob = tuple[SeriesReader, list[ChunkWriter], tuple[int, int, int]]
 
 
 def converter_version() -> str:
     """Our version plus the libraries that decide the bytes we write (for provenance)."""
     parts = [CONVERTER_VERSION]
-    for package in ("tifffile", "zarr", "numcodecs"):
+    for package in ("tifffile", "bioio", "zarr", "numcodecs"):
         try:
             parts.append(f"{package} {version(package)}")
         except PackageNotFoundError:
@@ -84,7 +82,7 @@ class _Progress:
 
 def _convert_plane(
     *,
-    reader: TiffSeriesReader,
+    reader: SeriesReader,
     arrays: list[ChunkWriter],
     plane: tuple[int, int, int],
     band_rows: int,
@@ -109,7 +107,7 @@ def _convert_plane(
     cascade.finish()
 
 
-def _read(reader: TiffSeriesReader, plane: tuple[int, int, int], y0: int, y1: int) -> np.ndarray:
+def _read(reader: SeriesReader, plane: tuple[int, int, int], y0: int, y1: int) -> np.ndarray:
     t, c, z = plane
     try:
         return reader.read_plane_rows(t=t, c=c, z=z, y0=y0, y1=y1)

@@ -195,7 +195,9 @@ def minimal_ome_xml(series: list[SeriesInfo], *, creator: str) -> str:
 
 
 def _unit_symbol(unit: str | None) -> str:
-    reverse = {name: symbol for symbol, name in _SPACE_UNITS.items() if symbol != "um"}
+    reverse = {
+        name: symbol for symbol, name in _SPACE_UNITS.items() if symbol not in ("um", "micron")
+    }
     return reverse.get(unit or "micrometer", "µm")
 
 

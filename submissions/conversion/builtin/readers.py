@@ -25,7 +25,7 @@ from submissions.conversion.builtin.metadata import (
     space_unit,
 )
 from submissions.conversion.errors import UserFileError
-from submissions.conversion.formats import BUILTIN_FORMATS, detect_format, display_name
+from submissions.conversion.formats import detect_format, display_name
 
 # Above this a plane is read in row bands instead of whole (bounds memory per worker).
 WHOLE_PLANE_LIMIT_BYTES = 64 * 2**20
@@ -217,8 +217,8 @@ class TiffSource:
             raise UserFileError(
                 code="unsupported_format",
                 message=(
-                    f"{self.name} is a {detected.name} file. The built-in converter reads "
-                    f"{BUILTIN_FORMATS}; this format needs the Bio-Formats converter."
+                    f"{self.name} is a {detected.name} file, not a TIFF: open it with "
+                    "submissions.conversion.builtin.sources.open_source."
                 ),
             )
         try:
@@ -384,13 +384,3 @@ def iter_planes(info: SeriesInfo) -> Iterator[tuple[int, int, int]]:
         for c in range(c_size):
             for z in range(z_size):
                 yield t, c, z
-
-
-def open_source(
-    *, path: Path | None = None, file: IO[bytes] | None = None, name: str | None = None
-) -> TiffSource:
-    """Open a path or an open seekable binary file (see TiffSource) for reading.
-
-    Raises UserFileError for bad or unsupported files.
-    """
-    return TiffSource(path=path, file=file, name=name)
