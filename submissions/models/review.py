@@ -111,6 +111,7 @@ class NotificationKind(models.TextChoices):
     PUBLISHED = "published", "My dataset is published"
     PROCESSING_FAILED = "processing_failed", "Processing of a dataset failed"
     DIGEST = "digest", "Daily digest of submissions waiting for review"
+    COMMENT = "comment", "Someone comments on a submission I submitted or curate"
 
 
 class NotificationPreference(models.Model):

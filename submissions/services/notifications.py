@@ -150,13 +150,13 @@ def deliver(*, submission_id: str, kind: str, key: str | None = None, note: str 
         "site_url": settings.SITE_URL,
     }
     subject = SUBJECTS[kind].format(
-        title=_short(submission.title), accession=submission.accession or ""
+        title=short_title(submission.title), accession=submission.accession or ""
     )
     sent = 0
     for recipient in recipients(submission=submission, kind=kind):
         if kind in muted_kinds(user=recipient):
             continue
-        if _send_once(
+        if send_once(
             recipient=recipient,
             kind=kind,
             key=key,
@@ -173,7 +173,7 @@ def recipients(*, submission: Submission, kind: str) -> list[User]:
     if kind == K.SUBMITTED:
         if submission.assignee is not None:
             return [submission.assignee]
-        return list(_curators(facility_id=submission.facility_id))
+        return list(curators_of(facility_id=submission.facility_id))
     people = [submission.owner]
     if kind == K.PROCESSING_FAILED:
         admins = User.objects.filter(
@@ -185,7 +185,7 @@ def recipients(*, submission: Submission, kind: str) -> list[User]:
     return [person for person in people if person.is_active]
 
 
-def _curators(*, facility_id: int) -> Iterable[User]:
+def curators_of(*, facility_id: int) -> Iterable[User]:
     return User.objects.filter(
         memberships__facility_id=facility_id,
         memberships__role__in=CURATING_ROLES,
@@ -200,11 +200,11 @@ def _open_points(submission: Submission) -> list[Any]:
     return list(change_request.points.all()) if change_request else []
 
 
-def _short(title: str) -> str:
+def short_title(title: str) -> str:
     return title if len(title) <= 80 else title[:77] + "…"
 
 
-def _send_once(
+def send_once(
     *,
     recipient: User,
     kind: str,
@@ -282,7 +282,7 @@ def send_daily_digest(*, today: datetime.date | None = None) -> int:
             "settings_url": site_url(reverse("notification-settings")),
             "site_url": settings.SITE_URL,
         }
-        if _send_once(
+        if send_once(
             recipient=curator,
             kind=K.DIGEST,
             key=f"digest:{today.isoformat()}",

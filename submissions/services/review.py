@@ -25,7 +25,7 @@ from submissions.models import (
     SubmissionStatus,
     User,
 )
-from submissions.services import lifecycle
+from submissions.services import comment_mail, lifecycle
 from submissions.services.exceptions import (
     InvalidTransition,
     PermissionDenied,
@@ -222,6 +222,7 @@ def add_comment(
         submission=submission, author=author, body=body, field_path=field_path.strip(), file=file
     )
     lifecycle.record_event(submission=submission, actor=author, kind="comment", note=body[:200])
+    comment_mail.notify_comment(comment=comment)
     return comment
 
 

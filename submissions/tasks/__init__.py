@@ -7,7 +7,11 @@ routing by name works: `submissions.tasks.convert_*` goes to the `conversion` qu
 from __future__ import annotations
 
 from submissions.tasks import quota
-from submissions.tasks.notifications import send_daily_digest, send_submission_mail
+from submissions.tasks.notifications import (
+    send_comment_mail,
+    send_daily_digest,
+    send_submission_mail,
+)
 from submissions.tasks.processing import (
     convert_file,
     inspect_file,
@@ -23,6 +27,7 @@ __all__ = [
     "inspect_file",
     "publish_dataset",
     "quota",
+    "send_comment_mail",
     "send_daily_digest",
     "send_submission_mail",
     "start_processing",

@@ -23,6 +23,19 @@ def send_submission_mail(
     return notifications.deliver(submission_id=submission_id, kind=kind, key=key, note=note)
 
 
+@shared_task(
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=60,
+    name="submissions.tasks.send_comment_mail",
+)
+def send_comment_mail(*, comment_id: int) -> int:
+    from submissions.services import comment_mail
+
+    return comment_mail.deliver(comment_id=comment_id)
+
+
 @shared_task(soft_time_limit=600, name="submissions.tasks.send_daily_digest")
 def send_daily_digest() -> int:
     from submissions.services import notifications
