@@ -27,10 +27,18 @@ def submissions_visible_to(*, user: User) -> QuerySet[Submission]:
     )
 
 
-def own_submissions(*, user: User, q: str = "", status: str = "") -> QuerySet[Submission]:
-    """The user's own submissions, newest activity first, optionally by title/accession and
-    by status (an unknown status filters nothing)."""
-    mine = submissions_visible_to(user=user).filter(owner=user)
+def own_submissions(
+    *, user: User, q: str = "", status: str = "", lab: bool = False
+) -> QuerySet[Submission]:
+    """The user's own submissions (with `lab`, those of their lab colleagues instead), newest
+    activity first, optionally by title/accession and by status (an unknown status filters
+    nothing)."""
+    visible = submissions_visible_to(user=user)
+    if lab:
+        groups = Membership.objects.filter(user=user).exclude(group=None).values("group_id")
+        mine = visible.filter(group_id__in=groups).exclude(owner=user)
+    else:
+        mine = visible.filter(owner=user)
     if q:
         mine = mine.filter(Q(title__icontains=q) | Q(accession__iexact=q))
     if status in SubmissionStatus.values:

@@ -25,7 +25,9 @@ def home(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     q = request.GET.get("q", "").strip()[:200]
     status = request.GET.get("status", "")
-    mine = selectors.own_submissions(user=user, q=q, status=status)
+    lab = request.GET.get("scope") == "lab"
+    mine = selectors.own_submissions(user=user, q=q, status=status, lab=lab)
+    memberships = list(selectors.memberships_of(user=user))
     page = Paginator(mine, DASHBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -33,10 +35,17 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "rows": selectors_hub.dashboard_rows(submissions=page.object_list),
             "page": page,
-            "filters": {"q": q, "status": status},
-            "query": urlencode({k: v for k, v in (("q", q), ("status", status)) if v}),
+            "filters": {"q": q, "status": status, "lab": lab},
+            "query": urlencode(
+                {
+                    k: v
+                    for k, v in (("q", q), ("status", status), ("scope", "lab" if lab else ""))
+                    if v
+                }
+            ),
+            "in_a_lab": any(m.group_id for m in memberships),
             "statuses": SubmissionStatus.choices,
-            "memberships": selectors.memberships_of(user=user),
+            "memberships": memberships,
         },
     )
 

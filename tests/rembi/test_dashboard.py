@@ -64,3 +64,25 @@ def test_search_and_status_filter_narrow_the_list(researcher: User, facility) ->
     assert 'value="elephant"' in nothing  # the search is kept in the box
     hostile = dashboard(researcher, "?q=%3Cscript%3Ealert(1)%3C/script%3E")
     assert "<script>alert(1)</script>" not in hostile
+
+
+def test_my_labs_tab_shows_colleagues_submissions_and_nobody_elses(
+    researcher: User, facility, outsider
+) -> None:
+    from submissions.models import Role
+
+    group = researcher.memberships.get().group
+    assert group is not None
+    colleague = factories.member(facility=facility, role=Role.RESEARCHER, group=group)
+    stranger = factories.member(facility=facility, role=Role.RESEARCHER)
+    factories.SubmissionFactory(owner=researcher, facility=facility, group=group, title="Mine")
+    factories.SubmissionFactory(owner=colleague, facility=facility, group=group, title="Theirs")
+    factories.SubmissionFactory(owner=stranger, facility=facility, title="Another lab's")
+
+    mine = dashboard(researcher)
+    assert titles(mine) == ["Mine"]
+    assert 'href="/?scope=lab"' in mine
+    lab = dashboard(researcher, "?scope=lab")
+    assert titles(lab) == ["Theirs"]
+    assert colleague.display_name in lab
+    assert titles(dashboard(researcher, "?scope=lab&q=another")) == []
