@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from submissions.models import (
@@ -146,6 +147,11 @@ def dataset_files(*, submission: Submission) -> list[dict[str, Any]]:
                 if job
                 else None,
                 "has_thumbnail": bool(job and job.thumbnail_key),
+                "zarr_path": reverse(
+                    "dataset-zarr-root", args=[submission.accession, str(data_file.pk)]
+                )
+                if job
+                else "",
                 "converter": {
                     "name": provenance.get("converter"),
                     "version": provenance.get("converter_version"),
@@ -199,7 +205,6 @@ def dataset_object_key(*, view: DatasetView, file_id: str, kind: str, path: str 
 
 def dataset_document(*, view: DatasetView, base_url: str) -> dict[str, Any]:
     """The machine-readable description of a published dataset (the landing page as JSON)."""
-    from django.urls import reverse
 
     submission, accession = view.submission, view.publication.accession
     root = base_url.rstrip("/")
