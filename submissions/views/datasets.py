@@ -35,14 +35,15 @@ def landing(request: HttpRequest, accession: str) -> HttpResponse:
 
 
 @require_GET
-def metadata_json(request: HttpRequest, accession: str) -> JsonResponse:
+def metadata_json(request: HttpRequest, accession: str) -> HttpResponseBase:
     view = selectors.published_dataset(accession=accession, user=_viewer(request))
     document = selectors.dataset_document(view=view, base_url=request.build_absolute_uri("/"))
     if view.full_access:
         credits = selectors_citation.dataset_credits(view=view, url=document["url"])
         document["licence"] = credits.licence_url
         document["citation"] = credits.citation
-    return JsonResponse(document, json_dumps_params={"indent": 2})
+    response = JsonResponse(document, json_dumps_params={"indent": 2})
+    return _open_to_web_viewers(response, view)
 
 
 def _serve(key: str, *, filename: str | None = None) -> HttpResponseBase:
@@ -83,6 +84,18 @@ def thumbnail(request: HttpRequest, accession: str, file_id: str) -> HttpRespons
 def zarr_object(request: HttpRequest, accession: str, file_id: str, path: str) -> HttpResponseBase:
     """Any object of a published OME-Zarr, so viewers can read it over HTTP from the portal."""
     view = selectors.published_dataset(accession=accession, user=_viewer(request))
-    return _serve(
+    response = _serve(
         selectors.dataset_object_key(view=view, file_id=str(file_id), kind="zarr", path=path)
     )
+    return _open_to_web_viewers(response, view)
+
+
+def _open_to_web_viewers(
+    response: HttpResponseBase, view: selectors.DatasetView
+) -> HttpResponseBase:
+    """Released data may be read by browser-based viewers (vizarr, Neuroglancer) on other
+    origins; embargoed data is read with the viewer's own session only, so never shared."""
+    if view.embargoed_until is None:
+        response["Access-Control-Allow-Origin"] = "*"
+        response["Cache-Control"] = "public, max-age=300"
+    return response

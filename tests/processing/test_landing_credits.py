@@ -72,3 +72,38 @@ def test_an_embargoed_dataset_shows_no_credits_to_the_public(
     assert "Josiah Carberry" not in page
     assert "dataset-jsonld" not in page
     assert "citation" not in Client().get(f"/datasets/{submitted.accession}/metadata.json").json()
+
+
+@pytest.mark.django_db
+def test_released_data_is_open_to_web_viewers_embargoed_data_is_not(
+    released: Submission, submitted_embargoed: Submission, researcher: User
+) -> None:
+    document = Client().get(f"/datasets/{released.accession}/metadata.json")
+    assert document["Access-Control-Allow-Origin"] == "*"
+    file_id = document.json()["files"][0]["id"]
+    zattrs = Client().get(f"/datasets/{released.accession}/files/{file_id}.ome.zarr/zarr.json")
+    if zattrs.status_code == 404:  # NGFF 0.4 output: zarr v2 metadata
+        zattrs = Client().get(f"/datasets/{released.accession}/files/{file_id}.ome.zarr/.zattrs")
+    assert zattrs.status_code == 200
+    assert zattrs["Access-Control-Allow-Origin"] == "*"
+
+    browser = Client()
+    browser.force_login(researcher)  # the owner may read it during the embargo, but only as self
+    hidden = browser.get(f"/datasets/{submitted_embargoed.accession}/metadata.json")
+    assert hidden.status_code == 200
+    assert "Access-Control-Allow-Origin" not in hidden
+
+
+@pytest.fixture
+def submitted_embargoed(
+    researcher: User, curator: User, tmp_path, django_capture_on_commit_callbacks
+) -> Submission:
+    from tests.processing.conftest import add_file, make_submission, ome_tiff_bytes
+
+    submission = make_submission(researcher=researcher, metadata=complete_rembi())
+    add_file(submission, ome_tiff_bytes(tmp_path, seed=9), name="later.ome.tif")
+    with django_capture_on_commit_callbacks(execute=True):
+        lifecycle.approve(submission=submission, curator=curator)
+    submission.refresh_from_db()
+    assert submission.status == SubmissionStatus.PUBLISHED
+    return submission
