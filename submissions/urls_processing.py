@@ -27,6 +27,7 @@ urlpatterns = [
         processing.file_preview,
         name="submission-file-preview",
     ),
+    path("datasets/", datasets.catalogue, name="dataset-catalogue"),
     path("datasets/<str:accession>/", datasets.landing, name="dataset-landing"),
     path("datasets/<str:accession>/metadata.json", datasets.metadata_json, name="dataset-json"),
     path(

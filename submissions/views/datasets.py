@@ -3,21 +3,36 @@
 from __future__ import annotations
 
 import mimetypes
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from submissions import selectors_citation, storage
+from submissions import selectors_catalogue, selectors_citation, storage
 from submissions import selectors_processing as selectors
 from submissions.models import User
 
 
 def _viewer(request: HttpRequest) -> User | None:
     return request.user if isinstance(request.user, User) else None
+
+
+CATALOGUE_PAGE_SIZE = 25
+
+
+@require_GET
+def catalogue(request: HttpRequest) -> HttpResponse:
+    """Every released dataset, searchable: open to everyone, signed in or not."""
+    q = request.GET.get("q", "").strip()[: selectors_catalogue.MAX_QUERY]
+    found = selectors_catalogue.released_datasets(q=q)
+    page = Paginator(found, CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "q": q, "query": urlencode({"q": q}) if q else ""}
+    return render(request, "datasets/catalogue.html", context)
 
 
 @require_GET
