@@ -7,11 +7,12 @@ a UserFileError whose message says what to do.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from submissions.conversion.builtin.sources import open_source
+from submissions.conversion.builtin.sources import ImageSource, open_source
 from submissions.conversion.errors import UserFileError
 from submissions.conversion.formats import detect_format, display_name
 
@@ -45,7 +46,11 @@ class InspectionResult:
 
 
 def inspect_file(
-    *, path: Path | None = None, file: IO[bytes] | None = None, name: str | None = None
+    *,
+    path: Path | None = None,
+    file: IO[bytes] | None = None,
+    name: str | None = None,
+    then: Callable[[ImageSource], None] | None = None,
 ) -> InspectionResult:
     """Inspect ``path``, or the open seekable binary ``file`` (header and metadata only: no
     pixel data is read, so a file over ranged S3 reads costs a few requests).
@@ -57,6 +62,9 @@ def inspect_file(
     with code "unsupported_format", "corrupt_file", "empty_file" or "unsupported_pixel_type".
     A vendor microscopy format only Bio-Formats reads (HDF5, DICOM) is not an error: the
     result says ``needs_bioformats``.
+
+    ``then`` is called with the open source after it was described, for more work on the same
+    open file (a preview) without opening and parsing it again.
     """
     shown = display_name(path=path, file=file, name=name)
     if file is not None:
@@ -81,9 +89,12 @@ def inspect_file(
             )
             for info in source.series
         ]
-        return InspectionResult(
+        result = InspectionResult(
             format_name=source.format_name,
             size_bytes=size,
             series=series,
             ome_xml=source.ome_xml,
         )
+        if then is not None:
+            then(source)
+        return result

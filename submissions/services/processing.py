@@ -14,7 +14,7 @@ import logging
 import re
 import tempfile
 from pathlib import Path
-from typing import IO, Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -35,6 +35,9 @@ from submissions.models import (
 from submissions.services import lifecycle
 from submissions.services.exceptions import InvalidTransition
 from submissions.services.publication import allocate_accession
+
+if TYPE_CHECKING:
+    from submissions.conversion.builtin.sources import ImageSource
 
 logger = logging.getLogger(__name__)
 # Inspection results are shown in pages and APIs; a vendor's OME-XML can run to megabytes.
@@ -141,12 +144,11 @@ def _inspect_stored(*, data_file: DataFile, name: str) -> dict[str, Any]:
     from submissions.conversion.inspect import inspect_file
 
     staging = storage.staging()
+    preview = _Preview(data_file=data_file)
     with storage.open_seekable(storage=staging, key=data_file.storage_key, name=name) as handle:
         if not needs_local_path(file=handle, name=name):
-            result = inspect_file(file=handle, name=name).as_dict()
-            if result.get("series"):
-                result["preview"] = _save_preview(data_file=data_file, handle=handle, name=name)
-            return result
+            result = inspect_file(file=handle, name=name, then=preview.make).as_dict()
+            return preview.saved_into(result)
     scratch = Path(settings.CONVERSION_SCRATCH_DIR)
     scratch.mkdir(parents=True, exist_ok=True)
     with (
@@ -155,10 +157,8 @@ def _inspect_stored(*, data_file: DataFile, name: str) -> dict[str, Any]:
             storage=staging, key=data_file.storage_key, directory=Path(directory), name=name
         ) as path,
     ):
-        result = inspect_file(path=path, name=name).as_dict()
-        if result.get("series"):
-            result["preview"] = _save_preview(data_file=data_file, path=path, name=name)
-        return result
+        result = inspect_file(path=path, name=name, then=preview.make).as_dict()
+        return preview.saved_into(result)
 
 
 def _inspected_as_attachment(*, data_file: DataFile, message: str) -> None:
@@ -174,30 +174,41 @@ def preview_key(data_file: DataFile) -> str:
     return f"previews/{data_file.submission_id}/{data_file.pk}.png"
 
 
-def _save_preview(
-    *, data_file: DataFile, name: str, handle: IO[bytes] | None = None, path: Path | None = None
-) -> bool:
-    """Store a preview for curators; a preview that cannot be made never fails inspection."""
-    from submissions.conversion.builtin.sources import open_source
-    from submissions.conversion.preview import make_preview
+class _Preview:
+    """A preview for curators, made from the source inspection already has open; a preview
+    that cannot be made never fails inspection."""
 
-    try:
-        if handle is not None:
-            handle.seek(0)
-        with open_source(path=path, file=handle, name=name) as source:
-            png = make_preview(source=source)
-        if png is None:
-            return False
-        storage.write_bytes(
-            storage=storage.staging(),
-            key=preview_key(data_file),
-            data=png,
-            content_type="image/png",
-        )
-    except Exception:
-        logger.warning("no preview for %s", data_file.pk, exc_info=True)
-        return False
-    return True
+    def __init__(self, *, data_file: DataFile) -> None:
+        self.data_file = data_file
+        self.png: bytes | None = None
+
+    def make(self, source: ImageSource) -> None:
+        if not source.series:
+            return
+        from submissions.conversion.preview import make_preview
+
+        try:
+            self.png = make_preview(source=source)
+        except Exception:
+            logger.warning("no preview for %s", self.data_file.pk, exc_info=True)
+
+    def saved_into(self, result: dict[str, Any]) -> dict[str, Any]:
+        """`result` with ``preview`` true once the PNG is stored (only for images)."""
+        if not result.get("series"):
+            return result
+        result["preview"] = False
+        if self.png is not None:
+            try:
+                storage.write_bytes(
+                    storage=storage.staging(),
+                    key=preview_key(self.data_file),
+                    data=self.png,
+                    content_type="image/png",
+                )
+                result["preview"] = True
+            except Exception:
+                logger.warning("preview of %s not stored", self.data_file.pk, exc_info=True)
+        return result
 
 
 def _inspection_failed(*, data_file: DataFile, code: str, message: str) -> None:

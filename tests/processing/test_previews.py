@@ -78,3 +78,24 @@ def test_a_file_without_a_preview_answers_404(researcher: User) -> None:
     inspect_data_file(file_id=str(notes.pk))
     url = f"/submissions/{submission.pk}/files/{notes.pk}/preview.png"
     assert signed_in(researcher).get(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_preview_that_cannot_be_made_never_fails_inspection(
+    researcher: User, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from submissions.conversion import preview
+
+    def broken(**kwargs: object) -> bytes:
+        raise MemoryError("no room for a preview")  # stands for any rendering failure
+
+    monkeypatch.setattr(preview, "make_preview", broken)
+    submission = make_submission(researcher=researcher)
+    data_file = add_file(submission, ome_tiff_bytes(tmp_path))
+    inspect_data_file(file_id=str(data_file.pk))
+    data_file.refresh_from_db()
+    assert data_file.status == "inspected"
+    assert data_file.inspection["series"]
+    assert data_file.inspection["preview"] is False
+    url = f"/submissions/{submission.pk}/files/{data_file.pk}/preview.png"
+    assert signed_in(researcher).get(url).status_code == 404
