@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 export PYTHONUNBUFFERED := 1
 
-.PHONY: install assets run test lint typecheck migrations-check check-deploy ci \
+.PHONY: install assets run test lint typecheck migrations-check check-deploy schema-check ci \
         bench-upload bench-convert bench-queue bench-quota clean
 
 $(STAMP): pyproject.toml requirements/constraints.txt
@@ -47,7 +47,10 @@ check-deploy: $(STAMP)
 	DJANGO_ALLOWED_HOSTS=aperture.example.org \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
-ci: lint typecheck migrations-check check-deploy test
+schema-check: $(STAMP)
+	DJANGO_SETTINGS_MODULE=portal.settings.testing $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+ci: lint typecheck migrations-check check-deploy schema-check test
 
 bench-upload: install
 	$(BIN)/python tests/benchmarks/bench_upload.py

@@ -10,4 +10,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.development")
 
 app = Celery("aperture")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+# Each domain keeps its background jobs in its own `tasks` module.
+app.autodiscover_tasks(
+    [
+        "submissions.uploads",
+        "submissions.processing",
+        "submissions.publication",
+        "submissions.quotas",
+        "submissions.notifications",
+    ]
+)

@@ -95,7 +95,7 @@ def _stop(processes: list[tuple[str, subprocess.Popen[bytes]]]) -> None:
 
 
 def _wait_for_redis(timeout: float = 20) -> None:
-    from submissions.health import redis_client
+    from submissions.core.health import redis_client
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

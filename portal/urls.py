@@ -1,17 +1,35 @@
+"""Every route of the portal, domain by domain: each domain's `urls` module lists its pages
+(`urlpatterns`) and its REST endpoints under /api/v1/ (`api_urlpatterns`)."""
+
 from __future__ import annotations
 
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from submissions.views import health
+from submissions.accounts import urls as accounts
+from submissions.core import views as core
+from submissions.lifecycle import urls as lifecycle
+from submissions.notifications import urls as notifications
+from submissions.processing import urls as processing
+from submissions.publication import urls as publication
+from submissions.quotas import urls as quotas
+from submissions.rembi import urls as rembi
+from submissions.review import urls as review
+from submissions.uploads import urls as uploads
+
+DOMAINS = [accounts, lifecycle, rembi, uploads, review, processing, publication, quotas]
+DOMAINS += [notifications]
+
+api = [route for domain in DOMAINS for route in domain.api_urlpatterns]
+pages = [route for domain in DOMAINS for route in domain.urlpatterns]
 
 urlpatterns = [
-    path("healthz", health.healthz, name="healthz"),
+    path("healthz", core.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/v1/", include("submissions.api.urls")),
-    path("", include("submissions.urls")),
+    path("api/v1/", include(api)),
+    path("", include(pages)),
 ]

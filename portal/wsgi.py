@@ -19,7 +19,7 @@ def _warm_up() -> None:
     """
     from django.urls import get_resolver
 
-    from submissions.services.uploads.backends import staging_backend
+    from submissions.uploads.services.backends import staging_backend
 
     get_resolver().url_patterns  # noqa: B018 (importing the views is the point)
     staging_backend()  # with S3, creates the storage's client for this (the serving) thread

@@ -1,0 +1,1 @@
+"""Aperture: one Django app, one subpackage per domain (see docs/architecture.md)."""

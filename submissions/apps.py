@@ -4,14 +4,10 @@ from django.apps import AppConfig
 
 
 class SubmissionsConfig(AppConfig):
+    """One Django app holding every domain as a subpackage (accounts, lifecycle, rembi,
+    uploads, review, processing, publication, quotas, notifications); see
+    docs/architecture.md. Its models are gathered in `submissions.models` for Django."""
+
     default_auto_field = "django.db.models.BigAutoField"
     name = "submissions"
-    verbose_name = "Aperture submissions"
-
-    def ready(self) -> None:
-        # Lifecycle hooks: the snapshot at submit and the mail (curation), and approval
-        # starting processing (importing the module registers it).
-        from submissions.services import notifications, processing, review  # noqa: F401
-
-        review.register()
-        notifications.register()
+    verbose_name = "Aperture"

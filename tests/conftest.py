@@ -13,7 +13,7 @@ from django.conf import settings
 from django.test import Client
 from rest_framework.test import APIClient
 
-from submissions.models import Role, User
+from submissions.accounts.models import Role, User
 from tests import factories
 
 

@@ -3,17 +3,10 @@ from __future__ import annotations
 import factory
 from factory.django import DjangoModelFactory
 
-from submissions.models import (
-    DataFile,
-    Facility,
-    Membership,
-    QuotaAccount,
-    QuotaScope,
-    ResearchGroup,
-    Role,
-    Submission,
-    User,
-)
+from submissions.accounts.models import Facility, Membership, ResearchGroup, Role, User
+from submissions.lifecycle.models import Submission
+from submissions.quotas.models import QuotaAccount, QuotaScope
+from submissions.uploads.models import DataFile
 
 __all__ = ["Facility"]
 
@@ -165,7 +158,7 @@ def complete_rembi(**study: object) -> dict[str, object]:
 
 def rembi_metadata(n: int = 0) -> dict[str, object]:
     """A complete REMBI description, shaped as the REMBI service stores it, varied by `n`."""
-    from submissions.services import rembi
+    from submissions.rembi import services as rembi
 
     document, errors = rembi.clean(
         complete_rembi(title=f"Mitochondrial dynamics in HeLa cells under oxidative stress, {n}")

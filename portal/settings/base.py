@@ -54,24 +54,46 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "submissions.views.errors.PortalErrorMiddleware",
+    "submissions.core.middleware.PortalErrorMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
 SITE_ID = 1
 
+# Each domain of Aperture is a subpackage of the one app `submissions`, with its templates.
+DOMAINS = [
+    "accounts",
+    "lifecycle",
+    "rembi",
+    "uploads",
+    "review",
+    "processing",
+    "publication",
+    "quotas",
+    "notifications",
+]
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        # The site's shell (base.html, errors, allauth's pages), then each domain's own.
+        "DIRS": [
+            BASE_DIR / "templates",
+            *(BASE_DIR / "submissions" / domain / "templates" for domain in DOMAINS),
+        ],
         "APP_DIRS": True,
         "OPTIONS": {
+            "libraries": {
+                "quota_tags": "submissions.quotas.templatetags",
+                "rembi": "submissions.rembi.templatetags",
+                "review_tags": "submissions.review.templatetags",
+            },
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "submissions.context_processors.navigation",
+                "submissions.accounts.context_processors.navigation",
             ],
         },
     },
@@ -109,7 +131,7 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"submissions.tasks.convert_*": {"queue": "conversion"}}
+CELERY_TASK_ROUTES = {"submissions.processing.tasks.convert_file": {"queue": "conversion"}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
 CELERY_TASK_ALWAYS_EAGER = False
@@ -117,15 +139,15 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
 # Quotas: daily usage snapshots for charts and charge-back, and the sweep of stale reservations.
 CELERY_BEAT_SCHEDULE["quota-snapshot-usage"] = {
-    "task": "submissions.tasks.quota.snapshot_usage",
+    "task": "submissions.quotas.tasks.snapshot_usage",
     "schedule": 3600.0,  # hourly: each run rewrites today's row, so the last run of a day wins
 }
 CELERY_BEAT_SCHEDULE["quota-release-expired"] = {
-    "task": "submissions.tasks.quota.release_expired_reservations",
+    "task": "submissions.quotas.tasks.release_expired_reservations",
     "schedule": 900.0,
 }
-CELERY_BEAT_SCHEDULE["curation-daily-digest"] = {
-    "task": "submissions.tasks.send_daily_digest",
+CELERY_BEAT_SCHEDULE["review-daily-digest"] = {
+    "task": "submissions.notifications.tasks.send_daily_digest",
     "schedule": crontab(hour=env.int("DIGEST_HOUR_UTC", default=7), minute=0),
 }
 
@@ -190,7 +212,7 @@ else:
             "OPTIONS": {"location": STORAGE_ROOT / _name},
         }
 
-# --- Uploads (submissions.services.uploads) -----------------------------------------------------
+# --- Uploads (submissions.uploads.services) -----------------------------------------------------
 MIB = 1024 * 1024
 UPLOAD_MAX_FILE_SIZE = env.int("UPLOAD_MAX_FILE_SIZE", default=5 * 1024**4)  # 5 TiB
 UPLOAD_PART_SIZE = env.int("UPLOAD_PART_SIZE", default=32 * MIB)  # preferred; grows for big files
@@ -199,7 +221,7 @@ UPLOAD_MAX_PART_SIZE = 5 * 1024 * MIB
 UPLOAD_MAX_PARTS = 10_000
 UPLOAD_EXPIRY_HOURS = env.int("UPLOAD_EXPIRY_HOURS", default=24)
 CELERY_BEAT_SCHEDULE["expire-stale-uploads"] = {
-    "task": "submissions.tasks.uploads.expire_stale_uploads",
+    "task": "submissions.uploads.tasks.expire_stale_uploads",
     "schedule": 3600.0,
 }
 
@@ -249,7 +271,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "EXCEPTION_HANDLER": "submissions.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "submissions.core.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Aperture API",
@@ -263,9 +285,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
-        "SubmissionStatusEnum": "submissions.models.SubmissionStatus",
-        "FileStatusEnum": "submissions.models.FileStatus",
-        "JobStateEnum": "submissions.models.processing.JobState",
+        "SubmissionStatusEnum": "submissions.lifecycle.models.SubmissionStatus",
+        "FileStatusEnum": "submissions.uploads.models.FileStatus",
+        "JobStateEnum": "submissions.processing.models.JobState",
         "QuotaMeterStateEnum": ["ok", "warn", "full"],
         "QuotaProjectionStateEnum": ["full", "filling", "steady"],
     },
@@ -309,6 +331,6 @@ PROCESSING_SWEEP_SECONDS = env.float("PROCESSING_SWEEP_SECONDS", default=60.0)
 PROCESSING_MAX_ATTEMPTS = env.int("PROCESSING_MAX_ATTEMPTS", default=5)
 PROCESSING_RETRY_BACKOFF_SECONDS = env.float("PROCESSING_RETRY_BACKOFF_SECONDS", default=30.0)
 CELERY_BEAT_SCHEDULE["sweep-stuck-work"] = {
-    "task": "submissions.tasks.sweep_stuck_work",
+    "task": "submissions.processing.tasks.sweep_stuck_work",
     "schedule": PROCESSING_SWEEP_SECONDS,
 }

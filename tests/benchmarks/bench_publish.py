@@ -7,7 +7,7 @@ Not a pytest module. Run it directly (or through `make bench-convert`):
 It writes a uint16 OME-TIFF (2 channels x Z planes of 2048x2048, noise on smooth structure),
 converts it with the built-in converter, then uploads the same OME-Zarr tree to a local moto
 S3 server (its own process) twice per round:
-- Aperture: submissions.storage.upload_tree (parallel PUTs with CRC32 checksums, multipart
+- Aperture: submissions.core.storage.upload_tree (parallel PUTs with CRC32 checksums, multipart
   above 64 MiB, then a listing to verify count and sizes);
 - the peer: boto3's `upload_file` for every object of the tree, one after another (what a
   script would do), and, for reference, the same calls from a thread pool.
@@ -44,8 +44,8 @@ django.setup()
 import boto3  # noqa: E402
 from storages.backends.s3 import S3Storage  # noqa: E402
 
-from submissions import storage  # noqa: E402
 from submissions.conversion.runner import convert_file  # noqa: E402
+from submissions.core import storage  # noqa: E402
 
 PLANE = 2048
 

@@ -65,7 +65,8 @@ def main() -> None:
     from django.test.utils import setup_test_environment
     from rest_framework.test import APIClient
 
-    from submissions.models import Membership, Role, Submission
+    from submissions.accounts.models import Membership, Role
+    from submissions.lifecycle.models import Submission
 
     setup_test_environment()  # lets the test client's "testserver" host in
     call_command("migrate", verbosity=0)
@@ -133,7 +134,7 @@ def main() -> None:
     def page_url(q: dict[str, str]) -> str:
         q = dict(q)
         q["per_page"] = q.pop("size", "50")
-        return f"/curation/{FACILITY}/?{urlencode(q)}"
+        return f"/review/{FACILITY}/?{urlencode(q)}"
 
     def api_url(q: dict[str, str]) -> str:
         q = dict(q)

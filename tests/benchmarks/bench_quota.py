@@ -20,15 +20,9 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, connections  # noqa: E402
 
-from submissions.models import (  # noqa: E402
-    Facility,
-    Membership,
-    QuotaReservation,
-    ResearchGroup,
-    Role,
-    User,
-)
-from submissions.services import quota  # noqa: E402
+from submissions.accounts.models import Facility, Membership, ResearchGroup, Role, User  # noqa: E402
+from submissions.quotas.models import QuotaReservation  # noqa: E402
+from submissions.quotas.services import ledger as quota  # noqa: E402
 
 THREADS = int(os.environ.get("BENCH_THREADS", "8"))
 PER_THREAD = int(os.environ.get("BENCH_PER_THREAD", "100"))

@@ -135,7 +135,9 @@ def main() -> None:
     django.setup()
     from rest_framework.authtoken.models import Token
 
-    from submissions.models import DataFile, Facility, Membership, Role, Submission, User
+    from submissions.accounts.models import Facility, Membership, Role, User
+    from submissions.lifecycle.models import Submission
+    from submissions.uploads.models import DataFile
 
     user = User.objects.create_user("bench@example.org", "bench")
     facility = Facility.objects.create(name="Bench", slug="bench")
@@ -181,7 +183,7 @@ def main() -> None:
         )
 
         # --- fixity: the verification task against sha256sum on the 4 GiB stored file --------
-        from submissions.services.uploads import verify_upload
+        from submissions.uploads.services import verify_upload
 
         big = DataFile.objects.get(name="4g.bin")
         started = time.perf_counter()

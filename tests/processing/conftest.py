@@ -11,8 +11,10 @@ import pytest
 import tifffile
 from django.utils import timezone
 
-from submissions import storage
-from submissions.models import DataFile, FileStatus, Submission, SubmissionStatus, User
+from submissions.accounts.models import User
+from submissions.core import storage
+from submissions.lifecycle.models import Submission, SubmissionStatus
+from submissions.uploads.models import DataFile, FileStatus
 from tests import factories
 
 
@@ -97,7 +99,7 @@ def submitted(researcher: User, tmp_path: Path) -> Submission:
         researcher=researcher,
         metadata={"study": {"title": "HeLa mitochondria", "description": "Live imaging."}},
     )
-    from submissions.services.processing import inspect_data_file
+    from submissions.processing.inspection import inspect_data_file
 
     for seed, name in ((1, "cells_a.ome.tif"), (2, "cells_b.ome.tif")):
         data_file = add_file(submission, ome_tiff_bytes(tmp_path, seed=seed), name=name)

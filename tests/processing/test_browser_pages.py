@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from submissions.models import SubmissionStatus
-from submissions.services import lifecycle
+from submissions.lifecycle.models import SubmissionStatus
+from submissions.review import services as review
 from tests.browser import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -17,7 +17,7 @@ def test_published_dataset_pages_render_with_thumbnails_and_progress(
     page, live_server, submitted, curator, researcher, django_capture_on_commit_callbacks
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        lifecycle.approve(submission=submitted, curator=curator)
+        review.approve(submission=submitted, curator=curator)
     submitted.refresh_from_db()
     assert submitted.status == SubmissionStatus.PUBLISHED
     ARTIFACTS.mkdir(exist_ok=True)

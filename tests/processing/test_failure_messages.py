@@ -6,8 +6,11 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 
-from submissions.models import ConversionJob, SubmissionEvent, SubmissionStatus, User
-from submissions.services import lifecycle, publication
+from submissions.accounts.models import User
+from submissions.lifecycle.models import SubmissionEvent, SubmissionStatus
+from submissions.processing.models import ConversionJob
+from submissions.publication import services as publication
+from submissions.review import services as review
 from tests.conftest import signed_in
 
 SECRET_PATH = "/srv/aperture/var/storage/staging/uploads/secret-key"
@@ -15,7 +18,7 @@ SECRET_PATH = "/srv/aperture/var/storage/staging/uploads/secret-key"
 
 def approve(submission, curator, capture) -> None:
     with capture(execute=True):
-        lifecycle.approve(submission=submission, curator=curator)
+        review.approve(submission=submission, curator=curator)
     submission.refresh_from_db()
 
 

@@ -16,18 +16,17 @@ import boto3
 import pytest
 from django.db import connection
 
-from submissions import storage
-from submissions.models import (
+from submissions.accounts.models import User
+from submissions.core import storage
+from submissions.lifecycle.models import (
     AccessionCounter,
-    ConversionJob,
-    JobState,
     Submission,
     SubmissionEvent,
     SubmissionStatus,
-    User,
 )
-from submissions.services import lifecycle
-from submissions.services.processing import start_processing
+from submissions.processing.models import ConversionJob, JobState
+from submissions.processing.services import start_processing
+from submissions.review import services as review
 from tests.processing import live
 from tests.processing.conftest import add_file, make_submission, ome_tiff_bytes
 
@@ -104,7 +103,7 @@ def test_a_worker_killed_mid_conversion_is_replaced_and_publishes_once(
 ) -> None:
     submission = staged_submission(researcher, harness["tmp"], files=1)
     first = harness["new_worker"]()
-    lifecycle.approve(submission=submission, curator=curator)
+    review.approve(submission=submission, curator=curator)
 
     def converting() -> bool:
         job = ConversionJob.objects.filter(submission=submission).first()
@@ -126,7 +125,7 @@ def test_redis_restarted_with_jobs_queued_loses_nothing(
 ) -> None:
     submission = staged_submission(researcher, harness["tmp"], files=2)
     redis: live.PrivateRedis = harness["redis"]
-    lifecycle.approve(submission=submission, curator=curator)
+    review.approve(submission=submission, curator=curator)
     start_processing(submission_id=str(submission.pk))  # as a worker would: jobs queued
     assert redis.queued("conversion") == 2
 
@@ -192,7 +191,7 @@ def test_an_s3_outage_during_the_push_delays_but_does_not_break_publication(
 ) -> None:
     submission = staged_submission(researcher, harness["tmp"], files=1)
     worker = harness["new_worker"](**s3["env"])
-    lifecycle.approve(submission=submission, curator=curator)
+    review.approve(submission=submission, curator=curator)
 
     def converting() -> bool:
         job = ConversionJob.objects.filter(submission=submission).first()

@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from submissions.models import FileStatus, SubmissionStatus, User
-from submissions.services import rembi
-from submissions.services.processing import (
-    file_verified,
-    fill_empty_acquisition_fields,
-    inspect_data_file,
-)
+from submissions.accounts.models import User
+from submissions.core import dispatch
+from submissions.lifecycle.models import SubmissionStatus
+from submissions.processing.inspection import fill_empty_acquisition_fields, inspect_data_file
+from submissions.rembi import services as rembi
+from submissions.uploads.models import FileStatus
 from tests.factories import complete_rembi
 from tests.processing.conftest import add_file, make_submission, ome_tiff_bytes
 
@@ -32,7 +31,7 @@ def test_a_verified_image_is_inspected_and_fills_empty_acquisition_fields(
     )
     data_file = add_file(submission, ome_tiff_bytes(tmp_path))
     with django_capture_on_commit_callbacks(execute=True):
-        file_verified(data_file=data_file)
+        dispatch.inspect_file(file_id=data_file.pk)
 
     data_file.refresh_from_db()
     assert data_file.status == FileStatus.INSPECTED

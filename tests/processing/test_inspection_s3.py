@@ -19,12 +19,13 @@ import pytest
 import tifffile
 from botocore.config import Config
 
-from submissions import ranged, storage
+from submissions.accounts.models import User
 from submissions.conversion.inspect import inspect_file as describe
-from submissions.models import FileStatus, SubmissionStatus, User
-from submissions.services.processing import inspect_data_file
-from submissions.tasks import inspect_file
-from submissions.tasks.processing import TransientStorageError
+from submissions.core import ranged, storage
+from submissions.lifecycle.models import SubmissionStatus
+from submissions.processing.inspection import inspect_data_file
+from submissions.processing.tasks import TransientStorageError, inspect_file
+from submissions.uploads.models import FileStatus
 from tests.conftest import empty_bucket, use_s3_staging
 from tests.conversion.conftest import write_czi
 from tests.processing import live
@@ -97,7 +98,7 @@ def test_an_s3_upload_is_inspected_from_a_small_fraction_of_its_bytes(
     client = use_s3_staging(settings, moto_endpoint)
     in_s3 = add_file(submission, content, name="cells.ome.tif")
     calls = s3_calls()
-    with caplog.at_level(logging.INFO, logger="submissions.ranged"):
+    with caplog.at_level(logging.INFO, logger="submissions.core.ranged"):
         inspect_data_file(file_id=str(in_s3.pk))
     empty_bucket(client)
 
@@ -115,7 +116,7 @@ def test_an_s3_upload_is_inspected_from_a_small_fraction_of_its_bytes(
     assert {operation for operation, _ in calls} == {"HeadObject", "GetObject"}
     assert not scratch.exists() or not any(scratch.iterdir())
     # The worker's log says what the inspection cost, and it is what went over the wire.
-    (record,) = [r for r in caplog.records if r.name == "submissions.ranged"]
+    (record,) = [r for r in caplog.records if r.name == "submissions.core.ranged"]
     assert (record.s3_requests, record.s3_bytes) == (len(calls), fetched)  # type: ignore[attr-defined]
     print(f"\n{len(content)} B file: {len(calls)} requests, {fetched} B fetched")
 
@@ -185,12 +186,12 @@ def test_a_tiff_with_an_ifd_beside_each_plane_costs_one_request_a_plane(
     submission = make_submission(researcher=researcher, status=SubmissionStatus.DRAFT)
     data_file = add_file(submission, content)
 
-    with caplog.at_level(logging.INFO, logger="submissions.ranged"):
+    with caplog.at_level(logging.INFO, logger="submissions.core.ranged"):
         inspect_data_file(file_id=str(data_file.pk))
 
     data_file.refresh_from_db()
     assert data_file.status == FileStatus.INSPECTED
-    (record,) = [r for r in caplog.records if r.name == "submissions.ranged"]
+    (record,) = [r for r in caplog.records if r.name == "submissions.core.ranged"]
     # tifffile visits each IFD twice; the second visit is served from the block cache.
     assert record.s3_requests <= 24 + 3  # type: ignore[attr-defined]
     # The metadata, plus the one plane (of 24) the preview shows.
@@ -237,14 +238,14 @@ def test_an_s3_blip_during_inspection_is_retried_not_blamed_on_the_file(
 
     client.meta.events.register("before-call.s3.GetObject", blip_on_one_get)
     with pytest.raises(TransientStorageError):
-        inspect_file(str(data_file.pk))  # as the worker runs it: Celery retries this error
+        inspect_file(file_id=str(data_file.pk))  # as the worker runs it: Celery retries this error
     data_file.refresh_from_db()
     assert data_file.status == FileStatus.VERIFIED
     assert data_file.failure_code == ""
 
     client.meta.events.unregister("before-call.s3.GetObject", blip_on_one_get)
     flaky_s3.recover()
-    inspect_file(str(data_file.pk))  # the retry
+    inspect_file(file_id=str(data_file.pk))  # the retry
 
     data_file.refresh_from_db()
     assert data_file.status == FileStatus.INSPECTED

@@ -13,20 +13,15 @@ import numpy as np
 import pytest
 import zarr
 
-from submissions import storage
-from submissions.models import (
-    AccessionCounter,
-    ConversionJob,
-    JobState,
-    Publication,
-    SubmissionEvent,
-    SubmissionStatus,
-    User,
-)
-from submissions.services import lifecycle
-from submissions.services.conversion_jobs import run_conversion
-from submissions.services.processing import inspect_data_file
-from submissions.services.publication import publish_dataset
+from submissions.accounts.models import User
+from submissions.core import storage
+from submissions.lifecycle.models import AccessionCounter, SubmissionEvent, SubmissionStatus
+from submissions.processing.inspection import inspect_data_file
+from submissions.processing.jobs import run_conversion
+from submissions.processing.models import ConversionJob, JobState
+from submissions.publication.models import Publication
+from submissions.publication.services import publish_dataset
+from submissions.review import services as review
 from tests.conversion.conftest import write_czi
 from tests.processing.conftest import add_file, make_submission
 
@@ -37,7 +32,7 @@ def archive_path(key: str) -> Path:
 
 def approve(submission, curator, capture) -> None:
     with capture(execute=True):
-        lifecycle.approve(submission=submission, curator=curator)
+        review.approve(submission=submission, curator=curator)
     submission.refresh_from_db()
 
 
@@ -126,9 +121,9 @@ def test_a_corrupt_file_fails_with_a_reason_and_curators_can_retry(
     tmp_path: Path,
     django_capture_on_commit_callbacks,
 ) -> None:
-    from submissions import selectors
-    from submissions.services.exceptions import NotFound, PermissionDenied
-    from submissions.services.processing import retry_processing
+    from submissions.core.errors import NotFound, PermissionDenied
+    from submissions.lifecycle import selectors
+    from submissions.processing.services import retry_processing
 
     submission = make_submission(researcher=researcher)
     # Looks like a TIFF (so it was accepted) but is cut short after the header.

@@ -13,10 +13,11 @@ import tifffile
 from django.test import Client
 from PIL import Image
 
+from submissions.accounts.models import User
 from submissions.conversion.builtin.sources import open_source
 from submissions.conversion.preview import make_preview
-from submissions.models import Submission, User
-from submissions.services.processing import inspect_data_file
+from submissions.lifecycle.models import Submission
+from submissions.processing.inspection import inspect_data_file
 from tests.conftest import signed_in
 from tests.processing.conftest import add_file, make_submission, ome_tiff_bytes
 
@@ -84,12 +85,12 @@ def test_a_file_without_a_preview_answers_404(researcher: User) -> None:
 def test_a_preview_that_cannot_be_made_never_fails_inspection(
     researcher: User, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from submissions.conversion import preview
+    from submissions.processing import inspection
 
     def broken(**kwargs: object) -> bytes:
         raise MemoryError("no room for a preview")  # stands for any rendering failure
 
-    monkeypatch.setattr(preview, "make_preview", broken)
+    monkeypatch.setattr(inspection, "make_preview", broken)
     submission = make_submission(researcher=researcher)
     data_file = add_file(submission, ome_tiff_bytes(tmp_path))
     inspect_data_file(file_id=str(data_file.pk))

@@ -9,8 +9,11 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from submissions.models import ConversionJob, FileStatus, JobState, Publication, SubmissionStatus
-from submissions.services.sweeper import sweep_stuck_work
+from submissions.lifecycle.models import SubmissionStatus
+from submissions.processing.models import ConversionJob, JobState
+from submissions.processing.sweeper import sweep_stuck_work
+from submissions.publication.models import Publication
+from submissions.uploads.models import FileStatus
 from tests.processing.conftest import add_file, make_submission
 
 LONG_AGO = timedelta(hours=1)
@@ -19,10 +22,10 @@ LONG_AGO = timedelta(hours=1)
 @pytest.fixture
 def sent():
     with (
-        mock.patch("submissions.tasks.convert_file.apply_async") as convert,
-        mock.patch("submissions.tasks.publish_dataset.apply_async") as publish,
-        mock.patch("submissions.tasks.start_processing.delay") as start,
-        mock.patch("submissions.tasks.inspect_file.delay") as inspect,
+        mock.patch("submissions.processing.tasks.convert_file.apply_async") as convert,
+        mock.patch("submissions.publication.tasks.publish_dataset.apply_async") as publish,
+        mock.patch("submissions.processing.tasks.start_processing.apply_async") as start,
+        mock.patch("submissions.processing.tasks.inspect_file.apply_async") as inspect,
     ):
         yield {"convert": convert, "publish": publish, "start": start, "inspect": inspect}
 
@@ -59,7 +62,7 @@ def test_a_running_job_whose_heartbeat_stopped_is_queued_again(
     assert job.state == JobState.QUEUED
     assert job.claim_token is None
     assert fresh.state == JobState.RUNNING
-    sent["convert"].assert_called_once_with(args=[str(job.pk)], countdown=None)
+    sent["convert"].assert_called_once_with(kwargs={"job_id": str(job.pk)}, countdown=None)
 
 
 @pytest.mark.django_db
@@ -94,7 +97,7 @@ def test_queued_work_whose_message_was_lost_is_sent_again_once_per_deadline(
 def test_approved_submissions_and_uninspected_files_are_sent_again(
     researcher, sent, django_capture_on_commit_callbacks
 ) -> None:
-    from submissions.models import Submission
+    from submissions.lifecycle.models import Submission
 
     submission = make_submission(researcher=researcher, status=SubmissionStatus.APPROVED)
     Submission.objects.filter(pk=submission.pk).update(status_changed_at=timezone.now() - LONG_AGO)
@@ -105,5 +108,7 @@ def test_approved_submissions_and_uninspected_files_are_sent_again(
         report = sweep_stuck_work()
     assert report["approved"] == 1
     assert report["uninspected"] == 1
-    sent["start"].assert_called_once_with(str(submission.pk))
-    sent["inspect"].assert_called_once_with(str(data_file.pk))
+    sent["start"].assert_called_once_with(
+        kwargs={"submission_id": str(submission.pk)}, countdown=None
+    )
+    sent["inspect"].assert_called_once_with(kwargs={"file_id": str(data_file.pk)}, countdown=None)

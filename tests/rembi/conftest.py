@@ -1,24 +1,5 @@
 from __future__ import annotations
 
-import pytest
+from tests.lifecycle.conftest import draft, ready
 
-from submissions.models import FileStatus, Submission, User
-from submissions.services import submissions as services
-from tests.factories import DataFileFactory, complete_rembi
-
-
-@pytest.fixture
-def draft(researcher: User) -> Submission:
-    facility = researcher.memberships.get().facility
-    return services.create_submission(user=researcher, facility=facility, title="Working title")
-
-
-@pytest.fixture
-def ready(researcher: User) -> Submission:
-    """A draft with a complete description and one verified file."""
-    facility = researcher.memberships.get().facility
-    submission = services.create_submission(
-        user=researcher, facility=facility, title="t", metadata=complete_rembi()
-    )
-    DataFileFactory(submission=submission, status=FileStatus.VERIFIED, name="raw/cell_01.tif")
-    return submission
+__all__ = ["draft", "ready"]

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from submissions.models import FileStatus, Submission, SubmissionStatus
+from submissions.lifecycle.models import Submission, SubmissionStatus
+from submissions.uploads.models import FileStatus
 from tests.browser import ARTIFACTS, login
 from tests.factories import DataFileFactory
 

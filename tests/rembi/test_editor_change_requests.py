@@ -8,10 +8,10 @@ import re
 import pytest
 from django.test import Client
 
-from submissions.models import Submission, User
-from submissions.services import review
-from submissions.services import submissions as services
-from submissions.services.review import ChangePoint
+from submissions.accounts.models import User
+from submissions.lifecycle.models import Submission
+from submissions.review import services as review
+from submissions.review.services import ChangePoint
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def editor(user: User, submission: Submission) -> str:
 
 @pytest.fixture
 def asked(ready: Submission, researcher: User, curator: User) -> Submission:
-    services.submit(submission=ready, user=researcher)
+    review.submit(submission=ready, user=researcher)
     review.request_changes(
         submission=ready,
         curator=curator,
@@ -66,7 +66,7 @@ def test_each_point_sits_between_its_fields_label_and_input(
         re.S,
     )
     assert beside_author, "the point about the author is not at the top of that author"
-    # "title" is what curation calls the study title.
+    # "title" is what review calls the study title.
     beside_title = re.search(
         r'<label for="f-study-title">.*?</label>\s*'
         r'<ul class="field-requests"[^>]*>.*?Name the cell line.*?</ul>\s*'
@@ -97,7 +97,7 @@ def test_the_top_panel_lists_every_point_and_links_those_the_form_shows(
 def test_no_requests_shown_once_resubmitted(
     asked: Submission, researcher: User, curator: User
 ) -> None:
-    services.submit(submission=asked, user=researcher)
+    review.submit(submission=asked, user=researcher)
     review.request_changes(submission=asked, curator=curator, message="Only the licence now.")
     html = editor(researcher, asked)
     assert "Add the ORCID iD" not in html
@@ -111,7 +111,7 @@ def test_an_optional_section_with_a_point_inside_opens_by_itself(
 ) -> None:
     closed = editor(researcher, ready)
     assert re.search(r'<details class="optional-section"\s+id="f-correlation-details"', closed)
-    services.submit(submission=ready, user=researcher)
+    review.submit(submission=ready, user=researcher)
     review.request_changes(
         submission=ready,
         curator=curator,

@@ -9,9 +9,11 @@ import io
 import jsonschema
 import pytest
 
-from submissions.models import FileStatus, Submission, User
-from submissions.services import rembi
-from submissions.services import submissions as services
+from submissions.accounts.models import User
+from submissions.lifecycle import services
+from submissions.lifecycle.models import Submission
+from submissions.rembi import services as rembi
+from submissions.uploads.models import FileStatus
 from tests.conftest import client_for
 from tests.factories import DataFileFactory, complete_rembi
 

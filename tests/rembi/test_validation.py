@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from submissions.services import rembi
-from submissions.services.rembi import vocab
+from submissions.rembi import services as rembi
+from submissions.rembi.services import vocab
 from tests.factories import complete_rembi
 
 

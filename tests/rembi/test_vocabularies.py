@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from submissions.services.rembi import vocab
+from submissions.rembi.services import vocab
 
 
 def test_fbbi_is_shipped_in_full_with_attribution() -> None:

@@ -4,7 +4,8 @@ from typing import Any
 
 import pytest
 
-from submissions.models import Submission, User
+from submissions.accounts.models import User
+from submissions.lifecycle.models import Submission
 from tests.factories import SubmissionFactory
 from tests.uploads.helpers import KIB
 

@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
-from submissions.models import DataFile, Submission, UploadPart, User
+from submissions.accounts.models import User
+from submissions.lifecycle.models import Submission
+from submissions.uploads.models import DataFile, UploadPart
 from tests import factories
 from tests.browser import login
 

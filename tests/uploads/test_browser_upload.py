@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
-from submissions.models import DataFile, Submission, User
+from submissions.accounts.models import User
+from submissions.lifecycle.models import Submission
+from submissions.uploads.models import DataFile
 from tests.browser import ARTIFACTS, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -14,8 +14,10 @@ from typing import Any
 import pytest
 from rest_framework.authtoken.models import Token
 
+from submissions.accounts.models import User
 from submissions.cli.upload import collect
-from submissions.models import DataFile, Submission, UploadPart, User
+from submissions.lifecycle.models import Submission
+from submissions.uploads.models import DataFile, UploadPart
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("small_parts")]
 

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from rest_framework.authtoken.models import Token
 
+from submissions.accounts.models import User
 from submissions.cli import main
-from submissions.models import Submission, User
+from submissions.lifecycle.models import Submission
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

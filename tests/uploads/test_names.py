@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from submissions.models import DataFile, Submission, User
-from submissions.services.uploads import sanitise_name
+from submissions.accounts.models import User
+from submissions.lifecycle.models import Submission
+from submissions.uploads.models import DataFile
+from submissions.uploads.services import sanitise_name
 from tests.conftest import client_for
 from tests.uploads.helpers import create
 

@@ -13,8 +13,11 @@ import tifffile
 from django.core.files.storage import storages
 from django.utils import timezone
 
-from submissions.models import DataFile, QuotaReservation, Submission, UploadPart, User
-from submissions.services import uploads
+from submissions.accounts.models import User
+from submissions.lifecycle.models import Submission
+from submissions.quotas.models import QuotaReservation
+from submissions.uploads import services as uploads
+from submissions.uploads.models import DataFile, UploadPart
 from tests.conftest import client_for
 from tests.uploads.helpers import (
     b64sha256,
@@ -228,7 +231,7 @@ def test_quota_is_reserved_on_create_and_settled_on_complete(
 def test_expiry_sweep_aborts_only_inactive_uploads(
     researcher: User, draft: Submission, commits: Any
 ) -> None:
-    from submissions.tasks.uploads import expire_stale_uploads
+    from submissions.uploads.tasks import expire_stale_uploads
 
     client = client_for(researcher)
     stale = create(client, draft, "old.tif", TIFF).json()

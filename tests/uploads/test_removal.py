@@ -10,9 +10,11 @@ import pytest
 from django.core.files.storage import storages
 from django.test import Client
 
-from submissions.models import DataFile, Submission, SubmissionEvent, SubmissionStatus, User
-from submissions.services import quota
-from submissions.services.processing import inspect_data_file
+from submissions.accounts.models import User
+from submissions.lifecycle.models import Submission, SubmissionEvent, SubmissionStatus
+from submissions.processing.inspection import inspect_data_file
+from submissions.quotas.services import ledger as quota
+from submissions.uploads.models import DataFile
 from tests.conftest import client_for
 from tests.processing.conftest import ome_tiff_bytes
 from tests.uploads.helpers import upload_whole

@@ -11,7 +11,10 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from submissions.models import DataFile, QuotaReservation, Submission, User
+from submissions.accounts.models import User
+from submissions.lifecycle.models import Submission
+from submissions.quotas.models import QuotaReservation
+from submissions.uploads.models import DataFile
 from tests.conftest import client_for
 from tests.uploads.helpers import b64sha256, complete, create, sign
 

@@ -6,7 +6,7 @@ bioio builds a dask array per scene, chunked by plane where the plugin allows it
 computes only the chunks covering the requested rows of one plane.
 
 bioio's plugins open files by path, never from an open handle, so these formats need a local
-file (see submissions.services.processing for inspection of files kept on S3).
+file (see submissions.processing.services for inspection of files kept on S3).
 """
 
 from __future__ import annotations

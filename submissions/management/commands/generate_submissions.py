@@ -22,17 +22,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from submissions.models import (
-    DataFile,
-    Facility,
-    FileStatus,
-    Membership,
-    ResearchGroup,
-    Role,
-    Submission,
-    SubmissionStatus,
-    User,
-)
+from submissions.accounts.models import Facility, Membership, ResearchGroup, Role, User
+from submissions.lifecycle.models import Submission, SubmissionStatus
+from submissions.uploads.models import DataFile, FileStatus
 
 S = SubmissionStatus
 # Roughly what a facility a few years old looks like: most work is published.

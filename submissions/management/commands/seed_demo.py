@@ -10,7 +10,7 @@ from django.contrib.sites.models import Site
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from submissions.models import Facility, Membership, ResearchGroup, Role, User
+from submissions.accounts.models import Facility, Membership, ResearchGroup, Role, User
 
 DEMO_PASSWORD = "aperture-demo"  # noqa: S105 - demo accounts on a developer's machine only
 DEMO_ACCOUNTS = [

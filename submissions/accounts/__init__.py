@@ -1,0 +1,3 @@
+"""Accounts and facilities: people, facilities, labs, memberships and roles, invitations,
+the facility audit trail, and who may do what (permissions).
+"""

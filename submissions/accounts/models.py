@@ -1,0 +1,155 @@
+"""People, the facilities they belong to and their roles there; invitations to join a facility
+and the audit trail of what its admins changed."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+
+
+class _EmailUserManager(UserManager["User"]):
+    """Users sign in with their e-mail address; the username is kept equal to it."""
+
+    def create_user(  # type: ignore[override]
+        self, email: str, password: str | None = None, **extra: Any
+    ) -> User:
+        extra.pop("username", None)
+        return super().create_user(email, email, password, **extra)
+
+    def create_superuser(  # type: ignore[override]
+        self, email: str, password: str | None = None, **extra: Any
+    ) -> User:
+        extra.pop("username", None)
+        return super().create_superuser(email, email, password, **extra)
+
+
+class User(AbstractUser):
+    email = models.EmailField("e-mail address", unique=True)
+    full_name = models.CharField(max_length=200, blank=True)
+    orcid = models.CharField("ORCID iD", max_length=19, blank=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+    objects = _EmailUserManager()  # type: ignore[misc]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.username = self.email
+        super().save(*args, **kwargs)
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.get_full_name() or self.email
+
+
+class Facility(models.Model):
+    """An imaging facility: it owns members, quotas and the submissions made through it."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "facilities"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ResearchGroup(models.Model):
+    """A lab inside a facility. Researchers see their group's submissions."""
+
+    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="groups")
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["facility", "name"], name="unique_group_per_facility")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.facility.name})"
+
+
+class Role(models.TextChoices):
+    RESEARCHER = "researcher", "Researcher"
+    CURATOR = "curator", "Curator"
+    FACILITY_ADMIN = "facility_admin", "Facility admin"
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="memberships")
+    group = models.ForeignKey(
+        ResearchGroup, on_delete=models.SET_NULL, null=True, blank=True, related_name="members"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.RESEARCHER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "facility"], name="one_membership_per_facility")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} at {self.facility}"
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class FacilityInvitation(models.Model):
+    """An e-mailed invitation; accepting it (signed in with that address) makes a membership."""
+
+    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.RESEARCHER)
+    group = models.ForeignKey(
+        ResearchGroup, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    token = models.CharField(max_length=64, unique=True, default=_new_token, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.facility}"
+
+
+class FacilityAuditEvent(models.Model):
+    """One row per administrative change: who, when, what, and the values before and after."""
+
+    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="audit_events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    kind = models.CharField(max_length=40)
+    summary = models.CharField(max_length=500)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.summary}"

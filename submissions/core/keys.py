@@ -1,0 +1,48 @@
+"""Every object-storage key Aperture writes, in one place. Keys are always chosen by the
+server from ids it made itself (UUIDs, accessions), never from a name a client sent.
+
+staging:  uploads/<submission>/<file>           what a researcher uploaded
+          previews/<submission>/<file>.png      the preview made at inspection
+archive:  datasets/<accession>/<file>.ome.zarr  the converted image
+          datasets/<accession>/<file>.original  the original file, when kept
+          datasets/<accession>/thumbnails/<file>.png
+          datasets/<accession>/manifest.json, then datasets/<accession>/.published (last)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def upload_key(*, submission_id: Any, file_id: Any) -> str:
+    return f"uploads/{submission_id}/{file_id}"
+
+
+def preview_key(*, submission_id: Any, file_id: Any) -> str:
+    return f"previews/{submission_id}/{file_id}.png"
+
+
+def dataset_prefix(accession: str) -> str:
+    return f"datasets/{accession}"
+
+
+def archive_prefix(*, accession: str, file_id: Any) -> str:
+    """Where a file's OME-Zarr tree lives in the archive."""
+    return f"{dataset_prefix(accession)}/{file_id}.ome.zarr"
+
+
+def thumbnail_key(*, accession: str, file_id: Any) -> str:
+    return f"{dataset_prefix(accession)}/thumbnails/{file_id}.png"
+
+
+def original_key(accession: str, file_id: Any) -> str:
+    return f"{dataset_prefix(accession)}/{file_id}.original"
+
+
+def manifest_key(accession: str) -> str:
+    return f"{dataset_prefix(accession)}/manifest.json"
+
+
+def marker_key(accession: str) -> str:
+    """Written last: a dataset is complete in the archive once this object exists."""
+    return f"{dataset_prefix(accession)}/.published"

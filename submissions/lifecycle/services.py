@@ -1,0 +1,288 @@
+"""A submission and its lifecycle: creating, describing and deleting drafts, and the one
+function that changes `Submission.status`.
+
+draft -> submitted -> in_review -> approved -> processing -> published
+            ^            |   \\                     |
+            +-- changes_requested <-+  -> rejected  -> processing_failed -> processing (retry)
+draft / changes_requested -> withdrawn
+
+`transition` locks the row (`select_for_update()`), checks the move against `ALLOWED` and
+writes a SubmissionEvent. A repeated request (a double click) meets the new status and is
+refused with InvalidTransition (409), so nothing happens twice. It starts no work itself:
+the service that asks for a move says in its own body what follows (review.services.approve
+enqueues processing, and so on).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from submissions.accounts.models import Facility, Membership, User
+from submissions.accounts.permissions import can_curate, can_edit
+from submissions.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from submissions.lifecycle.models import (
+    AccessionCounter,
+    Submission,
+    SubmissionEvent,
+    SubmissionStatus,
+)
+from submissions.rembi import services as rembi
+from submissions.rembi.services.validate import MAX_DOCUMENT_BYTES
+from submissions.uploads.models import FileStatus
+
+S = SubmissionStatus
+
+ALLOWED: dict[str, set[str]] = {
+    S.DRAFT: {S.SUBMITTED, S.WITHDRAWN},
+    S.SUBMITTED: {S.IN_REVIEW, S.CHANGES_REQUESTED, S.APPROVED, S.REJECTED},
+    S.IN_REVIEW: {S.CHANGES_REQUESTED, S.APPROVED, S.REJECTED},
+    S.CHANGES_REQUESTED: {S.SUBMITTED, S.WITHDRAWN},
+    S.APPROVED: {S.PROCESSING},
+    S.PROCESSING: {S.PUBLISHED, S.PROCESSING_FAILED},
+    S.PROCESSING_FAILED: {S.PROCESSING},
+    S.REJECTED: set(),
+    S.PUBLISHED: set(),
+    S.WITHDRAWN: set(),
+}
+
+EDITABLE_STATUSES = frozenset({S.DRAFT, S.CHANGES_REQUESTED})
+
+
+def record_event(
+    *,
+    submission: Submission,
+    actor: User | None,
+    kind: str,
+    note: str = "",
+    from_status: str = "",
+    to_status: str = "",
+) -> SubmissionEvent:
+    return SubmissionEvent.objects.create(
+        submission=submission,
+        actor=actor,
+        kind=kind,
+        note=note,
+        from_status=from_status,
+        to_status=to_status,
+    )
+
+
+def transition(
+    *,
+    submission: Submission,
+    to: str,
+    actor: User | None,
+    note: str = "",
+    check: Callable[[Submission], None] | None = None,
+) -> Submission:
+    """Move a submission to `to`, locking its row first; `check` runs on the locked row."""
+    with transaction.atomic():
+        locked = Submission.objects.select_for_update().get(pk=submission.pk)
+        if to not in ALLOWED[locked.status]:
+            raise InvalidTransition(
+                f"A submission that is {locked.get_status_display().lower()} cannot become "
+                f"{SubmissionStatus(to).label.lower()}."
+            )
+        if check is not None:
+            check(locked)
+        from_status = locked.status
+        now = timezone.now()
+        locked.status = to
+        locked.status_changed_at = now
+        fields = ["status", "status_changed_at", "updated_at"]
+        if to == S.SUBMITTED:
+            locked.submitted_at = now
+            fields.append("submitted_at")
+        locked.save(update_fields=fields)
+        record_event(
+            submission=locked,
+            actor=actor,
+            kind="status",
+            note=note,
+            from_status=from_status,
+            to_status=to,
+        )
+    submission.refresh_from_db()
+    return locked
+
+
+def require_owner(*, user: User, submission: Submission) -> None:
+    if not can_edit(user=user, submission=submission):
+        raise PermissionDenied("Only the submitter can do this.")
+
+
+def require_curator(*, user: User, submission: Submission) -> None:
+    if not can_curate(user=user, submission=submission):
+        raise PermissionDenied("Only a curator of this facility can do this.")
+
+
+def withdraw(*, submission: Submission, user: User, note: str = "") -> Submission:
+    require_owner(user=user, submission=submission)
+    return transition(submission=submission, to=S.WITHDRAWN, actor=user, note=note)
+
+
+# Autosave writes often; the timeline gets one "metadata updated" entry per person per window.
+METADATA_EVENT_WINDOW = datetime.timedelta(minutes=15)
+READY_FILE_STATUSES = (FileStatus.VERIFIED, FileStatus.INSPECTED)
+
+
+def _checked_metadata(metadata: Any, *, title: str | None = None) -> dict[str, Any]:
+    """The cleaned REMBI document, or ValidationFailed listing every malformed value."""
+    try:
+        size = len(json.dumps(metadata, default=str))
+    except (TypeError, ValueError):
+        size = MAX_DOCUMENT_BYTES + 1
+    if size > MAX_DOCUMENT_BYTES:
+        raise ValidationFailed(
+            "The description is too large to save (over 2 MB); shorten the longest texts.",
+            fields={"metadata": ["At most 2 MB of metadata."]},
+        )
+    if title is not None and isinstance(metadata, dict):
+        metadata = {**metadata, "study": {**(metadata.get("study") or {}), "title": title}}
+    document, errors = rembi.clean(metadata)
+    if errors:
+        count = sum(len(messages) for messages in errors.values())
+        raise ValidationFailed(
+            f"Nothing was saved: {count} value(s) need correcting.", fields=errors
+        )
+    return document
+
+
+def create_submission(
+    *, user: User, facility: Facility, title: str, metadata: dict[str, Any] | None = None
+) -> Submission:
+    """A new draft in a facility the user belongs to, in the user's group there."""
+    membership = Membership.objects.filter(user=user, facility=facility).first()
+    if membership is None and not user.is_superuser:
+        raise NotFound("No such facility.")
+    title = title.strip()
+    if not title:
+        raise ValidationFailed(fields={"title": ["Give the submission a title."]})
+    if len(title) > 300:
+        raise ValidationFailed(fields={"title": ["At most 300 characters, please."]})
+    metadata = _with_creator_as_author(metadata or {}, user=user)
+    study = metadata.get("study") if isinstance(metadata, dict) else None
+    has_title = isinstance(study, dict) and bool(study.get("title"))
+    # The working title names the draft until the description gives it a study title.
+    document = _checked_metadata(metadata, title=None if has_title else title)
+    with transaction.atomic():
+        submission = Submission.objects.create(
+            facility=facility,
+            group=membership.group if membership else None,
+            owner=user,
+            title=document["study"]["title"] or title,
+            metadata=document,
+        )
+        record_event(
+            submission=submission,
+            actor=user,
+            kind="created",
+            to_status=SubmissionStatus.DRAFT,
+        )
+    return submission
+
+
+def _with_creator_as_author(metadata: Any, *, user: User) -> Any:
+    """A description that names no authors yet starts with its creator as the first one
+    (name, e-mail and ORCID iD from their account), for them to complete or change."""
+    if not isinstance(metadata, dict):
+        return metadata
+    study = metadata.get("study")
+    study = study if isinstance(study, dict) else {}
+    if "authors" in study:
+        return metadata
+    me = {"name": user.full_name, "email": user.email, "orcid": user.orcid}
+    return {**metadata, "study": {**study, "authors": [me]}}
+
+
+def _record_metadata_event(*, submission: Submission, user: User) -> None:
+    latest = submission.events.order_by("-created_at", "-id").first()
+    recent = timezone.now() - METADATA_EVENT_WINDOW
+    if (
+        latest
+        and latest.kind == "metadata_updated"
+        and latest.actor_id == user.pk
+        and latest.created_at >= recent
+    ):
+        return
+    record_event(submission=submission, actor=user, kind="metadata_updated")
+
+
+def update_submission(
+    *,
+    submission: Submission,
+    user: User,
+    metadata: dict[str, Any] | None = None,
+    title: str | None = None,
+) -> Submission:
+    """Replace the REMBI description (and/or the title) of an editable submission.
+
+    The whole document is checked first; any malformed value refuses the save whole.
+    """
+    require_owner(user=user, submission=submission)
+    if title is not None and not title.strip():
+        raise ValidationFailed(fields={"study.title": ["Give the submission a title."]})
+    with transaction.atomic():
+        locked = Submission.objects.select_for_update().get(pk=submission.pk)
+        if locked.status not in EDITABLE_STATUSES:
+            raise InvalidTransition(
+                f"A submission that is {locked.get_status_display().lower()} cannot be edited."
+            )
+        base = locked.metadata if metadata is None else metadata
+        document = _checked_metadata(base, title=title.strip() if title is not None else None)
+        locked.metadata = document
+        locked.title = document["study"]["title"] or locked.title
+        locked.save(update_fields=["metadata", "title", "updated_at"])
+        _record_metadata_event(submission=locked, user=user)
+    submission.refresh_from_db()
+    return submission
+
+
+def delete_submission(*, submission: Submission, user: User) -> None:
+    """Delete a draft nobody has seen yet. Drafts with files keep them until removed."""
+    require_owner(user=user, submission=submission)
+    with transaction.atomic():
+        locked = Submission.objects.select_for_update().get(pk=submission.pk)
+        if locked.status != SubmissionStatus.DRAFT:
+            raise InvalidTransition("Only a draft can be deleted; withdraw it instead.")
+        if locked.files.exists():
+            raise InvalidTransition(
+                "This draft still has files. Remove them on its files page first."
+            )
+        locked.delete()
+
+
+def submission_problems(*, submission: Submission) -> dict[str, list[str]]:
+    """Every missing or invalid field that stops a submission from being submitted."""
+    problems = rembi.problems(submission.metadata)
+    if not submission.files.filter(status__in=READY_FILE_STATUSES).exists():
+        problems["files"] = ["Upload at least one file and wait until it is verified."]
+    return problems
+
+
+def allocate_accession() -> str:
+    """`<ACCESSION_PREFIX>-<n>`: the counter row is locked, so no number is handed out twice.
+
+    Runs inside the caller's transaction when there is one: a rolled-back caller gives the
+    number back before anyone else could see it, so numbers stay unique and gap-free enough.
+    """
+    prefix = settings.ACCESSION_PREFIX
+    with transaction.atomic():
+        AccessionCounter.objects.bulk_create(
+            [AccessionCounter(prefix=prefix)], ignore_conflicts=True
+        )
+        counter = AccessionCounter.objects.select_for_update().get(prefix=prefix)
+        value = counter.next_value
+        # Never collide with an accession given some other way (imports, earlier prefixes).
+        while Submission.objects.filter(accession=f"{prefix}-{value}").exists():
+            value += 1
+        counter.next_value = value + 1
+        counter.save(update_fields=["next_value"])
+    return f"{prefix}-{value}"

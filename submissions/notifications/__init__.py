@@ -1,0 +1,3 @@
+"""Notifications: the one mail service (templates, mute settings, each message once) and who
+is told of what.
+"""

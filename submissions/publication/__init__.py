@@ -1,0 +1,3 @@
+"""Publication: writing a converted dataset to the archive under its accession, and the
+public pages that read it (landing page, catalogue, metadata, objects).
+"""

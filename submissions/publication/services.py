@@ -1,0 +1,188 @@
+"""Publishing a converted dataset: accession, originals, manifest, marker, then `published`.
+
+The converted OME-Zarr trees are already in the archive (each conversion job pushed and
+verified its own). Publication copies the originals where ARCHIVE_KEEP_ORIGINALS says so,
+re-checks every tree's object count and size against what its job recorded, writes
+`datasets/<accession>/manifest.json`, and writes the marker `datasets/<accession>/.published`
+LAST. Only then does the submission become `published`; public reads check that status.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import traceback
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from submissions.core import dispatch, keys, storage
+from submissions.lifecycle import services as lifecycle
+from submissions.lifecycle.models import Submission, SubmissionStatus
+from submissions.notifications.models import NotificationKind
+from submissions.processing import workclaims
+from submissions.processing.models import ConversionJob, ErrorKind, JobState
+from submissions.processing.services import fail_submission, files_to_keep
+from submissions.publication.models import Publication
+
+logger = logging.getLogger(__name__)
+
+
+class PublicationCheckFailed(Exception):
+    """The archive does not hold what the conversion jobs recorded."""
+
+
+PUBLICATION_FAILED_MESSAGE = (
+    "Publishing to the archive failed because of a problem on Aperture's side. The facility's "
+    "curators can see the details and retry; you do not need to upload anything again."
+)
+
+
+def publish_dataset(*, submission_id: str) -> None:
+    """Publish once every conversion job has succeeded; a no-op otherwise (idempotent)."""
+    publication = Publication.objects.filter(submission_id=submission_id).first()
+    if publication is None:
+        return
+    jobs = list(ConversionJob.objects.filter(submission_id=submission_id))
+    if any(job.state != JobState.SUCCEEDED for job in jobs):
+        return  # the last job to succeed queues publication again
+    if not Submission.objects.filter(pk=submission_id, status=SubmissionStatus.PROCESSING).exists():
+        return
+    token = workclaims.claim(model=Publication, pk=publication.pk)
+    if token is None:
+        return
+    try:
+        with workclaims.Heartbeat(model=Publication, pk=publication.pk, token=token):
+            totals = _write_archive(publication=publication, jobs=jobs)
+    except Exception as error:
+        _record_failure(publication=publication, token=token, error=error)
+        return
+    with transaction.atomic():
+        recorded = workclaims.owned(model=Publication, pk=publication.pk, token=token).update(
+            state=JobState.SUCCEEDED,
+            finished_at=timezone.now(),
+            marker_written_at=timezone.now(),
+            object_count=totals["objects"],
+            total_bytes=totals["bytes"],
+            error_kind=ErrorKind.NONE,
+            error_code="",
+            error_message="",
+        )
+        if recorded:
+            lifecycle.transition(
+                submission=Submission(pk=submission_id),
+                to=SubmissionStatus.PUBLISHED,
+                actor=None,
+                note=f"Published as {publication.accession}.",
+            )
+            dispatch.submission_mail(submission_id=submission_id, kind=NotificationKind.PUBLISHED)
+
+
+def _write_archive(*, publication: Publication, jobs: list[ConversionJob]) -> dict[str, int]:
+    archive, accession = storage.archive(), publication.accession
+    submission = Submission.objects.get(pk=publication.submission_id)
+    objects = bytes_total = 0
+    for job in jobs:
+        listed = storage.list_tree(storage=archive, prefix=job.archive_prefix)
+        if len(listed) != job.object_count or sum(listed.values()) != job.output_bytes:
+            raise PublicationCheckFailed(
+                f"{job.archive_prefix}: {len(listed)} objects / {sum(listed.values())} B in the "
+                f"archive, {job.object_count} / {job.output_bytes} B converted"
+            )
+        objects += len(listed)
+        bytes_total += sum(listed.values())
+    jobs_by_file = {job.data_file_id: job for job in jobs}
+    files = []
+    for data_file in files_to_keep(submission=submission):
+        file_job = jobs_by_file.get(data_file.pk)
+        entry: dict[str, Any] = {
+            "id": str(data_file.pk),
+            "name": data_file.name,
+            "size": data_file.size,
+            "sha256": data_file.sha256
+            or (file_job.provenance.get("input_sha256") if file_job else None),
+        }
+        if settings.ARCHIVE_KEEP_ORIGINALS:
+            key = keys.original_key(accession, data_file.pk)
+            size = storage.copy_object(
+                source=storage.staging(),
+                source_key=data_file.storage_key,
+                target=archive,
+                target_key=key,
+            )
+            if size != data_file.size:
+                raise PublicationCheckFailed(
+                    f"{key}: {size} B archived, {data_file.size} B uploaded"
+                )
+            entry["original"] = key
+            objects += 1
+            bytes_total += size
+        if file_job is not None:
+            entry["ome_zarr"] = {
+                "prefix": file_job.archive_prefix,
+                "objects": file_job.object_count,
+                "bytes": file_job.output_bytes,
+            }
+            entry["thumbnail"] = file_job.thumbnail_key or None
+        files.append(entry)
+    manifest = {
+        "accession": accession,
+        "title": submission.title,
+        "metadata": submission.metadata,
+        "files": files,
+        "objects": objects,
+        "bytes": bytes_total,
+    }
+    document = json.dumps(manifest, indent=2, sort_keys=True, default=str).encode()
+    storage.write_bytes(
+        storage=archive,
+        key=keys.manifest_key(accession),
+        data=document,
+        content_type="application/json",
+    )
+    # Last: the marker makes the dataset visible to anyone reading the bucket directly.
+    marker = {"accession": accession, "published_at": timezone.now().isoformat()}
+    storage.write_bytes(
+        storage=archive,
+        key=keys.marker_key(accession),
+        data=json.dumps(marker).encode(),
+        content_type="application/json",
+    )
+    return {"objects": objects + 2, "bytes": bytes_total + len(document)}
+
+
+def _record_failure(*, publication: Publication, token: Any, error: BaseException) -> None:
+    transient = storage.is_transient(error) or isinstance(error, PublicationCheckFailed)
+    details = "".join(traceback.format_exception(error))[-8000:]
+    attempts = Publication.objects.filter(pk=publication.pk).values_list("attempts", flat=True)[0]
+    # error_message is read by the researcher (page, e-mail, timeline): no paths, no exception
+    # text. What went wrong is kept in error_details, which only curators see.
+    message = (
+        "Object storage was unavailable while publishing."
+        if storage.is_transient(error)
+        else PUBLICATION_FAILED_MESSAGE
+    )
+    logger.warning(
+        "publication %s failed (transient=%s): %s", publication.accession, transient, error
+    )
+    fields = {
+        "error_kind": ErrorKind.APPLICATION,
+        "error_code": "storage_unavailable" if transient else "publication_failed",
+        "error_message": message,
+        "error_details": details,
+    }
+    with transaction.atomic():
+        if transient and attempts < settings.PROCESSING_MAX_ATTEMPTS:
+            delay = workclaims.backoff_seconds(attempts=attempts)
+            workclaims.owned(model=Publication, pk=publication.pk, token=token).update(**fields)
+            if workclaims.requeue_later(
+                model=Publication, pk=publication.pk, token=token, delay_s=delay
+            ):
+                dispatch.publish_dataset(submission_id=publication.submission_id, countdown=delay)
+            return
+        if workclaims.owned(model=Publication, pk=publication.pk, token=token).update(
+            state=JobState.FAILED, finished_at=timezone.now(), **fields
+        ):
+            fail_submission(submission_id=publication.submission_id, reason=message)

@@ -1,0 +1,353 @@
+"""Review: from the researcher's submit to the curator's decision.
+
+submit (researcher), claim, assign, start_review, request_changes, approve, reject
+(curators), the conversation between both sides, and the researcher's field fixes. Every
+function checks permissions itself and changes state under a row lock (through
+`lifecycle.transition`), so a double click meets the new state and does nothing twice. What a
+decision sets off is written in its own body: mail through `dispatch`, and approval starting
+processing.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from submissions.accounts.models import User
+from submissions.accounts.permissions import can_curate, can_edit, is_curator
+from submissions.core import dispatch
+from submissions.core.errors import (
+    InvalidTransition,
+    PermissionDenied,
+    PortalError,
+    ValidationFailed,
+)
+from submissions.lifecycle import services as lifecycle
+from submissions.lifecycle.models import Submission, SubmissionStatus
+from submissions.notifications.models import NotificationKind
+from submissions.review.field_paths import require_valid_path, set_path
+from submissions.review.models import (
+    ChangeRequest,
+    ChangeRequestPoint,
+    ReviewComment,
+    SubmissionSnapshot,
+)
+from submissions.uploads.models import DataFile
+
+S = SubmissionStatus
+ASSIGNABLE_STATUSES = frozenset({S.SUBMITTED, S.IN_REVIEW, S.CHANGES_REQUESTED})
+MAX_MESSAGE = 20_000
+MAX_POINTS = 100
+MAX_VALUE_CHARS = 20_000
+
+
+class AlreadyClaimed(PortalError):
+    http_status = 409
+    code = "already_claimed"
+    default_message = "Another curator has already claimed this submission."
+
+
+@dataclass(frozen=True)
+class ChangePoint:
+    """One point of a change request: about a field (dotted path), a file, or neither."""
+
+    message: str
+    field_path: str = ""
+    file_id: str | None = None
+
+
+# --- Submitting and deciding -------------------------------------------------------------
+
+
+def submit(*, submission: Submission, user: User, note: str = "") -> Submission:
+    """The researcher hands a draft (or a revised submission) in for review: every problem is
+    refused at once, the round is snapshotted for the diff, and the curators are told."""
+    lifecycle.require_owner(user=user, submission=submission)
+
+    def complete(locked: Submission) -> None:
+        problems = lifecycle.submission_problems(submission=locked)
+        if problems:
+            raise ValidationFailed(
+                f"{len(problems)} field(s) must be completed before submitting.", fields=problems
+            )
+
+    with transaction.atomic():
+        locked = lifecycle.transition(
+            submission=submission, to=S.SUBMITTED, actor=user, note=note, check=complete
+        )
+        _snapshot(locked)
+        dispatch.submission_mail(submission_id=locked.pk, kind=NotificationKind.SUBMITTED)
+    submission.refresh_from_db()
+    return locked
+
+
+def start_review(*, submission: Submission, curator: User) -> Submission:
+    lifecycle.require_curator(user=curator, submission=submission)
+    return lifecycle.transition(submission=submission, to=S.IN_REVIEW, actor=curator)
+
+
+def approve(*, submission: Submission, curator: User, note: str = "") -> Submission:
+    """Accept the dataset: the researcher is told, and processing starts after commit."""
+    lifecycle.require_curator(user=curator, submission=submission)
+    with transaction.atomic():
+        locked = lifecycle.transition(
+            submission=submission, to=S.APPROVED, actor=curator, note=note
+        )
+        dispatch.start_processing(submission_id=locked.pk)
+        dispatch.submission_mail(submission_id=locked.pk, kind=NotificationKind.APPROVED)
+    return locked
+
+
+def reject(*, submission: Submission, curator: User, reason: str) -> Submission:
+    lifecycle.require_curator(user=curator, submission=submission)
+    if not reason.strip():
+        raise ValidationFailed(
+            "A rejection needs a reason.", fields={"reason": ["Say why it is rejected."]}
+        )
+    with transaction.atomic():
+        locked = lifecycle.transition(
+            submission=submission, to=S.REJECTED, actor=curator, note=reason
+        )
+        dispatch.submission_mail(submission_id=locked.pk, kind=NotificationKind.REJECTED)
+    return locked
+
+
+# --- Assignment ---------------------------------------------------------------------------
+
+
+def claim(*, submission: Submission, curator: User) -> Submission:
+    """Take the review: assign it to yourself and, if it was waiting, start it.
+
+    Claiming what you already hold changes nothing; what a colleague holds is refused
+    (AlreadyClaimed) — they can hand it over with `assign`.
+    """
+    lifecycle.require_curator(user=curator, submission=submission)
+    with transaction.atomic():
+        locked = _locked_assignable(submission)
+        if locked.assignee_id not in (None, curator.pk):
+            holder = locked.assignee.display_name if locked.assignee else "A curator"
+            raise AlreadyClaimed(f"{holder} has already claimed this submission.")
+        if locked.assignee_id is None:
+            _set_assignee(locked, assignee=curator, actor=curator)
+        if locked.status == S.SUBMITTED:
+            locked = lifecycle.transition(submission=locked, to=S.IN_REVIEW, actor=curator)
+    submission.refresh_from_db()
+    return submission
+
+
+def assign(*, submission: Submission, curator: User, assignee: User | None) -> Submission:
+    """Give the review to a curator of the facility (or to nobody with `assignee=None`)."""
+    lifecycle.require_curator(user=curator, submission=submission)
+    if assignee is not None and not is_curator(user=assignee, facility=submission.facility_id):
+        raise ValidationFailed(
+            "Only a curator of this facility can be assigned.",
+            fields={"assignee": [f"{assignee.display_name} is not a curator here."]},
+        )
+    with transaction.atomic():
+        locked = _locked_assignable(submission)
+        if locked.assignee_id != (assignee.pk if assignee else None):
+            _set_assignee(locked, assignee=assignee, actor=curator)
+    submission.refresh_from_db()
+    return submission
+
+
+def _locked_assignable(submission: Submission) -> Submission:
+    locked = Submission.objects.select_for_update().get(pk=submission.pk)
+    if locked.status not in ASSIGNABLE_STATUSES:
+        raise InvalidTransition(
+            f"A submission that is {locked.get_status_display().lower()} has no review to assign."
+        )
+    return locked
+
+
+def _set_assignee(locked: Submission, *, assignee: User | None, actor: User) -> None:
+    locked.assignee = assignee
+    locked.save(update_fields=["assignee", "updated_at"])
+    if assignee is None:
+        note = "Unassigned."
+    elif assignee.pk == actor.pk:
+        note = f"Claimed by {actor.display_name}."
+    else:
+        note = f"Assigned to {assignee.display_name}."
+    lifecycle.record_event(submission=locked, actor=actor, kind="assigned", note=note)
+
+
+# --- Change requests ---------------------------------------------------------------------
+
+
+def request_changes(
+    *,
+    submission: Submission,
+    curator: User,
+    message: str,
+    points: Sequence[ChangePoint] = (),
+) -> ChangeRequest:
+    """Send the submission back to its researcher with a message and field-by-field points."""
+    lifecycle.require_curator(user=curator, submission=submission)
+    message = message.strip()
+    problems: dict[str, list[str]] = {}
+    if not message:
+        problems["message"] = ["Tell the researcher what to change."]
+    elif len(message) > MAX_MESSAGE:
+        problems["message"] = [f"Keep the message under {MAX_MESSAGE:,} characters."]
+    if len(points) > MAX_POINTS:
+        problems["points"] = [f"At most {MAX_POINTS} points in one request."]
+    clean = [] if "points" in problems else _clean_points(submission, points, problems)
+    if problems:
+        raise ValidationFailed("The change request needs attention.", fields=problems)
+    with transaction.atomic():
+        locked = lifecycle.transition(
+            submission=submission, to=S.CHANGES_REQUESTED, actor=curator, note=message
+        )
+        change_request = ChangeRequest.objects.create(
+            submission=locked,
+            curator=curator,
+            message=message,
+            event=locked.events.filter(kind="status").order_by("-created_at", "-id").first(),
+        )
+        ChangeRequestPoint.objects.bulk_create(
+            ChangeRequestPoint(change_request=change_request, **point) for point in clean
+        )
+        dispatch.submission_mail(submission_id=locked.pk, kind=NotificationKind.CHANGES_REQUESTED)
+    submission.refresh_from_db()
+    return change_request
+
+
+def _clean_points(
+    submission: Submission, points: Sequence[ChangePoint], problems: dict[str, list[str]]
+) -> list[dict[str, Any]]:
+    file_ids = {str(pk) for pk in submission.files.values_list("pk", flat=True)}
+    clean: list[dict[str, Any]] = []
+    for index, point in enumerate(points):
+        text = point.message.strip()
+        field_path = point.field_path.strip()
+        file_id = str(point.file_id) if point.file_id else None
+        if not text:
+            problems[f"points.{index}.message"] = ["Say what should change."]
+        elif len(text) > MAX_MESSAGE:
+            problems[f"points.{index}.message"] = ["This point is too long."]
+        if field_path:
+            try:
+                field_path = require_valid_path(field_path)
+            except ValidationFailed as error:
+                problems[f"points.{index}.field"] = error.fields["field"]
+        if file_id and file_id not in file_ids:
+            problems[f"points.{index}.file"] = ["This file is not part of the submission."]
+        clean.append({"field_path": field_path, "file_id": file_id, "message": text})
+    return clean
+
+
+# --- The conversation ------------------------------------------------------------------
+
+
+def add_comment(
+    *,
+    submission: Submission,
+    author: User,
+    body: str,
+    field_path: str = "",
+    file_id: str | None = None,
+) -> ReviewComment:
+    """A message from the researcher or a curator, optionally about one field or file."""
+    if not (
+        can_edit(user=author, submission=submission)
+        or can_curate(user=author, submission=submission)
+    ):
+        raise PermissionDenied("Only the submitter and the facility's curators can comment.")
+    body = body.strip()
+    problems: dict[str, list[str]] = {}
+    if not body:
+        problems["body"] = ["Write a comment."]
+    elif len(body) > MAX_MESSAGE:
+        problems["body"] = [f"Keep comments under {MAX_MESSAGE:,} characters."]
+    if field_path.strip():
+        try:
+            field_path = require_valid_path(field_path)
+        except ValidationFailed as error:
+            problems["field"] = error.fields["field"]
+    file = None
+    if file_id:
+        uuid_text = _uuid_or_none(file_id)
+        if uuid_text is not None:
+            file = DataFile.objects.filter(submission=submission, pk=uuid_text).first()
+        if file is None:
+            problems["file"] = ["This file is not part of the submission."]
+    if problems:
+        raise ValidationFailed("The comment needs attention.", fields=problems)
+    comment = ReviewComment.objects.create(
+        submission=submission, author=author, body=body, field_path=field_path.strip(), file=file
+    )
+    lifecycle.record_event(submission=submission, actor=author, kind="comment", note=body[:200])
+    dispatch.comment_mail(comment_id=comment.pk)
+    return comment
+
+
+def _uuid_or_none(value: str) -> str | None:
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        return None
+
+
+# --- The researcher's answer -------------------------------------------------------------
+
+
+def update_fields(*, submission: Submission, user: User, changes: dict[str, Any]) -> Submission:
+    """Set REMBI values by dotted path (e.g. "study.authors.0.orcid"; "title" is the study
+    title), then save through the REMBI service, which validates the whole document."""
+    problems: dict[str, list[str]] = {}
+    metadata = copy.deepcopy(submission.metadata if isinstance(submission.metadata, dict) else {})
+    for raw_path, value in changes.items():
+        try:
+            path = require_valid_path(raw_path)
+        except ValidationFailed:
+            problems[str(raw_path)[:80]] = ["Not a field path."]
+            continue
+        if path == "title":
+            path = "study.title"
+        if path == "study.title" and not (isinstance(value, str) and value.strip()):
+            problems["title"] = ["The title cannot be empty."]
+            continue
+        metadata = set_path(metadata, path, value.strip() if isinstance(value, str) else value)
+    if problems:
+        raise ValidationFailed("Some fields need attention.", fields=problems)
+    return lifecycle.update_submission(submission=submission, user=user, metadata=metadata)
+
+
+# --- Snapshots at submit -------------------------------------------------------------------
+
+
+def file_list(submission: Submission) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": str(f.pk),
+            "name": f.name,
+            "size": f.size,
+            "sha256": f.sha256,
+            "detected_type": f.detected_type,
+            "status": f.status,
+        }
+        for f in submission.files.order_by("name", "created_at")
+    ]
+
+
+def _snapshot(submission: Submission) -> None:
+    """Record what the curators will see and close the open change requests. Runs inside
+    submit's transaction, so a submit without its snapshot cannot exist."""
+    last = submission.snapshots.order_by("-round").values_list("round", flat=True).first()
+    SubmissionSnapshot.objects.create(
+        submission=submission,
+        round=(last or 0) + 1,
+        title=submission.title,
+        metadata=submission.metadata if isinstance(submission.metadata, dict) else {},
+        files=file_list(submission),
+    )
+    ChangeRequest.objects.filter(submission=submission, resolved_at=None).update(
+        resolved_at=timezone.now()
+    )

@@ -1,0 +1,345 @@
+"""Review pages: the curators' queue, and the review page of one submission, where curators
+decide, the researcher answers and both talk."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from submissions.accounts import selectors as accounts_selectors
+from submissions.accounts.models import User
+from submissions.accounts.permissions import can_curate, can_edit
+from submissions.core.auth import user_of
+from submissions.core.errors import PortalError, ValidationFailed
+from submissions.core.pagination import KnownCountPaginator
+from submissions.lifecycle import selectors as lifecycle_selectors
+from submissions.lifecycle import services as lifecycle
+from submissions.lifecycle.models import Submission, SubmissionStatus
+from submissions.review import selectors, services
+from submissions.review.diff import metadata_document
+from submissions.review.field_paths import get_path
+from submissions.review.forms import (
+    AssignForm,
+    ChangeRequestForm,
+    CommentForm,
+    FixFieldsForm,
+    NoteForm,
+    PointFormSet,
+    QueueFilterForm,
+    RejectForm,
+    apply_errors,
+    change_points,
+)
+
+S = SubmissionStatus
+DECIDABLE = (S.SUBMITTED, S.IN_REVIEW)
+
+
+def _fix_values(submission: Submission, points: dict[str, Any]) -> dict[str, Any]:
+    document = metadata_document(title=submission.title, metadata=submission.metadata or {})
+    return {path: get_path(document, path) for path in points if path and ":" not in path}
+
+
+def _page(request: HttpRequest, submission: Submission, status: int = 200, **bound: Any) -> Any:
+    """Render the review page; `bound` replaces a blank form with one carrying errors."""
+    user = user_of(request)
+    files = list(selectors.files_of(submission=submission))
+    curating = can_curate(user=user, submission=submission)
+    owning = can_edit(user=user, submission=submission)
+    open_request = selectors.open_change_request(submission=submission)
+    points = selectors.points_by_target(open_request)
+    curators = list(selectors.facility_curators(facility=submission.facility))
+    context = {
+        "submission": submission,
+        "files": files,
+        "curating": curating,
+        "owning": owning,
+        "can_decide": curating and submission.status in DECIDABLE,
+        "can_edit": owning and submission.status in lifecycle.EDITABLE_STATUSES,
+        "open_request": open_request,
+        "open_points": points,
+        "metadata": selectors.metadata_tree(
+            metadata_document(title=submission.title, metadata=submission.metadata or {})
+        ),
+        "diff": selectors.changes_since_last_review(submission=submission),
+        "past_requests": selectors.change_requests(submission=submission),
+        "comments": selectors.comments(submission=submission),
+        "timeline": lifecycle_selectors.submission_timeline(submission=submission),
+        "mails": selectors.notifications_of(submission=submission),
+        "field_paths": selectors.field_paths(submission=submission),
+        "approve_form": NoteForm(),
+        "reject_form": RejectForm(),
+        "request_form": ChangeRequestForm(),
+        "points_formset": PointFormSet(prefix="points", form_kwargs={"files": files}),
+        "comment_form": CommentForm(files=files),
+        "assign_form": AssignForm(
+            curators=curators, initial={"assignee": submission.assignee_id or ""}
+        ),
+        "fix_form": FixFieldsForm(values=_fix_values(submission, points)),
+        **bound,
+    }
+    return render(request, "review/review_page.html", context, status=status)
+
+
+def _submission(request: HttpRequest, submission_id: str) -> tuple[User, Submission]:
+    user = user_of(request)
+    return user, lifecycle_selectors.get_submission(user=user, submission_id=submission_id)
+
+
+def _act(
+    request: HttpRequest,
+    submission: Submission,
+    action: Callable[[], object],
+    *,
+    done: str,
+    anchor: str = "",
+    bound: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """Run one service call; a repeat (double click) or a taken review is a notice, not an
+    error page; invalid input re-renders the page with the errors at the fields."""
+    bound = bound or {}
+    form = next(iter(bound.values()), None)
+    try:
+        action()
+    except ValidationFailed as error:
+        if isinstance(form, Form):
+            apply_errors(form, error)
+            return _page(request, submission, status=400, **bound)
+        raise
+    except PortalError as error:
+        if error.http_status != 409:
+            raise
+        messages.warning(request, error.message)
+        return redirect(reverse("submission-review", args=[submission.pk]) + anchor)
+    messages.success(request, done)
+    return redirect(reverse("submission-review", args=[submission.pk]) + anchor)
+
+
+@login_required
+def review_page(request: HttpRequest, submission_id: str) -> HttpResponse:
+    _user, submission = _submission(request, submission_id)
+    return _page(request, submission)
+
+
+@login_required
+def review_files(request: HttpRequest, submission_id: str) -> HttpResponse:
+    """The file table alone, polled by htmx while inspections and previews are coming."""
+    _user, submission = _submission(request, submission_id)
+    files = list(selectors.files_of(submission=submission))
+    points = selectors.open_change_requests(submission)
+    return render(
+        request,
+        "review/_files.html",
+        {"submission": submission, "files": files, "open_points": points},
+    )
+
+
+@login_required
+@require_POST
+def claim(request: HttpRequest, submission_id: str) -> HttpResponse:
+    user, submission = _submission(request, submission_id)
+    return _act(
+        request,
+        submission,
+        lambda: services.claim(submission=submission, curator=user),
+        done="You are reviewing this submission.",
+    )
+
+
+@login_required
+@require_POST
+def assign(request: HttpRequest, submission_id: str) -> HttpResponse:
+    user, submission = _submission(request, submission_id)
+    curators = {str(c.pk): c for c in selectors.facility_curators(facility=submission.facility)}
+    form = AssignForm(request.POST, curators=list(curators.values()))
+    form.is_valid()
+    assignee = curators.get(form.cleaned_data.get("assignee") or "")
+    return _act(
+        request,
+        submission,
+        lambda: services.assign(submission=submission, curator=user, assignee=assignee),
+        done=f"Assigned to {assignee.display_name}." if assignee else "Nobody is assigned now.",
+    )
+
+
+@login_required
+@require_POST
+def approve(request: HttpRequest, submission_id: str) -> HttpResponse:
+    user, submission = _submission(request, submission_id)
+    form = NoteForm(request.POST)
+    form.is_valid()
+    note = form.cleaned_data.get("note", "")
+    return _act(
+        request,
+        submission,
+        lambda: services.approve(submission=submission, curator=user, note=note),
+        done="Approved. The researcher is told by e-mail.",
+        bound={"approve_form": form},
+    )
+
+
+@login_required
+@require_POST
+def reject(request: HttpRequest, submission_id: str) -> HttpResponse:
+    user, submission = _submission(request, submission_id)
+    form = RejectForm(request.POST)
+    form.is_valid()
+    reason = form.cleaned_data.get("reason", "")
+    return _act(
+        request,
+        submission,
+        lambda: services.reject(submission=submission, curator=user, reason=reason),
+        done="Rejected. The researcher is told by e-mail.",
+        bound={"reject_form": form},
+    )
+
+
+@login_required
+@require_POST
+def request_changes(request: HttpRequest, submission_id: str) -> HttpResponse:
+    user, submission = _submission(request, submission_id)
+    files = list(selectors.files_of(submission=submission))
+    form = ChangeRequestForm(request.POST)
+    formset = PointFormSet(request.POST, prefix="points", form_kwargs={"files": files})
+    form.is_valid()
+    points = change_points(formset) if formset.is_valid() else []
+    return _act(
+        request,
+        submission,
+        lambda: services.request_changes(
+            submission=submission,
+            curator=user,
+            message=form.cleaned_data.get("message", ""),
+            points=points,
+        ),
+        done="Changes requested. The researcher is told by e-mail.",
+        bound={"request_form": form, "points_formset": formset},
+    )
+
+
+@login_required
+@require_POST
+def comment(request: HttpRequest, submission_id: str) -> HttpResponse:
+    user, submission = _submission(request, submission_id)
+    form = CommentForm(request.POST, files=list(selectors.files_of(submission=submission)))
+    form.is_valid()
+    data = form.cleaned_data
+    return _act(
+        request,
+        submission,
+        lambda: services.add_comment(
+            submission=submission,
+            author=user,
+            body=data.get("body", ""),
+            field_path=data.get("field", ""),
+            file_id=data.get("file") or None,
+        ),
+        done="Comment posted.",
+        anchor="#thread",
+        bound={"comment_form": form},
+    )
+
+
+@login_required
+@require_POST
+def fix_fields(request: HttpRequest, submission_id: str) -> HttpResponse:
+    user, submission = _submission(request, submission_id)
+    points = selectors.open_change_requests(submission)
+    form = FixFieldsForm(request.POST, values=_fix_values(submission, points))
+    form.is_valid()
+    return _act(
+        request,
+        submission,
+        lambda: services.update_fields(submission=submission, user=user, changes=form.changes()),
+        done="Saved. Submit again when everything asked for is done.",
+        anchor="#answer",
+        bound={"fix_form": form},
+    )
+
+
+@login_required
+@require_POST
+def submit(request: HttpRequest, submission_id: str) -> HttpResponse:
+    user, submission = _submission(request, submission_id)
+    return _act(
+        request,
+        submission,
+        lambda: services.submit(submission=submission, user=user),
+        done="Submitted. The curators are told by e-mail.",
+    )
+
+
+@login_required
+def review_home(request: HttpRequest) -> HttpResponse:
+    """One facility goes straight to its queue; several are listed; none is a 404."""
+    facilities = list(accounts_selectors.curated_facilities(user=user_of(request)))
+    if len(facilities) == 1:
+        return redirect("review-queue", facilities[0].slug)
+    if not facilities:
+        return render(request, "review/no_queue.html", status=404)
+    return render(request, "review/facilities.html", {"facilities": facilities})
+
+
+@login_required
+def queue(request: HttpRequest, slug: str) -> HttpResponse:
+    user = user_of(request)
+    facility = selectors.curated_facility(user=user, slug=slug)
+    curators = list(selectors.facility_curators(facility=facility))
+    # Defaults are filled in so the form shows what the queue really uses.
+    form = QueueFilterForm(
+        {"state": "waiting", "sort": "oldest", "per_page": "50", **request.GET.dict()},
+        curators=curators,
+    )
+    filters, per_page = form.filters()
+    rows = selectors.review_queue(user=user, facility=facility, filters=filters)
+    counts = selectors.queue_state_counts(user=user, facility=facility, filters=filters)
+    count = selectors.count_for_state(counts, filters.state)
+    page = KnownCountPaginator(rows, per_page, count=count).get_page(request.GET.get("page"))
+    stats = selectors.file_stats(list(page.object_list))
+    query = request.GET.copy()
+    query.pop("page", None)
+    state_query = query.copy()
+    state_query.pop("state", None)
+    return render(
+        request,
+        "review/queue.html",
+        {
+            "facility": facility,
+            "form": form,
+            "filters": filters,
+            "page": page,
+            "rows": [(s, stats.get(s.pk)) for s in page.object_list],
+            "counts": counts,
+            "state_tabs": [("waiting", "Waiting"), ("all", "All")]
+            + [(s.value, s.label) for s in selectors.QUEUE_STATES],
+            "query": query.urlencode(),
+            "state_query": state_query.urlencode(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def claim_from_queue(request: HttpRequest, submission_id: str) -> HttpResponse:
+    user = user_of(request)
+    submission = lifecycle_selectors.get_submission(user=user, submission_id=submission_id)
+    try:
+        services.claim(submission=submission, curator=user)
+        messages.success(request, f"You are reviewing “{submission.title}”.")
+    except PortalError as error:
+        if error.http_status == 403:
+            raise
+        messages.warning(request, error.message)
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("submission-review", submission.pk)

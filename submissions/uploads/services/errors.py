@@ -1,0 +1,41 @@
+"""What can go wrong with an upload, each with a message a person (or a client) can act on."""
+
+from __future__ import annotations
+
+from submissions.core.errors import PortalError
+
+
+class UploadNotActive(PortalError):
+    http_status = 409
+    code = "upload_not_active"
+    default_message = "This upload is no longer in progress."
+
+
+class PartsMissing(PortalError):
+    http_status = 409
+    code = "parts_missing"
+    default_message = "Some parts have not arrived yet."
+
+
+class SizeMismatch(PortalError):
+    http_status = 409
+    code = "size_mismatch"
+    default_message = "The bytes that arrived do not add up to the declared size."
+
+
+class BadDigest(PortalError):
+    http_status = 400
+    code = "bad_digest"
+    default_message = "The part's checksum does not match its bytes; send the part again."
+
+
+class IncompletePart(PortalError):
+    http_status = 400
+    code = "incomplete_part"
+    default_message = "The part did not arrive whole; send it again."
+
+
+class UrlExpired(PortalError):
+    http_status = 403
+    code = "url_expired"
+    default_message = "Request has expired"

@@ -1,0 +1,223 @@
+"""The submission pages: new, overview (metadata and timeline), editor (inline errors,
+autosave, add/remove), submit confirmation, withdraw, delete; hostile input stays inert."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from submissions.accounts.models import Role, User
+from submissions.lifecycle import services
+from submissions.lifecycle.models import Submission, SubmissionStatus
+from submissions.review import services as review
+from tests import factories
+from tests.factories import complete_rembi
+
+pytestmark = pytest.mark.django_db
+
+
+def client(user: User) -> Client:
+    browser = Client()
+    browser.force_login(user)
+    return browser
+
+
+def test_dashboard_offers_new_submission_and_creates_a_draft(researcher: User) -> None:
+    browser = client(researcher)
+    assert b"New submission" in browser.get("/").content
+    refused = browser.post("/submissions/new/", {"title": "  "})
+    assert refused.status_code == 400
+    assert b"Give the submission a title" in refused.content
+    response = browser.post("/submissions/new/", {"title": "Zebrafish heart"})
+    submission = Submission.objects.get()
+    assert response["Location"] == f"/submissions/{submission.pk}/edit/"
+    assert submission.title == "Zebrafish heart"
+
+
+def test_script_and_html_render_inert_everywhere(researcher: User, facility, curator: User) -> None:  # type: ignore[no-untyped-def]
+    hostile = '<script>alert("x")</script><img src=x onerror=alert(1)> long enough title'
+    metadata = complete_rembi(title=hostile, description=hostile)
+    metadata["biosamples"][0]["title"] = hostile
+    submission = services.create_submission(
+        user=researcher, facility=facility, title="t", metadata=metadata
+    )
+    for user, path in [
+        (researcher, ""),
+        (researcher, "edit/"),
+        (curator, ""),
+        (researcher, "submit/"),
+    ]:
+        body = client(user).get(f"/submissions/{submission.pk}/{path}").content
+        assert b"<script>alert" not in body, path
+        assert b"<img src=x" not in body, path
+        assert b"&lt;script&gt;alert" in body, path
+    assert b"<script>alert" not in client(researcher).get("/").content
+
+
+def test_curator_sees_metadata_and_timeline_but_no_editing(
+    ready: Submission, researcher: User, curator: User
+) -> None:
+    review.submit(submission=ready, user=researcher, note="First version")
+    page = client(curator).get(f"/submissions/{ready.pk}/").content.decode()
+    assert "Spinning disk" in page
+    assert "Timeline" in page
+    assert "First version" in page
+    assert "Edit description" not in page
+    assert client(curator).get(f"/submissions/{ready.pk}/edit/").status_code == 404
+
+
+def test_outsider_gets_404_on_every_page(draft: Submission, outsider: User) -> None:
+    for path in ("", "edit/", "submit/", "withdraw/", "delete/"):
+        assert client(outsider).get(f"/submissions/{draft.pk}/{path}").status_code == 404, path
+    assert client(outsider).post(f"/submissions/{draft.pk}/submit/").status_code == 404
+
+
+def test_group_colleague_may_read_but_not_edit(draft: Submission, facility) -> None:  # type: ignore[no-untyped-def]
+    colleague = factories.member(facility=facility, role=Role.RESEARCHER, group=draft.group)
+    assert client(colleague).get(f"/submissions/{draft.pk}/").status_code == 200
+    assert client(colleague).get(f"/submissions/{draft.pk}/edit/").status_code == 404
+
+
+def test_editor_refuses_bad_values_inline_and_keeps_what_was_typed(
+    draft: Submission, researcher: User
+) -> None:
+    response = client(researcher).post(
+        f"/submissions/{draft.pk}/edit/",
+        {
+            "study.title": "A title typed by a person",
+            "study.description": "d" * 30_000,
+            "study.authors.0.name": "Rosalind",
+            "study.authors.0.orcid": "0000-0002-1825-0098",
+            "_action": "save",
+        },
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Nothing was saved: 2 values need correcting" in page
+    assert 'id="f-study-authors-0-orcid-error"' in page
+    assert "check digit" in page
+    assert 'value="A title typed by a person"' in page
+    assert 'value="Rosalind"' in page
+    draft.refresh_from_db()
+    assert draft.metadata["study"]["title"] == "Working title"
+
+
+def test_autosave_answers_json_with_field_errors(draft: Submission, researcher: User) -> None:
+    browser = client(researcher)
+    url = f"/submissions/{draft.pk}/edit/"
+    bad = browser.post(url, {"study.release_date": "2026-02-31"}, HTTP_X_AUTOSAVE="1")
+    assert bad.status_code == 400
+    assert list(bad.json()["errors"]) == ["study.release_date"]
+    good = browser.post(
+        url,
+        {"study.title": "Autosaved title of this study", "study.keywords": "a, b"},
+        HTTP_X_AUTOSAVE="1",
+    )
+    assert good.json()["saved"] is True
+    draft.refresh_from_db()
+    assert draft.metadata["study"]["keywords"] == ["a", "b"]
+
+
+def test_add_and_remove_repeated_sections(draft: Submission, researcher: User) -> None:
+    browser = client(researcher)
+    url = f"/submissions/{draft.pk}/edit/"
+    added = browser.post(url, {"study.title": "Kept while adding", "_action": "add:study.authors"})
+    assert added.status_code == 200
+    assert b'id="f-study-authors-0-name"' in added.content
+    assert b"autofocus" in added.content
+    browser.post(
+        url,
+        {
+            "study.authors.0.name": "A",
+            "study.authors.1.name": "B",
+            "study.authors.2.name": "C",
+            "_action": "remove:study.authors.1",
+        },
+    )
+    draft.refresh_from_db()
+    assert [a["name"] for a in draft.metadata["study"]["authors"]] == ["A", "C"]
+    assert draft.metadata["study"]["title"] == ""
+
+
+def test_editor_check_mode_shows_what_is_missing(draft: Submission, researcher: User) -> None:
+    page = client(researcher).get(f"/submissions/{draft.pk}/edit/?check=1").content.decode()
+    assert "field-missing" in page
+    assert "This is required." in page
+
+
+def test_submit_page_lists_every_problem_with_links(draft: Submission, researcher: User) -> None:
+    response = client(researcher).post(f"/submissions/{draft.pk}/submit/")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Not ready to submit yet" in page
+    assert f"/submissions/{draft.pk}/edit/?check=1#f-study-title" in page
+    assert "Upload at least one file" in page
+
+
+def test_double_submit_click_submits_once(ready: Submission, researcher: User) -> None:
+    browser = client(researcher)
+    first = browser.post(f"/submissions/{ready.pk}/submit/", {"note": "v1"})
+    second = browser.post(f"/submissions/{ready.pk}/submit/", {"note": "v1"})
+    assert first.status_code == second.status_code == 302
+    assert ready.events.filter(kind="status").count() == 1
+    page = browser.get(f"/submissions/{ready.pk}/").content.decode()
+    assert "already submitted" in page
+
+
+def test_withdraw_and_delete_with_confirmation(
+    ready: Submission, draft: Submission, researcher: User
+) -> None:
+    browser = client(researcher)
+    assert b"Yes, withdraw" in browser.get(f"/submissions/{draft.pk}/withdraw/").content
+    browser.post(f"/submissions/{draft.pk}/withdraw/", {"note": "Duplicate"})
+    draft.refresh_from_db()
+    assert draft.status == SubmissionStatus.WITHDRAWN
+    assert b"Yes, delete" in browser.get(f"/submissions/{ready.pk}/delete/").content
+    refused = browser.post(f"/submissions/{ready.pk}/delete/")  # it has a file
+    assert refused.status_code == 409
+    assert b"still has files" in refused.content
+
+
+def test_submitted_submission_redirects_away_from_the_editor(
+    ready: Submission, researcher: User
+) -> None:
+    review.submit(submission=ready, user=researcher)
+    response = client(researcher).get(f"/submissions/{ready.pk}/edit/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/submissions/{ready.pk}/"
+
+
+def test_files_link_appears_only_when_the_uploads_page_exists(
+    draft: Submission, researcher: User
+) -> None:
+    from django.urls import NoReverseMatch, reverse
+
+    page = client(researcher).get(f"/submissions/{draft.pk}/").content.decode()
+    try:
+        files_url = reverse("submission-files", args=[draft.pk])
+    except NoReverseMatch:
+        assert "/files/" not in page
+    else:
+        assert files_url in page
+
+
+def test_metadata_include_renders_for_other_pages(ready: Submission) -> None:
+    from django.template.loader import render_to_string
+
+    html = render_to_string("rembi/_metadata.html", {"metadata": ready.metadata})
+    assert "Homo sapiens" in html
+    assert "https://orcid.org/0000-0002-1825-0097" in html
+    assert "Spinning disk" in html
+
+
+def test_a_new_draft_names_its_creator_as_the_first_author(researcher: User) -> None:
+    User.objects.filter(pk=researcher.pk).update(
+        full_name="Rosalind Franklin", orcid="0000-0002-1825-0097"
+    )
+    client(researcher).post("/submissions/new/", {"title": "Zebrafish heart"})
+    (author,) = Submission.objects.get().metadata["study"]["authors"]
+    assert author["name"] == "Rosalind Franklin"
+    assert author["email"] == researcher.email
+    assert author["orcid"] == "0000-0002-1825-0097"
+    editor = client(researcher).get(f"/submissions/{Submission.objects.get().pk}/edit/")
+    assert 'value="Rosalind Franklin"' in editor.content.decode()
