@@ -45,6 +45,11 @@ class Submission(models.Model):
     )
     # The REMBI description: validated by submissions.rembi.services before it is stored.
     metadata = models.JSONField(default=dict, blank=True)
+    # Values typed in the editor that are not valid yet, as typed, by dotted field path
+    # ({"study.authors.0.orcid": "0000-12"}): never part of `metadata`, shown back in the
+    # editor with their errors until fixed, and each one stops submitting
+    # (submissions.rembi.services.drafts).
+    draft_values = models.JSONField(default=dict, blank=True)
     accession = models.CharField(max_length=40, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -34,7 +34,8 @@ from submissions.lifecycle.models import (
     SubmissionStatus,
 )
 from submissions.rembi import services as rembi
-from submissions.rembi.services.validate import MAX_DOCUMENT_BYTES
+from submissions.rembi.services import drafts as rembi_drafts
+from submissions.rembi.services.validate import MAX_DOCUMENT_BYTES, Errors
 from submissions.uploads.models import FileStatus
 
 S = SubmissionStatus
@@ -133,8 +134,7 @@ METADATA_EVENT_WINDOW = datetime.timedelta(minutes=15)
 READY_FILE_STATUSES = (FileStatus.VERIFIED, FileStatus.INSPECTED)
 
 
-def _checked_metadata(metadata: Any, *, title: str | None = None) -> dict[str, Any]:
-    """The cleaned REMBI document, or ValidationFailed listing every malformed value."""
+def _check_size(metadata: Any) -> None:
     try:
         size = len(json.dumps(metadata, default=str))
     except (TypeError, ValueError):
@@ -144,14 +144,21 @@ def _checked_metadata(metadata: Any, *, title: str | None = None) -> dict[str, A
             "The description is too large to save (over 2 MB); shorten the longest texts.",
             fields={"metadata": ["At most 2 MB of metadata."]},
         )
+
+
+def _count(errors: Errors) -> str:
+    count = sum(len(messages) for messages in errors.values())
+    return "1 value needs" if count == 1 else f"{count} values need"
+
+
+def _checked_metadata(metadata: Any, *, title: str | None = None) -> dict[str, Any]:
+    """The cleaned REMBI document, or ValidationFailed listing every malformed value."""
+    _check_size(metadata)
     if title is not None and isinstance(metadata, dict):
         metadata = {**metadata, "study": {**(metadata.get("study") or {}), "title": title}}
     document, errors = rembi.clean(metadata)
     if errors:
-        count = sum(len(messages) for messages in errors.values())
-        raise ValidationFailed(
-            f"Nothing was saved: {count} value(s) need correcting.", fields=errors
-        )
+        raise ValidationFailed(f"Nothing was saved: {_count(errors)} correcting.", fields=errors)
     return document
 
 
@@ -215,34 +222,76 @@ def _record_metadata_event(*, submission: Submission, user: User) -> None:
     record_event(submission=submission, actor=user, kind="metadata_updated")
 
 
+def _locked_editable(submission: Submission) -> Submission:
+    locked = Submission.objects.select_for_update().get(pk=submission.pk)
+    if locked.status not in EDITABLE_STATUSES:
+        raise InvalidTransition(
+            f"A submission that is {locked.get_status_display().lower()} cannot be edited."
+        )
+    return locked
+
+
 def update_submission(
     *,
     submission: Submission,
     user: User,
     metadata: dict[str, Any] | None = None,
     title: str | None = None,
+    draft_values: dict[str, Any] | None = None,
 ) -> Submission:
     """Replace the REMBI description (and/or the title) of an editable submission.
 
-    The whole document is checked first; any malformed value refuses the save whole.
+    The whole document is checked first; any malformed value refuses the save whole (the API's
+    contract; the editor saves through `save_description`). A new document replaces the
+    editor's drafts too, unless `draft_values` says which to keep.
     """
     require_owner(user=user, submission=submission)
     if title is not None and not title.strip():
         raise ValidationFailed(fields={"study.title": ["Give the submission a title."]})
     with transaction.atomic():
-        locked = Submission.objects.select_for_update().get(pk=submission.pk)
-        if locked.status not in EDITABLE_STATUSES:
-            raise InvalidTransition(
-                f"A submission that is {locked.get_status_display().lower()} cannot be edited."
-            )
+        locked = _locked_editable(submission)
         base = locked.metadata if metadata is None else metadata
         document = _checked_metadata(base, title=title.strip() if title is not None else None)
         locked.metadata = document
         locked.title = document["study"]["title"] or locked.title
-        locked.save(update_fields=["metadata", "title", "updated_at"])
+        if draft_values is not None or metadata is not None:
+            locked.draft_values = rembi_drafts.live_drafts(document, draft_values or {})
+        locked.save(update_fields=["metadata", "draft_values", "title", "updated_at"])
         _record_metadata_event(submission=locked, user=user)
     submission.refresh_from_db()
     return submission
+
+
+def save_description(
+    *, submission: Submission, user: User, metadata: Any
+) -> tuple[Submission, Errors]:
+    """The editor's save: every valid value is saved, and every malformed one is kept as typed
+    in `draft_values` (with its errors returned by field path) instead of refusing the rest.
+
+    Only what no single field can hold (a description over 2 MB, an unknown section, a list
+    over its limit) refuses the save whole, with ValidationFailed.
+    """
+    require_owner(user=user, submission=submission)
+    _check_size(metadata)
+    parts = rembi_drafts.split(metadata)
+    if parts.refused:
+        raise ValidationFailed(
+            f"Nothing was saved: {_count(parts.refused)} correcting.", fields=parts.refused
+        )
+    with transaction.atomic():
+        locked = _locked_editable(submission)
+        locked.metadata = parts.document
+        locked.draft_values = parts.drafts
+        locked.title = parts.document["study"]["title"] or locked.title
+        locked.save(update_fields=["metadata", "draft_values", "title", "updated_at"])
+        _record_metadata_event(submission=locked, user=user)
+    submission.refresh_from_db()
+    return submission, parts.errors
+
+
+def draft_errors(*, submission: Submission) -> Errors:
+    """What is wrong with each value the editor keeps as typed, by field path."""
+    return rembi_drafts.draft_errors(submission.metadata, submission.draft_values or {})
 
 
 def delete_submission(*, submission: Submission, user: User) -> None:
@@ -262,6 +311,9 @@ def delete_submission(*, submission: Submission, user: User) -> None:
 def submission_problems(*, submission: Submission) -> dict[str, list[str]]:
     """Every missing or invalid field that stops a submission from being submitted."""
     problems = rembi.problems(submission.metadata)
+    for path, messages in draft_errors(submission=submission).items():
+        # Typed but not valid yet: the value itself is what needs correcting.
+        problems[path] = messages
     if not submission.files.filter(status__in=READY_FILE_STATUSES).exists():
         problems["files"] = ["Upload at least one file and wait until it is verified."]
     return problems

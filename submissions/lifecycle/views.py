@@ -3,28 +3,25 @@ withdraw, delete. Each view translates HTTP and calls one service."""
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from submissions.accounts import selectors as accounts_selectors
 from submissions.accounts.permissions import can_curate, can_edit
 from submissions.core.auth import user_of
 from submissions.core.errors import InvalidTransition, NotFound, ValidationFailed
-from submissions.lifecycle import selectors, services
+from submissions.lifecycle import editor, selectors, services
 from submissions.lifecycle.models import Submission, SubmissionStatus
 from submissions.rembi import forms as rembi_form
 from submissions.rembi import services as rembi
-from submissions.rembi.services import vocab
 from submissions.review import selectors as review_selectors
 from submissions.review import services as review
 
@@ -63,12 +60,7 @@ def new_submission(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _files_url(submission: Submission) -> str:
-    """The uploads page (built by the uploads work) when that URL exists, else ''."""
-    try:
-        return reverse("submission-files", args=[submission.pk])
-    except NoReverseMatch:
-        return ""
+_files_url = editor.files_url
 
 
 @login_required
@@ -102,52 +94,6 @@ def submission_detail(request: HttpRequest, pk: UUID) -> HttpResponse:
     )
 
 
-def _editor_context(
-    submission: Submission,
-    document: dict[str, Any],
-    errors: dict[str, list[str]],
-    missing: dict[str, list[str]],
-    focus: str = "",
-) -> dict[str, Any]:
-    sections = rembi_form.bind(document, errors, missing, focus)
-    open_request = review_selectors.open_change_request(submission=submission)
-    points = rembi_form.at_editor_paths(review_selectors.points_by_target(open_request))
-    return {
-        "submission": submission,
-        "sections": sections,
-        "errors": errors,
-        "error_count": sum(len(v) for v in errors.values()),
-        "organisms": vocab.organisms(),
-        "imaging_methods": vocab.imaging_methods(),
-        "roles": vocab.AUTHOR_ROLES,
-        "files_url": _files_url(submission),
-        "picker_data": _picker_data(),
-        # Shown beside each field (review/_field_requests.html) and listed at the top.
-        "open_request": open_request,
-        "open_points": points,
-        "editor_paths": rembi_form.with_aliases(rembi_form.bound_paths(sections)),
-        # Optional sections open by themselves when a point is about something inside.
-        "requested_sections": {path.split(".", 1)[0] for path in points},
-    }
-
-
-def _picker_data() -> dict[str, Any]:
-    """What the editor's ontology pickers look names up in, offline."""
-    fbbi: dict[str, list[str]] = {}
-    for term in vocab.imaging_methods():
-        for label in (*term.synonyms, term.name):
-            fbbi[label.lower()] = [term.id, term.name]
-    return {
-        "fbbi": fbbi,
-        "fbbiIds": {term.id: term.name for term in vocab.imaging_methods()},
-        "organisms": {
-            o.scientific_name.lower(): [o.taxon_id, o.scientific_name, o.common_name]
-            for o in vocab.organisms()
-        },
-        "taxa": {o.taxon_id: [o.scientific_name, o.common_name] for o in vocab.organisms()},
-    }
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit_metadata(request: HttpRequest, pk: UUID) -> HttpResponse:
@@ -155,52 +101,64 @@ def edit_metadata(request: HttpRequest, pk: UUID) -> HttpResponse:
     user = user_of(request)
     if not can_edit(user=user, submission=submission):
         raise NotFound("No such submission.")
+    # The page's script saves with this header; a last save sent while leaving (a beacon,
+    # which cannot set headers) says so in the form instead.
+    scripted = request.headers.get("X-Autosave") == "1" or request.POST.get("_autosave") == "1"
     if submission.status not in services.EDITABLE_STATUSES:
+        if scripted:
+            return editor.refused("This submission can no longer be edited.", {}, 409)
         messages.info(request, "This submission can no longer be edited.")
         return redirect("submission-detail", pk=submission.pk)
     if request.method == "GET":
-        document, _ = rembi.clean(submission.metadata)
-        missing = rembi.problems(document) if request.GET.get("check") else {}
-        return render(
-            request, "rembi/edit.html", _editor_context(submission, document, {}, missing)
+        missing = rembi.problems(submission.metadata) if request.GET.get("check") else {}
+        ctx = editor.saved_context(
+            submission,
+            editor.current_errors(submission),
+            focus=request.GET.get("focus", "")[:200],
+            missing=missing,
         )
+        return render(request, "rembi/edit.html", ctx)
 
     raw = rembi_form.parse_form(request.POST)
-    autosave = request.headers.get("X-Autosave") == "1"
-    action = request.POST.get("_action", "")
     try:
-        services.update_submission(submission=submission, user=user, metadata=raw)
-    except ValidationFailed as error:
-        if autosave:
-            return JsonResponse(
-                {"saved": False, "message": error.message, "errors": error.fields}, status=400
-            )
-        document, _ = rembi.clean(raw, keep_blank=True)
-        focus = rembi_form.add_blank_item(document, action[4:]) if action.startswith("add:") else ""
-        context = _editor_context(submission, document, error.fields, {}, focus or "")
-        return render(request, "rembi/edit.html", context, status=400)
-    except InvalidTransition as error:
-        if autosave:
-            return JsonResponse(
-                {"saved": False, "message": error.message, "errors": {}}, status=409
-            )
-        raise
-    if autosave:
-        return JsonResponse({"saved": True, "saved_at": timezone.localtime().strftime("%H:%M:%S")})
-    if action.startswith("add:"):
-        document, _ = rembi.clean(submission.metadata)
-        focus = rembi_form.add_blank_item(document, action[4:]) or ""
-        return render(
-            request, "rembi/edit.html", _editor_context(submission, document, {}, {}, focus)
+        action = rembi_form.check_action(
+            request.POST.get("_action", ""), rembi_form.parse_form(request.POST, keep_removed=True)
         )
-    if action == "done":
+    except rembi_form.EditorActionError as error:
+        if scripted:
+            return editor.refused(error.message, error.fields, 400)
+        raise
+    focus = rembi_form.add_blank_item(raw, action[4:]) if action.startswith("add:") else ""
+    try:
+        submission, errors = services.save_description(
+            submission=submission, user=user, metadata=raw
+        )
+    except ValidationFailed as error:
+        if scripted:
+            return editor.refused(error.message, error.fields, 400)
+        document, _ = rembi.clean(raw, keep_blank=True)
+        ctx = editor.context(submission, document, error.fields, {}, focus)
+        ctx["refused"] = error.message
+        return render(request, "rembi/edit.html", ctx, status=400)
+    except InvalidTransition as error:
+        if scripted:
+            return editor.refused(error.message, {}, 409)
+        raise
+    if scripted:
+        return editor.answer(request, submission, errors, action, focus)
+    if errors:
+        messages.warning(request, editor.held_message(errors))
+    elif action == "done":
         messages.success(request, "Description saved.")
+    elif not action.startswith(("add:", "remove:")):
+        messages.success(request, "Saved.")
+    if action == "done":
         return redirect("submission-detail", pk=submission.pk)
-    messages.success(request, "Saved.")
+    url = reverse("submission-edit", args=[submission.pk])
+    if focus:
+        return redirect(f"{url}?{urlencode({'focus': focus})}#{focus}")
     anchor = request.POST.get("_anchor", "")
-    return redirect(
-        reverse("submission-edit", args=[submission.pk]) + (f"#{anchor}" if anchor else "")
-    )
+    return redirect(url + (f"#{anchor}" if anchor else ""))
 
 
 @login_required

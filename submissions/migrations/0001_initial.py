@@ -249,6 +249,7 @@ class Migration(migrations.Migration):
                 ('title', models.CharField(max_length=300)),
                 ('status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('in_review', 'In review'), ('changes_requested', 'Changes requested'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('processing', 'Processing'), ('published', 'Published'), ('processing_failed', 'Processing failed'), ('withdrawn', 'Withdrawn')], default='draft', max_length=20)),
                 ('metadata', models.JSONField(blank=True, default=dict)),
+                ('draft_values', models.JSONField(blank=True, default=dict)),
                 ('accession', models.CharField(blank=True, max_length=40, null=True, unique=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),

@@ -1,5 +1,10 @@
 """The REMBI editor's form: HTML field names are dotted paths ("study.authors.2.orcid"), so a
-posted form turns back into the document and every error lands next to its field."""
+posted form turns back into the document and every error lands next to its field.
+
+The editor's two actions besides saving, `add:<list path>` and `remove:<item path>`, are
+checked against the description: anything else is refused with a message (EditorActionError,
+400), never a server error.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +15,14 @@ from typing import Any, TypeVar
 
 from django.http import QueryDict
 
+from submissions.core.errors import ValidationFailed
 from submissions.rembi import services
 from submissions.rembi.services import vocab
+from submissions.rembi.services.fields import ALIASES, label_of
 from submissions.rembi.services.spec import REMBI, Field, Group, item_children, singular
 
 INPUT_TYPES = {"email": "email", "url": "url", "date": "date"}
 T = TypeVar("T")
-# Curation may name the study title by the submission's "title" (they are kept the same).
-ALIASES = {"title": "study.title"}
 DATALISTS = {"organism_name": "organism-names", "fbbi_name": "fbbi-names", "role": "author-roles"}
 
 
@@ -49,6 +54,8 @@ def _indices(data: QueryDict, path: str) -> list[int]:
 
 
 def _parse(node: Field | Group, path: str, data: QueryDict, removed: str) -> Any:
+    # A list's items are numbered as the page drew them; the posted numbers may have gaps
+    # (an item removed in the page), and the document numbers them again from 0.
     if isinstance(node, Field):
         if node.kind == "choices":
             return data.getlist(path)
@@ -68,37 +75,89 @@ def _parse(node: Field | Group, path: str, data: QueryDict, removed: str) -> Any
     ]
 
 
-def parse_form(data: QueryDict) -> dict[str, Any]:
-    """The REMBI document a posted editor form describes (without the item it removes)."""
+def parse_form(data: QueryDict, *, keep_removed: bool = False) -> dict[str, Any]:
+    """The REMBI document a posted editor form describes (without the item it removes,
+    unless `keep_removed`)."""
     action = data.get("_action", "")
-    removed = action[len("remove:") :] if action.startswith("remove:") else ""
+    removed = action[len("remove:") :] if action.startswith("remove:") and not keep_removed else ""
     return {node.name: _parse(node, node.name, data, removed) for node in REMBI.children}
 
 
-def _node_at(path: str) -> Group | None:
-    node: Field | Group = REMBI
+class EditorActionError(ValidationFailed):
+    """An add or remove that names no repeated section (or item) of this description."""
+
+
+def _list_group(path: str) -> Group | None:
+    """The repeated section at `path` ("study.authors", "annotations.files"), if it is one.
+    List items are never part of the way there: no repeated section sits inside another."""
+    node: Field | Group | None = REMBI
     for part in path.split("."):
-        if part.isdigit() or not isinstance(node, Group):
-            continue
-        node = node.child(part)
+        if not isinstance(node, Group) or node.many:
+            return None
+        node = next((c for c in node.children if c.name == part), None)
     return node if isinstance(node, Group) and node.many else None
 
 
-def add_blank_item(document: dict[str, Any], path: str) -> str | None:
-    """Append an empty item to the repeated section at `path`; its anchor, or None."""
-    group = _node_at(path)
-    if group is None:
-        return None
+def check_action(action: str, document: dict[str, Any]) -> str:
+    """`action` if it is one this description allows: "", "save", "done", "add:<a repeated
+    section with room>" or "remove:<an item it has>"; EditorActionError otherwise."""
+    if action in ("", "save", "done"):
+        return action
+    verb, _, path = action.partition(":")
+    if verb == "add":
+        group = _list_group(path)
+        if group is None:
+            raise EditorActionError(
+                "There is no such list to add to.", fields={"_action": ["Unknown section."]}
+            )
+        items = _items_at(document, path)
+        if len(items) >= group.max_items:
+            raise EditorActionError(
+                f"{group.label} can hold at most {group.max_items:,}.",
+                fields={path: [group.limit_help or f"At most {group.max_items:,}."]},
+            )
+        return action
+    if verb == "remove":
+        head, _, index = path.rpartition(".")
+        if (
+            _list_group(head) is not None
+            and index.isdigit()
+            and int(index) < len(_items_at(document, head))
+        ):
+            return action
+        raise EditorActionError(
+            "That item is not in the description (it may have been removed already).",
+            fields={"_action": ["Unknown item."]},
+        )
+    raise EditorActionError(
+        "The editor does not know that action.", fields={"_action": ["Unknown action."]}
+    )
+
+
+def _items_at(document: dict[str, Any], path: str) -> list[Any]:
     target: Any = document
     for part in path.split("."):
-        target = target[int(part)] if part.isdigit() else target.setdefault(part, [])
-    if not isinstance(target, list) or len(target) >= group.max_items:
-        return None
+        target = target.get(part) if isinstance(target, dict) else None
+    return target if isinstance(target, list) else []
+
+
+def add_blank_item(document: dict[str, Any], path: str) -> str:
+    """Append an empty item to the repeated section at `path` (checked by `check_action`);
+    the anchor of the new item."""
+    group = _list_group(path)
+    assert group is not None
+    target: Any = document
+    parts = path.split(".")
+    for part in parts[:-1]:
+        if not isinstance(target.get(part), dict):
+            target[part] = {}
+        target = target[part]
+    items = target.setdefault(parts[-1], [])
     item: dict[str, Any] = {}
     if group.keyed:
         item["key"] = f"{singular(group)}-{uuid.uuid4().hex[:6]}"
-    target.append(item)
-    return anchor(_join(path, len(target) - 1))
+    items.append(item)
+    return anchor(_join(path, len(items) - 1))
 
 
 # --- document + errors -> what the template draws ---------------------------------------------
@@ -232,14 +291,18 @@ class Binder:
         errors: dict[str, list[str]],
         missing: dict[str, list[str]],
         focus: str = "",
+        drafts: dict[str, Any] | None = None,
     ) -> None:
         self.document = document
         self.errors = errors
         self.missing = missing
         self.focus = focus  # anchor of an item just added: its first field gets focus
+        self.drafts = drafts or {}  # values kept as typed: drawn instead of the saved ones
 
     def node(self, node: Field | Group, value: Any, path: str) -> Any:
         if isinstance(node, Field):
+            if path in self.drafts:
+                value = self.drafts[path]
             return BoundField(
                 field=node,
                 path=path,
@@ -283,34 +346,28 @@ def bind(
     errors: dict[str, list[str]] | None = None,
     missing: dict[str, list[str]] | None = None,
     focus: str = "",
+    drafts: dict[str, Any] | None = None,
 ) -> list[Any]:
     """One bound node per REMBI section, for templates/submissions/_rembi_node.html."""
-    binder = Binder(document, errors or {}, missing or {}, focus)
+    binder = Binder(document, errors or {}, missing or {}, focus, drafts)
     return [binder.node(node, document.get(node.name), node.name) for node in REMBI.children]
 
 
+def find_node(nodes: list[Any], path: str) -> Any:
+    """The bound node drawn for `path` (a section, list, item or field), or None."""
+    for node in nodes:
+        if node.path == path:
+            return node
+        inner = node.items if node.kind == "list" else getattr(node, "children", [])
+        found = find_node(inner, path) if path.startswith(node.path + ".") else None
+        if found is not None:
+            return found
+    return None
+
+
 def path_label(path: str) -> str:
-    """'study.authors.2.orcid' -> 'Study / Author 3 / ORCID iD', with angle quotes."""
-    path = editor_path(path)
-    parts: list[str] = []
-    node: Field | Group = REMBI
-    list_group: Group | None = None
-    for part in path.split("."):
-        if part.isdigit() and list_group is not None:
-            parts[-1] = f"{list_group.item_label} {int(part) + 1}"
-            continue
-        if not isinstance(node, Group):
-            break
-        try:
-            node = node.child(part) if part != "key" else node
-        except KeyError:
-            parts.append(part)
-            break
-        parts.append(node.label if node is not REMBI else part)
-        list_group = node if isinstance(node, Group) and node.many else None
-    if path == "files":
-        return "Files"
-    return " \u203a ".join(parts)
+    """'study.authors.2.orcid' -> 'Study > Author 3 > ORCID iD'."""
+    return label_of(path)
 
 
 def bound_paths(nodes: list[Any]) -> set[str]:

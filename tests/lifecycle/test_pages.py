@@ -1,5 +1,6 @@
-"""The submission pages: new, overview (metadata and timeline), editor (inline errors,
-autosave, add/remove), submit confirmation, withdraw, delete; hostile input stays inert."""
+"""The submission pages: new, overview (metadata and timeline), editor (check mode; its
+saving is tests/lifecycle/test_editor_saves.py), submit confirmation, withdraw, delete;
+hostile input stays inert."""
 
 from __future__ import annotations
 
@@ -76,67 +77,6 @@ def test_group_colleague_may_read_but_not_edit(draft: Submission, facility) -> N
     colleague = factories.member(facility=facility, role=Role.RESEARCHER, group=draft.group)
     assert client(colleague).get(f"/submissions/{draft.pk}/").status_code == 200
     assert client(colleague).get(f"/submissions/{draft.pk}/edit/").status_code == 404
-
-
-def test_editor_refuses_bad_values_inline_and_keeps_what_was_typed(
-    draft: Submission, researcher: User
-) -> None:
-    response = client(researcher).post(
-        f"/submissions/{draft.pk}/edit/",
-        {
-            "study.title": "A title typed by a person",
-            "study.description": "d" * 30_000,
-            "study.authors.0.name": "Rosalind",
-            "study.authors.0.orcid": "0000-0002-1825-0098",
-            "_action": "save",
-        },
-    )
-    assert response.status_code == 400
-    page = response.content.decode()
-    assert "Nothing was saved: 2 values need correcting" in page
-    assert 'id="f-study-authors-0-orcid-error"' in page
-    assert "check digit" in page
-    assert 'value="A title typed by a person"' in page
-    assert 'value="Rosalind"' in page
-    draft.refresh_from_db()
-    assert draft.metadata["study"]["title"] == "Working title"
-
-
-def test_autosave_answers_json_with_field_errors(draft: Submission, researcher: User) -> None:
-    browser = client(researcher)
-    url = f"/submissions/{draft.pk}/edit/"
-    bad = browser.post(url, {"study.release_date": "2026-02-31"}, HTTP_X_AUTOSAVE="1")
-    assert bad.status_code == 400
-    assert list(bad.json()["errors"]) == ["study.release_date"]
-    good = browser.post(
-        url,
-        {"study.title": "Autosaved title of this study", "study.keywords": "a, b"},
-        HTTP_X_AUTOSAVE="1",
-    )
-    assert good.json()["saved"] is True
-    draft.refresh_from_db()
-    assert draft.metadata["study"]["keywords"] == ["a", "b"]
-
-
-def test_add_and_remove_repeated_sections(draft: Submission, researcher: User) -> None:
-    browser = client(researcher)
-    url = f"/submissions/{draft.pk}/edit/"
-    added = browser.post(url, {"study.title": "Kept while adding", "_action": "add:study.authors"})
-    assert added.status_code == 200
-    assert b'id="f-study-authors-0-name"' in added.content
-    assert b"autofocus" in added.content
-    browser.post(
-        url,
-        {
-            "study.authors.0.name": "A",
-            "study.authors.1.name": "B",
-            "study.authors.2.name": "C",
-            "_action": "remove:study.authors.1",
-        },
-    )
-    draft.refresh_from_db()
-    assert [a["name"] for a in draft.metadata["study"]["authors"]] == ["A", "C"]
-    assert draft.metadata["study"]["title"] == ""
 
 
 def test_editor_check_mode_shows_what_is_missing(draft: Submission, researcher: User) -> None:

@@ -22,9 +22,11 @@ def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     page.screenshot(path=str(Path(ARTIFACTS) / f"rembi-{name}.png"), full_page=True)
 
 
-def add(page, what: str) -> None:  # type: ignore[no-untyped-def]
+def add(page, what: str, first_field: str) -> None:  # type: ignore[no-untyped-def]
+    """Add an item in place: the new item's first field appears and has the focus."""
     page.get_by_role("button", name=f"+ Add {what}").click()
-    page.wait_for_load_state("domcontentloaded")
+    page.locator(first_field).wait_for()
+    page.wait_for_function(f"document.activeElement.matches({first_field!r})")
 
 
 def test_researcher_fills_the_whole_form_fixes_an_error_and_submits(
@@ -48,7 +50,7 @@ def test_researcher_fills_the_whole_form_fixes_an_error_and_submits(
     release = datetime.date.today() + datetime.timedelta(days=120)
     page.locator("#f-study-release_date").fill(release.isoformat())
 
-    add(page, "author")
+    # The creator is the first author already; their details are completed here.
     page.locator("#f-study-authors-0-name").fill("Rosalind Researcher")
     page.locator("#f-study-authors-0-email").fill("rosalind@example.org")
     page.locator("#f-study-authors-0-role").fill("corresponding author")
@@ -56,34 +58,38 @@ def test_researcher_fills_the_whole_form_fixes_an_error_and_submits(
     page.locator("#f-study-authors-0-affiliation-name").fill("Demo University")
     page.get_by_role("button", name="Save draft").click()
 
-    # Refused whole, with the error at the field and everything typed still there.
-    page.get_by_role("heading", name="Nothing was saved").wait_for()
+    # Everything else is saved; the ORCID iD is kept as typed, with its error at the field.
+    page.get_by_role("heading", name="1 value needs correcting").wait_for()
     error = page.locator("#f-study-authors-0-orcid-error")
     assert "check digit" in error.inner_text()
     assert page.locator("#f-study-authors-0-orcid").get_attribute("aria-invalid") == "true"
+    assert page.locator("#f-study-authors-0-orcid").input_value() == "0000-0002-1825-0098"
     assert page.locator("#f-study-authors-0-name").input_value() == "Rosalind Researcher"
+    assert page.locator("#f-study-keywords").input_value() == (
+        "mitochondria, live imaging, oxidative stress"
+    )
     shot(page, "editor-error")
     page.locator("#f-study-authors-0-orcid").fill("0000-0002-1825-0097")
 
-    add(page, "biosample")
+    add(page, "biosample", "#f-biosamples-0-title")
     page.locator("#f-biosamples-0-title").fill("HeLa cells")
     page.locator("#f-biosamples-0-organism-scientific_name").fill("Homo sapiens")
     assert page.locator("#f-biosamples-0-organism-taxon_id").input_value() == "9606"
     page.locator("#f-biosamples-0-biological_entity").fill("HeLa cell line")
     page.locator("#f-biosamples-0-experimental_variables").fill("H2O2 100 µM\nuntreated")
 
-    add(page, "specimen")
+    add(page, "specimen", "#f-specimens-0-title")
     page.locator("#f-specimens-0-title").fill("Live cells on glass")
     page.locator("#f-specimens-0-sample_preparation").fill("Cells seeded on glass-bottom dishes.")
 
-    add(page, "image acquisition")
+    add(page, "image acquisition", "#f-acquisitions-0-title")
     page.locator("#f-acquisitions-0-title").fill("Spinning disk time-lapse")
     page.locator("#f-acquisitions-0-imaging_method-name").fill("spinning disk confocal microscopy")
     assert page.locator("#f-acquisitions-0-imaging_method-id").input_value() == "FBbi:00000253"
     page.locator("#f-acquisitions-0-instrument").fill("Nikon Ti2, Yokogawa CSU-W1")
     page.locator("#f-acquisitions-0-parameters").fill("60x oil, 488 nm, 100 ms, every 2 s")
 
-    add(page, "study component")
+    add(page, "study component", "#f-components-0-name")
     page.locator("#f-components-0-name").fill("Time-lapse")
     page.locator("#f-components-0-description").fill("Treated and control cells over 30 minutes.")
     page.locator("#f-components-0-biosample").select_option(label="HeLa cells")

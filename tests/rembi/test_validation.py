@@ -240,13 +240,26 @@ def test_control_characters_are_removed_and_html_is_kept_as_text() -> None:
     assert document["study"]["title"] == "<b>Bold</b> title of a long dataset"
 
 
-def test_blank_repeated_items_are_dropped_and_keys_are_given() -> None:
+def test_blank_repeated_items_stay_until_removed_and_keys_are_given() -> None:
+    """An item added but not filled in yet is kept in its place (it never silently vanishes);
+    it is a missing-value problem when submitting."""
     metadata = complete_rembi(grants=[{}, {"funder": "", "grant_id": ""}])
     metadata["specimens"].append({"title": "Fixed", "sample_preparation": "PFA"})
     document, errors = rembi.clean(metadata)
     assert errors == {}
-    assert document["study"]["grants"] == []
+    assert document["study"]["grants"] == [{"funder": "", "grant_id": ""}] * 2
     assert document["specimens"][1]["key"] == "specimen-1"
+    problems = rembi.problems(metadata)
+    assert problems["study.grants.0.funder"] == ["This is required."]
+    assert problems["study.grants.1.grant_id"] == ["This is required."]
+
+
+def test_an_optional_section_with_only_an_empty_item_is_kept() -> None:
+    with_item = {**complete_rembi(), "annotations": {"files": [{}]}}
+    document, _ = rembi.clean(with_item)
+    assert document["annotations"]["files"] == [{"file": "", "source_image": ""}]
+    empty = {**complete_rembi(), "annotations": {"overview": " ", "files": []}}
+    assert rembi.clean(empty)[0]["annotations"] is None
 
 
 def test_errors_keep_the_index_that_was_sent() -> None:

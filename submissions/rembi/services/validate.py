@@ -1,8 +1,11 @@
 """Two checks of a REMBI description.
 
 `clean` runs on every save: it shapes the document (every field present, strings stripped,
-identifiers in canonical form) and collects every malformed value. A save with any error is
-refused whole, so nothing is half-saved. Missing values are fine in a draft.
+identifiers in canonical form) and collects every malformed value. Missing values are fine in
+a draft, and an item added but not filled in yet stays where it is (an empty biosample is a
+missing-value problem at submit time, never silently dropped). What happens to a malformed
+value is the caller's choice: the API refuses the save whole, the editor keeps the value as
+typed beside the saved description (`drafts.split`).
 
 `problems` runs before submitting: everything `clean` finds plus every required value that
 is missing, as dotted paths ("study.authors.2.orcid") mapped to messages.
@@ -159,10 +162,11 @@ def _clean_field(value: Any, node: Field, path: str, errors: Errors) -> Any:
 
 
 def _is_blank(value: Any) -> bool:
+    """Nothing typed and nothing added: an optional section in this state is left out."""
     if isinstance(value, dict):
         return all(_is_blank(v) for k, v in value.items() if k != "key")
     if isinstance(value, list):
-        return all(_is_blank(v) for v in value)
+        return not value  # an item someone added counts, even before it is filled in
     return value is None or (isinstance(value, str) and not value.strip())
 
 
@@ -171,7 +175,6 @@ def _clean_object(
     children: tuple[Field | Group, ...],
     path: str,
     errors: Errors,
-    keep_blank: bool = False,
 ) -> dict[str, Any]:
     if value is None:
         value = {}
@@ -182,20 +185,16 @@ def _clean_object(
     for unknown in sorted(set(value) - known):
         _add(errors, _join(path, str(unknown)[:60]), "Unknown field.")
     return {
-        node.name: _clean_node(
-            value.get(node.name), node, _join(path, node.name), errors, keep_blank
-        )
+        node.name: _clean_node(value.get(node.name), node, _join(path, node.name), errors)
         for node in children
     }
 
 
-def _clean_node(
-    value: Any, node: Field | Group, path: str, errors: Errors, keep_blank: bool = False
-) -> Any:
+def _clean_node(value: Any, node: Field | Group, path: str, errors: Errors) -> Any:
     if isinstance(node, Field):
         return _clean_field(value, node, path, errors)
     if not node.many:
-        cleaned = _clean_object(value, node.children, path, errors, keep_blank)
+        cleaned = _clean_object(value, node.children, path, errors)
         _cross_check(node, cleaned, path, errors)
         return cleaned
     if value is None:
@@ -207,12 +206,11 @@ def _clean_node(
         limit = node.limit_help or f"At most {node.max_items} {node.label.lower()}, please."
         _add(errors, path, f"{limit} (This has {len(value):,}.)")
         return []
-    # Blank items (an "add" never filled in) are dropped, but errors keep the index the item
-    # had in what was sent, so they land next to the right field in the editor.
+    # Every item keeps its place, blank or not, so paths (and the errors at them) stay the
+    # paths the editor drew.
     cleaned_items = [
-        _clean_object(item, item_children(node), _join(path, index), errors, keep_blank)
+        _clean_object(item, item_children(node), _join(path, index), errors)
         for index, item in enumerate(value)
-        if keep_blank or not _is_blank(item)
     ]
     if node.keyed:
         _assign_keys(node, cleaned_items, path, errors)
@@ -281,10 +279,11 @@ def _cross_check(node: Group, value: dict[str, Any], path: str, errors: Errors) 
 def clean(metadata: Any, *, keep_blank: bool = False) -> tuple[dict[str, Any], Errors]:
     """The shaped document and every malformed value in it (empty dict when all is well).
 
-    `keep_blank` keeps empty items in place, for redrawing a refused form as it was sent.
+    `keep_blank` keeps an optional section that holds nothing (as an object of empty values)
+    instead of leaving it out, for drawing the editor.
     """
     errors: Errors = {}
-    cleaned = _clean_object(metadata, REMBI.children, "", errors, keep_blank)
+    cleaned = _clean_object(metadata, REMBI.children, "", errors)
     for node in REMBI.children:
         if (
             isinstance(node, Group)
