@@ -84,6 +84,8 @@ TEMPLATES = [
         ],
         "APP_DIRS": True,
         "OPTIONS": {
+            # `{{ n|bytes }}` everywhere: sizes in the one unit system (decimal: kB, MB, GB).
+            "builtins": ["submissions.core.templatetags"],
             "libraries": {
                 "quota_tags": "submissions.quotas.templatetags",
                 "rembi": "submissions.rembi.templatetags",

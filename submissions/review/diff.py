@@ -1,4 +1,8 @@
-"""What changed between two submits: metadata (by dotted path) and the file list (by file id)."""
+"""What changed between two submits: metadata (by dotted path) and the file list (by file id).
+
+The API compares the stored values by path; the review page compares them as people read them
+(`submissions.rembi.services.flatten`: a link between items reads as the linked item's title,
+a licence by its name)."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ class FieldChange:
     change: str  # added | removed | changed
     old: Any
     new: Any
+    label: str = ""  # how people read the path (set by review.selectors)
 
 
 @dataclass(frozen=True)
@@ -25,7 +30,7 @@ class FileChange:
 
 
 def metadata_document(*, title: str, metadata: dict[str, Any]) -> dict[str, Any]:
-    """The document the diff compares: the title beside the metadata's own keys."""
+    """The document the API's diff compares: the title beside the metadata's own keys."""
     return {"title": title, **{k: v for k, v in metadata.items() if k != "title"}}
 
 

@@ -1,16 +1,15 @@
-"""Dotted paths into a JSON document: "title", "authors.0.orcid", "imaging.channels.2.name".
+"""Dotted paths into a JSON document: "title", "study.authors.0.orcid".
 
-The metadata schema (REMBI) is owned elsewhere and still moving, so review speaks only in
-paths: change requests and comments point at them, and the review diff compares documents
-flattened to them. Nothing here knows the shape of the document.
+Change requests and comments store the path of the field they are about, and the review
+diff compares documents flattened to paths. People never see a path: pages and mail name
+fields by their REMBI labels (submissions.rembi.services.fields), and which paths exist is
+the REMBI description's business (`fields.is_known_path`). Nothing here knows its shape.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
-
-from submissions.core.errors import ValidationFailed
 
 PATH_RE = re.compile(r"^[A-Za-z_][\w-]{0,99}(\.(\d{1,6}|[A-Za-z_][\w-]{0,99}))*$")
 MAX_PATH_LENGTH = 300
@@ -20,16 +19,6 @@ TOP_LEVEL_FIELDS = frozenset({"title"})
 
 def is_valid_path(path: str) -> bool:
     return len(path) <= MAX_PATH_LENGTH and bool(PATH_RE.match(path))
-
-
-def require_valid_path(path: str, *, field: str = "field") -> str:
-    path = path.strip()
-    if not is_valid_path(path):
-        raise ValidationFailed(
-            "A field must be named by a dotted path such as authors.0.orcid.",
-            fields={field: [f"“{path[:80]}” is not a field path (example: authors.0.orcid)."]},
-        )
-    return path
 
 
 def flatten(document: Any, prefix: str = "") -> dict[str, Any]:

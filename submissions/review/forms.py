@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, cast
 
 from django import forms
@@ -10,6 +9,7 @@ from django.forms import formset_factory
 
 from submissions.accounts.models import User
 from submissions.core.errors import ValidationFailed
+from submissions.rembi.services.fields import SEPARATOR, FieldRef
 from submissions.review.selectors import AGES, QUEUE_STATES, SORTS, QueueFilters
 from submissions.review.services import MAX_MESSAGE, ChangePoint
 from submissions.uploads.models import DataFile
@@ -101,14 +101,50 @@ class ChangeRequestForm(forms.Form):
     )
 
 
+NOT_A_FIELD = "Choose one of this submission's fields from the list."
+NOT_A_FILE = "Choose one of this submission's files from the list."
+
+
+def field_choices(fields: list[FieldRef]) -> list[Any]:
+    """The submission's own fields for a select, grouped by REMBI section: a curator picks
+    "Author 1 (Ada Lovelace) > ORCID iD" under "Study" and never types a path."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for ref in fields:
+        inner = ref.label.split(SEPARATOR, 1)
+        shown = inner[1] if len(inner) == 2 else f"{ref.section} (the whole section)"
+        groups.setdefault(ref.section, []).append((ref.path, shown))
+    return [("", "—"), *groups.items()]
+
+
+def _field_select(label: str) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=label, required=False, error_messages={"invalid_choice": NOT_A_FIELD}
+    )
+
+
+def _file_select(label: str) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=label, required=False, error_messages={"invalid_choice": NOT_A_FILE}
+    )
+
+
 class PointForm(forms.Form):
-    field = forms.CharField(label="Field", required=False, max_length=300)
-    file = forms.ChoiceField(label="File", required=False)
+    field = _field_select("Field")
+    file = _file_select("or file")
     message = forms.CharField(label="What should change", required=False, max_length=MAX_MESSAGE)
 
-    def __init__(self, *args: Any, files: list[DataFile], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, files: list[DataFile], fields: list[FieldRef], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         _choice(self, "file").choices = [("", "—")] + [(str(f.pk), f.name) for f in files]
+        _choice(self, "field").choices = field_choices(fields)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (data.get("field") or data.get("file")) and not (data.get("message") or "").strip():
+            self.add_error("message", "Say what should change.")
+        return data
 
 
 PointFormSet = formset_factory(PointForm, extra=3, max_num=100, absolute_max=100)
@@ -137,16 +173,23 @@ class CommentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Write a comment."},
     )
-    field = forms.CharField(label="About field (optional)", required=False, max_length=300)
-    file = forms.ChoiceField(label="About file (optional)", required=False)
+    field = _field_select("About field (optional)")
+    file = _file_select("About file (optional)")
 
-    def __init__(self, *args: Any, files: list[DataFile], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, files: list[DataFile], fields: list[FieldRef], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         _choice(self, "file").choices = [("", "—")] + [(str(f.pk), f.name) for f in files]
+        _choice(self, "field").choices = field_choices(fields)
 
 
 class AssignForm(forms.Form):
-    assignee = forms.ChoiceField(label="Assign to", required=False)
+    assignee = forms.ChoiceField(
+        label="Assign to",
+        required=False,
+        error_messages={"invalid_choice": "Choose one of this facility's curators."},
+    )
 
     def __init__(self, *args: Any, curators: list[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -155,38 +198,27 @@ class AssignForm(forms.Form):
         ]
 
 
-class FixFieldsForm(forms.Form):
-    """One input per field a curator asked to change, filled with its current value.
+def apply_point_errors(form: forms.Form, formset: Any, error: ValidationFailed) -> None:
+    """A service's errors about points ("points.2.field") at their rows, the rest on `form`.
 
-    Text stays text; a value that was a list or an object is edited as JSON.
-    """
-
-    def __init__(self, *args: Any, values: dict[str, Any], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.json_paths = set()
-        for path, value in values.items():
-            if isinstance(value, dict | list | int | float | bool):
-                self.json_paths.add(path)
-                initial = json.dumps(value, ensure_ascii=False)
-            else:
-                initial = value or ""
-            self.fields[path] = forms.CharField(
-                label=path, required=False, initial=initial, max_length=MAX_MESSAGE
-            )
-
-    def changes(self) -> dict[str, Any]:
-        changes: dict[str, Any] = {}
-        for path, value in self.cleaned_data.items():
-            if path in self.json_paths:
-                try:
-                    changes[path] = json.loads(value) if value else None
-                except ValueError:
-                    self.add_error(path, 'This value must be JSON, e.g. ["a", "b"].')
-            else:
-                changes[path] = value
-        if self.errors:
-            raise ValidationFailed(fields={k: [str(e) for e in v] for k, v in self.errors.items()})
-        return changes
+    Rows are numbered as the service saw them: the filled rows, in order."""
+    filled = [
+        row
+        for row in formset.forms
+        if any(getattr(row, "cleaned_data", {}).get(k) for k in ("field", "file", "message"))
+    ]
+    rest: dict[str, list[str]] = {}
+    for name, problems in (error.fields or {"": [error.message]}).items():
+        parts = name.split(".")
+        if len(parts) == 3 and parts[0] == "points" and parts[1].isdigit():
+            index = int(parts[1])
+            if index < len(filled) and parts[2] in filled[index].fields:
+                for problem in problems:
+                    filled[index].add_error(parts[2], problem)
+                continue
+        rest[name] = problems
+    if rest:
+        apply_errors(form, ValidationFailed(error.message, fields=rest))
 
 
 def apply_errors(form: forms.Form, error: ValidationFailed) -> None:

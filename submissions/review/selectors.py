@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ from submissions.accounts.selectors import curated_facilities
 from submissions.core.errors import NotFound
 from submissions.lifecycle.models import Submission, SubmissionStatus
 from submissions.notifications.models import SentNotification
+from submissions.rembi import services as rembi
+from submissions.rembi.services import fields as rembi_fields
 from submissions.review.diff import (
     FieldChange,
     FileChange,
@@ -23,7 +26,6 @@ from submissions.review.diff import (
     diff_metadata,
     metadata_document,
 )
-from submissions.review.field_paths import flatten
 from submissions.review.models import (
     ChangeRequest,
     ChangeRequestPoint,
@@ -250,8 +252,21 @@ class ReviewDiff:
         return not self.fields and not self.files
 
 
-def changes_since_last_review(*, submission: Submission) -> ReviewDiff | None:
-    """What the researcher changed between the last two submits; None before a resubmit."""
+def _labelled(changes: list[FieldChange], metadata: Any) -> list[FieldChange]:
+    """Each change named as people read it ("Biosample 1 (HeLa cells) > Title"); values are
+    compared as the pages show them (titles for links between items, keywords joined)."""
+    labels = {ref.path: ref.label for ref in rembi_fields.fields_of(metadata)}
+    return [
+        dataclasses.replace(c, label=labels.get(c.path) or rembi_fields.label_of(c.path))
+        for c in changes
+    ]
+
+
+def changes_since_last_review(
+    *, submission: Submission, readable: bool = False
+) -> ReviewDiff | None:
+    """What the researcher changed between the last two submits; None before a resubmit.
+    Values as stored (the API), or as the pages show them (`readable`)."""
     latest = list(SubmissionSnapshot.objects.filter(submission=submission).order_by("-round")[:2])
     if len(latest) < 2:
         return None
@@ -261,52 +276,14 @@ def changes_since_last_review(*, submission: Submission) -> ReviewDiff | None:
         current_round=current.round,
         previous_at=previous.created_at,
         current_at=current.created_at,
-        fields=diff_metadata(
-            metadata_document(title=previous.title, metadata=previous.metadata),
-            metadata_document(title=current.title, metadata=current.metadata),
+        fields=_labelled(
+            diff_metadata(rembi.flatten(previous.metadata), rembi.flatten(current.metadata))
+            if readable
+            else diff_metadata(
+                metadata_document(title=previous.title, metadata=previous.metadata),
+                metadata_document(title=current.title, metadata=current.metadata),
+            ),
+            current.metadata,
         ),
         files=diff_files(previous.files, current.files),
     )
-
-
-@dataclass
-class MetadataNode:
-    key: str
-    path: str
-    value: Any = None
-    children: list[MetadataNode] = field(default_factory=list)
-    is_list: bool = False
-
-    @property
-    def leaf(self) -> bool:
-        return not self.children
-
-
-def metadata_tree(document: Any, prefix: str = "") -> list[MetadataNode]:
-    """The metadata document as nested nodes with their dotted paths, for generic display."""
-    if isinstance(document, dict):
-        items: list[tuple[str, Any]] = [(str(k), v) for k, v in document.items()]
-    elif isinstance(document, list):
-        items = [(str(i), v) for i, v in enumerate(document)]
-    else:
-        return []
-    nodes = []
-    for key, value in items:
-        path = f"{prefix}{key}"
-        if isinstance(value, dict | list) and value:
-            nodes.append(
-                MetadataNode(
-                    key=key,
-                    path=path,
-                    children=metadata_tree(value, f"{path}."),
-                    is_list=isinstance(value, list),
-                )
-            )
-        else:
-            nodes.append(MetadataNode(key=key, path=path, value=value))
-    return nodes
-
-
-def field_paths(*, submission: Submission) -> list[str]:
-    """Every path a comment or change request may point at (the form suggests them)."""
-    return ["title", *flatten(submission.metadata if isinstance(submission.metadata, dict) else {})]

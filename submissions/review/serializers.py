@@ -159,12 +159,17 @@ class AssignSerializer(serializers.Serializer[None]):
 
 class FieldChangesSerializer(serializers.Serializer[None]):
     changes = serializers.DictField(
-        child=serializers.JSONField(), help_text='{"authors.0.orcid": "0000-0002-1825-0097"}'
+        child=serializers.JSONField(),
+        help_text='{"study.authors.0.orcid": "0000-0002-1825-0097"}: each path must be a field '
+        "of this submission's description",
     )
 
 
 class FieldChangeSerializer(serializers.Serializer[None]):
     path = serializers.CharField()
+    title = serializers.CharField(
+        source="label", help_text="The field as people read it: Study > Licence"
+    )
     change = serializers.ChoiceField(choices=["added", "removed", "changed"])
     old = serializers.JSONField(allow_null=True)
     new = serializers.JSONField(allow_null=True)

@@ -31,7 +31,8 @@ from submissions.core.errors import (
 from submissions.lifecycle import services as lifecycle
 from submissions.lifecycle.models import Submission, SubmissionStatus
 from submissions.notifications.models import NotificationKind
-from submissions.review.field_paths import require_valid_path, set_path
+from submissions.rembi.services import fields as rembi_fields
+from submissions.review.field_paths import is_valid_path, set_path
 from submissions.review.models import (
     ChangeRequest,
     ChangeRequestPoint,
@@ -60,6 +61,18 @@ class ChangePoint:
     message: str
     field_path: str = ""
     file_id: str | None = None
+
+
+NOT_A_FIELD = "Choose one of this submission's fields from the list."
+
+
+def _known_field(submission: Submission, path: str) -> str | None:
+    """`path` if it names a field, section or item of this submission's description (what
+    the editor shows, so the researcher can find it); None otherwise."""
+    path = path.strip()
+    if not is_valid_path(path) or not rembi_fields.is_known_path(submission.metadata, path):
+        return None
+    return path
 
 
 # --- Submitting and deciding -------------------------------------------------------------
@@ -232,11 +245,8 @@ def _clean_points(
             problems[f"points.{index}.message"] = ["Say what should change."]
         elif len(text) > MAX_MESSAGE:
             problems[f"points.{index}.message"] = ["This point is too long."]
-        if field_path:
-            try:
-                field_path = require_valid_path(field_path)
-            except ValidationFailed as error:
-                problems[f"points.{index}.field"] = error.fields["field"]
+        if field_path and _known_field(submission, field_path) is None:
+            problems[f"points.{index}.field"] = [NOT_A_FIELD]
         if file_id and file_id not in file_ids:
             problems[f"points.{index}.file"] = ["This file is not part of the submission."]
         clean.append({"field_path": field_path, "file_id": file_id, "message": text})
@@ -266,11 +276,8 @@ def add_comment(
         problems["body"] = ["Write a comment."]
     elif len(body) > MAX_MESSAGE:
         problems["body"] = [f"Keep comments under {MAX_MESSAGE:,} characters."]
-    if field_path.strip():
-        try:
-            field_path = require_valid_path(field_path)
-        except ValidationFailed as error:
-            problems["field"] = error.fields["field"]
+    if field_path.strip() and _known_field(submission, field_path) is None:
+        problems["field"] = [NOT_A_FIELD]
     file = None
     if file_id:
         uuid_text = _uuid_or_none(file_id)
@@ -300,14 +307,14 @@ def _uuid_or_none(value: str) -> str | None:
 
 def update_fields(*, submission: Submission, user: User, changes: dict[str, Any]) -> Submission:
     """Set REMBI values by dotted path (e.g. "study.authors.0.orcid"; "title" is the study
-    title), then save through the REMBI service, which validates the whole document."""
+    title), then save through the REMBI service, which validates the whole document. A value
+    the editor kept as typed at one of these paths is replaced by the new one."""
     problems: dict[str, list[str]] = {}
     metadata = copy.deepcopy(submission.metadata if isinstance(submission.metadata, dict) else {})
     for raw_path, value in changes.items():
-        try:
-            path = require_valid_path(raw_path)
-        except ValidationFailed:
-            problems[str(raw_path)[:80]] = ["Not a field path."]
+        path = _known_field(submission, str(raw_path))
+        if path is None:
+            problems[str(raw_path)[:80]] = [NOT_A_FIELD]
             continue
         if path == "title":
             path = "study.title"
@@ -317,7 +324,11 @@ def update_fields(*, submission: Submission, user: User, changes: dict[str, Any]
         metadata = set_path(metadata, path, value.strip() if isinstance(value, str) else value)
     if problems:
         raise ValidationFailed("Some fields need attention.", fields=problems)
-    return lifecycle.update_submission(submission=submission, user=user, metadata=metadata)
+    changed = {"study.title" if path == "title" else path for path in changes}
+    kept = {p: v for p, v in (submission.draft_values or {}).items() if p not in changed}
+    return lifecycle.update_submission(
+        submission=submission, user=user, metadata=metadata, draft_values=kept
+    )
 
 
 # --- Snapshots at submit -------------------------------------------------------------------

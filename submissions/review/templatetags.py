@@ -8,8 +8,8 @@ from typing import Any
 from django import template
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 
 from submissions.lifecycle.models import SubmissionStatus
@@ -70,11 +70,56 @@ def dimensions(file: DataFile) -> str:
     return f"{text} ({len(series)} series)" if len(series) > 1 else text or "—"
 
 
+# What a detected type is called on a page (the type itself stays in a tooltip).
+TYPE_NAMES = {
+    "image/tiff": "TIFF image",
+    "image/png": "PNG image",
+    "image/jpeg": "JPEG image",
+    "image/jp2": "JPEG 2000 image",
+    "image/x-zeiss-czi": "Zeiss CZI",
+    "image/x-nikon-nd2": "Nikon ND2",
+    "image/x-leica-lif": "Leica LIF",
+    "application/x-hdf5": "HDF5",
+    "application/x-ole-storage": "Olympus OIB or Zeiss ZVI",
+    "application/dicom": "DICOM",
+    "application/zip": "ZIP archive",
+    "application/gzip": "gzip archive",
+    "application/pdf": "PDF document",
+    "application/x-npy": "NumPy array",
+    "text/plain": "Text",
+    "application/octet-stream": "Other file",
+}
+
+
 @register.filter
 def file_format(file: DataFile) -> str:
-    """The image format inspection named (OME-TIFF, ImageJ TIFF, …), else the detected type."""
+    """The image format inspection named (OME-TIFF, ImageJ TIFF, …), else what the detected
+    type is called ("PDF document"); a type without a name is "Other file"."""
     found = file.inspection if isinstance(file.inspection, dict) else {}
-    return str(found.get("format_name") or file.detected_type or "—")
+    if found.get("format_name"):
+        return str(found["format_name"])
+    if not file.detected_type:
+        return "—"
+    return TYPE_NAMES.get(file.detected_type, "Other file")
+
+
+_BREAK_AFTER = frozenset("/_-.")
+
+
+@register.filter
+def breakable(name: str) -> SafeString:
+    """A file name that wraps only after / _ - . (never mid-word): escaped, with <wbr>."""
+    parts: list[str] = []
+    for char in str(name):
+        parts.append(escape(char))
+        if char in _BREAK_AFTER:
+            parts.append("<wbr>")
+    return mark_safe("".join(parts))  # noqa: S308 - every character was escaped above
+
+
+@register.filter
+def newest_first(events: Any) -> list[Any]:
+    return list(reversed(list(events)))
 
 
 @register.filter

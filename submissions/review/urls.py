@@ -31,7 +31,6 @@ urlpatterns = [
     path(f"{R}/reject/", views.reject, name="review-reject"),
     path(f"{R}/request-changes/", views.request_changes, name="review-request-changes"),
     path(f"{R}/comment/", views.comment, name="review-comment"),
-    path(f"{R}/fix/", views.fix_fields, name="review-fix"),
     path(f"{R}/submit/", views.submit, name="review-submit"),
 ]
 

@@ -24,19 +24,20 @@ from submissions.core.pagination import KnownCountPaginator
 from submissions.lifecycle import selectors as lifecycle_selectors
 from submissions.lifecycle import services as lifecycle
 from submissions.lifecycle.models import Submission, SubmissionStatus
+from submissions.rembi import forms as rembi_form
+from submissions.rembi import services as rembi
+from submissions.rembi.services import fields as rembi_fields
 from submissions.review import selectors, services
-from submissions.review.diff import metadata_document
-from submissions.review.field_paths import get_path
 from submissions.review.forms import (
     AssignForm,
     ChangeRequestForm,
     CommentForm,
-    FixFieldsForm,
     NoteForm,
     PointFormSet,
     QueueFilterForm,
     RejectForm,
     apply_errors,
+    apply_point_errors,
     change_points,
 )
 
@@ -44,50 +45,65 @@ S = SubmissionStatus
 DECIDABLE = (S.SUBMITTED, S.IN_REVIEW)
 
 
-def _fix_values(submission: Submission, points: dict[str, Any]) -> dict[str, Any]:
-    document = metadata_document(title=submission.title, metadata=submission.metadata or {})
-    return {path: get_path(document, path) for path in points if path and ":" not in path}
+def _form_kwargs(submission: Submission) -> dict[str, Any]:
+    """What the point and comment forms offer: this submission's own files and fields."""
+    return {
+        "files": list(selectors.files_of(submission=submission)),
+        "fields": rembi_fields.fields_of(submission.metadata),
+    }
+
+
+def _points_formset(request: HttpRequest, submission: Submission, kwargs: dict[str, Any]) -> Any:
+    """A blank formset; "Request a change" beside a value (?point=<path>) fills the first row
+    with that field when the page works without its script."""
+    asked = request.GET.get("point", "")
+    initial = [{"field": asked}] if any(f.path == asked for f in kwargs["fields"]) else None
+    return PointFormSet(prefix="points", form_kwargs=kwargs, initial=initial)
 
 
 def _page(request: HttpRequest, submission: Submission, status: int = 200, **bound: Any) -> Any:
     """Render the review page; `bound` replaces a blank form with one carrying errors."""
     user = user_of(request)
-    files = list(selectors.files_of(submission=submission))
+    kwargs = _form_kwargs(submission)
     curating = can_curate(user=user, submission=submission)
     owning = can_edit(user=user, submission=submission)
+    editable = owning and submission.status in lifecycle.EDITABLE_STATUSES
     open_request = selectors.open_change_request(submission=submission)
     points = selectors.points_by_target(open_request)
     curators = list(selectors.facility_curators(facility=submission.facility))
     context = {
         "submission": submission,
-        "files": files,
+        "files": kwargs["files"],
         "curating": curating,
         "owning": owning,
         "can_decide": curating and submission.status in DECIDABLE,
-        "can_edit": owning and submission.status in lifecycle.EDITABLE_STATUSES,
+        "can_edit": editable,
         "open_request": open_request,
         "open_points": points,
-        "metadata": selectors.metadata_tree(
-            metadata_document(title=submission.title, metadata=submission.metadata or {})
-        ),
-        "diff": selectors.changes_since_last_review(submission=submission),
+        "blocks": rembi.display_tree(submission.metadata),
+        # Which requested fields the editor draws, so each point can link straight there.
+        "editor_paths": rembi_form.editor_paths(submission.metadata) if editable else set(),
+        "diff": selectors.changes_since_last_review(submission=submission, readable=True),
         "past_requests": selectors.change_requests(submission=submission),
         "comments": selectors.comments(submission=submission),
         "timeline": lifecycle_selectors.submission_timeline(submission=submission),
         "mails": selectors.notifications_of(submission=submission),
-        "field_paths": selectors.field_paths(submission=submission),
         "approve_form": NoteForm(),
         "reject_form": RejectForm(),
         "request_form": ChangeRequestForm(),
-        "points_formset": PointFormSet(prefix="points", form_kwargs={"files": files}),
-        "comment_form": CommentForm(files=files),
+        "points_formset": _points_formset(request, submission, kwargs),
+        "comment_form": CommentForm(**kwargs),
         "assign_form": AssignForm(
             curators=curators, initial={"assignee": submission.assignee_id or ""}
         ),
-        "fix_form": FixFieldsForm(values=_fix_values(submission, points)),
         **bound,
     }
     return render(request, "review/review_page.html", context, status=status)
+
+
+def _refused(request: HttpRequest, submission: Submission, **bound: Any) -> HttpResponse:
+    """A form that did not validate: the page again with its errors, nothing saved."""
+    return _page(request, submission, status=400, **bound)
 
 
 def _submission(request: HttpRequest, submission_id: str) -> tuple[User, Submission]:
@@ -103,17 +119,22 @@ def _act(
     done: str,
     anchor: str = "",
     bound: dict[str, Any] | None = None,
+    on_invalid: Callable[[ValidationFailed], None] | None = None,
 ) -> HttpResponse:
     """Run one service call; a repeat (double click) or a taken review is a notice, not an
-    error page; invalid input re-renders the page with the errors at the fields."""
+    error page; input the service refuses re-renders the page with the errors at the fields.
+    Callers check their forms first (`_refused`): an invalid form never reaches a service."""
     bound = bound or {}
     form = next(iter(bound.values()), None)
     try:
         action()
     except ValidationFailed as error:
+        if on_invalid is not None:
+            on_invalid(error)
+            return _refused(request, submission, **bound)
         if isinstance(form, Form):
             apply_errors(form, error)
-            return _page(request, submission, status=400, **bound)
+            return _refused(request, submission, **bound)
         raise
     except PortalError as error:
         if error.http_status != 409:
@@ -161,13 +182,15 @@ def assign(request: HttpRequest, submission_id: str) -> HttpResponse:
     user, submission = _submission(request, submission_id)
     curators = {str(c.pk): c for c in selectors.facility_curators(facility=submission.facility)}
     form = AssignForm(request.POST, curators=list(curators.values()))
-    form.is_valid()
+    if not form.is_valid():
+        return _refused(request, submission, assign_form=form)
     assignee = curators.get(form.cleaned_data.get("assignee") or "")
     return _act(
         request,
         submission,
         lambda: services.assign(submission=submission, curator=user, assignee=assignee),
         done=f"Assigned to {assignee.display_name}." if assignee else "Nobody is assigned now.",
+        bound={"assign_form": form},
     )
 
 
@@ -176,7 +199,8 @@ def assign(request: HttpRequest, submission_id: str) -> HttpResponse:
 def approve(request: HttpRequest, submission_id: str) -> HttpResponse:
     user, submission = _submission(request, submission_id)
     form = NoteForm(request.POST)
-    form.is_valid()
+    if not form.is_valid():
+        return _refused(request, submission, approve_form=form)
     note = form.cleaned_data.get("note", "")
     return _act(
         request,
@@ -192,7 +216,8 @@ def approve(request: HttpRequest, submission_id: str) -> HttpResponse:
 def reject(request: HttpRequest, submission_id: str) -> HttpResponse:
     user, submission = _submission(request, submission_id)
     form = RejectForm(request.POST)
-    form.is_valid()
+    if not form.is_valid():
+        return _refused(request, submission, reject_form=form)
     reason = form.cleaned_data.get("reason", "")
     return _act(
         request,
@@ -207,11 +232,12 @@ def reject(request: HttpRequest, submission_id: str) -> HttpResponse:
 @require_POST
 def request_changes(request: HttpRequest, submission_id: str) -> HttpResponse:
     user, submission = _submission(request, submission_id)
-    files = list(selectors.files_of(submission=submission))
     form = ChangeRequestForm(request.POST)
-    formset = PointFormSet(request.POST, prefix="points", form_kwargs={"files": files})
-    form.is_valid()
-    points = change_points(formset) if formset.is_valid() else []
+    formset = PointFormSet(request.POST, prefix="points", form_kwargs=_form_kwargs(submission))
+    bound = {"request_form": form, "points_formset": formset}
+    if not all([form.is_valid(), formset.is_valid()]):  # both, so both show their errors
+        return _refused(request, submission, **bound)
+    points = change_points(formset)
     return _act(
         request,
         submission,
@@ -222,7 +248,8 @@ def request_changes(request: HttpRequest, submission_id: str) -> HttpResponse:
             points=points,
         ),
         done="Changes requested. The researcher is told by e-mail.",
-        bound={"request_form": form, "points_formset": formset},
+        bound=bound,
+        on_invalid=lambda error: apply_point_errors(form, formset, error),
     )
 
 
@@ -230,8 +257,9 @@ def request_changes(request: HttpRequest, submission_id: str) -> HttpResponse:
 @require_POST
 def comment(request: HttpRequest, submission_id: str) -> HttpResponse:
     user, submission = _submission(request, submission_id)
-    form = CommentForm(request.POST, files=list(selectors.files_of(submission=submission)))
-    form.is_valid()
+    form = CommentForm(request.POST, **_form_kwargs(submission))
+    if not form.is_valid():
+        return _refused(request, submission, comment_form=form)
     data = form.cleaned_data
     return _act(
         request,
@@ -246,23 +274,6 @@ def comment(request: HttpRequest, submission_id: str) -> HttpResponse:
         done="Comment posted.",
         anchor="#thread",
         bound={"comment_form": form},
-    )
-
-
-@login_required
-@require_POST
-def fix_fields(request: HttpRequest, submission_id: str) -> HttpResponse:
-    user, submission = _submission(request, submission_id)
-    points = selectors.open_change_requests(submission)
-    form = FixFieldsForm(request.POST, values=_fix_values(submission, points))
-    form.is_valid()
-    return _act(
-        request,
-        submission,
-        lambda: services.update_fields(submission=submission, user=user, changes=form.changes()),
-        done="Saved. Submit again when everything asked for is done.",
-        anchor="#answer",
-        bound={"fix_form": form},
     )
 
 

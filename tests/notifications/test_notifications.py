@@ -73,7 +73,10 @@ def test_changes_requested_lists_the_points_for_the_researcher(
     (message,) = [m for m in mail.outbox if not m.subject.startswith("Processing")]
     assert message.to == [researcher.email]
     assert message.subject.startswith("Changes requested")
-    assert "study.authors.0.orcid: Add the ORCID iD" in message.body
+    # Fields by their REMBI names, never by a path.
+    assert "Study \u203a Author 1 \u203a ORCID iD: Add the ORCID iD" in message.body
+    assert "study." not in message.body
+    assert "Study \u203a Author 1 \u203a ORCID iD: Add the ORCID iD" in html_of(message)
     assert "Nearly there <b>really</b>." in message.body  # plain text is not escaped
     assert "&lt;b&gt;really&lt;/b&gt;" in html_of(message)  # and HTML is
 

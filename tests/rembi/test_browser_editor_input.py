@@ -6,6 +6,7 @@ and survives a reload; pickers do not call a half-typed name wrong."""
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -103,7 +104,7 @@ def test_an_invalid_orcid_keeps_its_error_and_three_other_edits_are_saved(  # ty
 def test_leaving_with_unsaved_changes_asks_first_and_nothing_is_lost(  # type: ignore[no-untyped-def]
     editing, page
 ) -> None:
-    _, url = editing
+    draft, url = editing
     asked: list[str] = []
 
     def stay(dialog) -> None:  # type: ignore[no-untyped-def]
@@ -134,6 +135,11 @@ def test_leaving_with_unsaved_changes_asks_first_and_nothing_is_lost(  # type: i
         "link", name="My submissions"
     ).click()
     page.get_by_role("heading", name="My submissions").wait_for()
+    # The last save travels on its own (navigator.sendBeacon) while the next page loads.
+    deadline = time.monotonic() + 5
+    while not draft.metadata["study"]["funding_statement"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+        draft.refresh_from_db()
     page.goto(url)
     assert page.locator("#f-study-funding_statement").input_value() == (
         "Funded by the fish council."

@@ -35,7 +35,7 @@ def asked(ready: Submission, researcher: User, curator: User) -> Submission:
             ChangePoint(field_path="study.authors.0.orcid", message="Add the ORCID iD"),
             ChangePoint(field_path="study.authors.0", message="Is this the right person?"),
             ChangePoint(field_path="title", message="Name the cell line"),
-            ChangePoint(field_path="notes", message="Say where the raw data came from"),
+            ChangePoint(message="Say where the raw data came from"),
         ],
     )
     ready.refresh_from_db()
@@ -75,7 +75,7 @@ def test_each_point_sits_between_its_fields_label_and_input(
         re.S,
     )
     assert beside_title, "the title point is not beside the study title"
-    # Once each: "notes" is no field of the editor, so it is only in the list on top.
+    # Once each: the point about no field is only in the list on top.
     assert html.count("Curator asks:") == 3
 
 
@@ -88,8 +88,12 @@ def test_the_top_panel_lists_every_point_and_links_those_the_form_shows(
     assert 'href="#f-study-authors-0-orcid"' in panel
     assert 'href="#f-study-authors-0"' in panel
     assert 'href="#f-study-title"' in panel
-    # Not a field of the editor: listed, and answered on the review page.
-    assert '<strong title="notes">notes</strong>: Say where the raw data came from' in panel
+    # About no field: listed, and answered on the review page.
+    assert "<li>Say where the raw data came from</li>" in panel
+    # Fields by their REMBI names; the paths stay in the links.
+    assert "Study \u203a Author 1 \u203a ORCID iD" in panel
+    assert ">study." not in panel
+    assert 'title="study' not in panel
     assert f'href="/submissions/{asked.pk}/review/#answer"' in panel
     assert "Fix in the editor" not in panel
 

@@ -1,7 +1,8 @@
 """In a real browser: submit, request changes on two fields, fix, resubmit, diff, approve.
 
-The researcher fixes the fields with the review page's own small form (the REMBI metadata
-editor lives in another branch); each step's e-mail is checked and its link followed.
+The curator points at fields by picking them (never by typing a path); the researcher follows
+each point to its field in the metadata editor; each step's e-mail is checked and its link
+followed.
 """
 
 from __future__ import annotations
@@ -64,27 +65,34 @@ def test_change_request_round_trip_in_the_browser(live_server, page, browser, se
     desk.get_by_text("You are reviewing this submission.").wait_for()
     desk.locator("summary", has_text="Request changes").click()
     desk.get_by_label("Message to the researcher").fill("Two fields need work before we publish.")
-    desk.locator("#id_points-0-field").fill("study.authors.0.orcid")
+    # "Request a change" beside the ORCID iD starts a point about it; the licence is picked.
+    orcid_row = desk.locator("#field-study-authors-0-orcid")
+    orcid_row.get_by_role("link", name="Request a change").click()
+    assert desk.locator("#id_points-0-field").input_value() == "study.authors.0.orcid"
+    assert desk.evaluate("document.activeElement.id") == "id_points-0-message"
     desk.locator("#id_points-0-message").fill("Add Maurice Wilkins's ORCID iD.")
-    desk.locator("#id_points-1-field").fill("study.licence")
+    desk.locator("#id_points-1-field").select_option(label="Licence")
     desk.locator("#id_points-1-message").fill("Choose CC-BY-4.0 or CC0-1.0.")
     shot(desk, "request-changes")
     desk.get_by_role("button", name="Send change request").click()
     desk.get_by_text("Changes requested. The researcher is told by e-mail.").wait_for()
     to_researcher = mail.outbox[-1]
     assert to_researcher.subject.startswith("Changes requested")
-    assert "study.authors.0.orcid: Add Maurice Wilkins's ORCID iD." in to_researcher.body
+    assert "ORCID iD: Add Maurice Wilkins's ORCID iD." in to_researcher.body
+    assert "study." not in to_researcher.body
 
-    # The researcher follows the mail's link, sees the points beside the fields, fixes them.
+    # The researcher follows the mail's link, sees the points, fixes them in the editor.
     page.goto(link_in(to_researcher))
     page.get_by_role("heading", name="Changes requested").wait_for()
     orcid_row = page.locator("#field-study-authors-0-orcid")
     assert "Add Maurice Wilkins's ORCID iD." in orcid_row.inner_text()
     shot(page, "researcher-changes-requested")
-    page.get_by_label("study.authors.0.orcid").fill("0000-0001-5109-3700")
-    page.get_by_label("study.licence").fill("https://creativecommons.org/publicdomain/zero/1.0/")
-    page.get_by_role("button", name="Save changes").click()
-    page.get_by_text("Saved. Submit again").wait_for()
+    page.locator("#answer").get_by_role("link", name=re.compile("ORCID iD")).click()
+    page.wait_for_url(re.compile(r"/edit/#f-study-authors-0-orcid$"))
+    page.locator("#f-study-authors-0-orcid").fill("0000-0001-5109-3700")
+    page.locator("#f-study-licence").select_option(label="CC0 1.0")
+    page.get_by_text("All changes saved").wait_for()
+    page.goto(review_url)
     page.get_by_role("button", name="Resubmit for review").click()
     page.get_by_text("Submitted. The curators are told by e-mail.").wait_for()
     resubmitted = mail.outbox[-1]
@@ -96,10 +104,11 @@ def test_change_request_round_trip_in_the_browser(live_server, page, browser, se
     diff = desk.locator("#diff")
     diff.wait_for()
     text = diff.inner_text()
-    assert "study.authors.0.orcid" in text
+    assert "ORCID iD" in text
     assert "0000-0001-5109-3700" in text
-    assert "study.licence" in text
-    assert "https://creativecommons.org/publicdomain/zero/1.0/" in text
+    assert "Study \u203a Licence" in text
+    assert "CC0 1.0" in text
+    assert "study." not in text
     assert "Files: no change." in text
     shot(desk, "diff")
     desk.locator("summary", has_text="Approve").click()

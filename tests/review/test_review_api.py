@@ -149,16 +149,24 @@ def test_comments_thread_with_field_pointer(
     file_id = str(submitted.files.get().pk)
     posted = client_for(curator).post(
         url(submitted, "comments/"),
-        {"body": "Which stain?", "field": "biosample.cell_line"},
+        {"body": "Which stain?", "field": "biosamples.0.title"},
         format="json",
     )
     assert posted.status_code == 201
+    # Only a field of this description: what the researcher can find in the editor.
+    unknown = client_for(curator).post(
+        url(submitted, "comments/"), {"body": "?", "field": "biosample.cell_line"}, format="json"
+    )
+    assert unknown.status_code == 400
+    assert unknown.json()["fields"]["field"] == [
+        "Choose one of this submission's fields from the list."
+    ]
     client_for(researcher).post(
         url(submitted, "comments/"), {"body": "MitoTracker", "file": file_id}, format="json"
     )
     thread = client_for(researcher).get(url(submitted, "comments/")).json()
     assert [(c["body"], c["field"], c["file"]) for c in thread] == [
-        ("Which stain?", "biosample.cell_line", None),
+        ("Which stain?", "biosamples.0.title", None),
         ("MitoTracker", "", file_id),
     ]
 

@@ -111,6 +111,55 @@ def test_bad_points_are_reported_at_their_row_and_nothing_is_saved(
     assert submitted.status == S.SUBMITTED
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "authors.0.orcid",  # the old help text's example: the real path starts with study.
+        "study.authors.5.orcid",  # there is one author
+        "study.keywords.0",  # a keyword is not a field of its own
+        "biosamples.0.key",  # keys are the server's, never shown
+        "study.nonsense",
+        "",
+    ],
+)
+def test_a_point_can_only_name_a_field_of_this_description(
+    submitted: Submission, curator: User, path: str
+) -> None:
+    points = [ChangePoint(field_path=path or " ", message="Fix it")]
+    with pytest.raises(ValidationFailed) as error:
+        review.request_changes(
+            submission=submitted,
+            curator=curator,
+            message="m",
+            points=[*points, ChangePoint(field_path="zz", message="x")] if not path else points,
+        )
+    key = "points.1.field" if not path else "points.0.field"
+    assert error.value.fields[key] == ["Choose one of this submission's fields from the list."]
+    submitted.refresh_from_db()
+    assert submitted.status == S.SUBMITTED
+
+
+def test_points_may_name_fields_items_sections_and_optional_ones_not_filled_yet(
+    submitted: Submission, curator: User
+) -> None:
+    paths = [
+        "study.authors.0.orcid",
+        "study.authors.0",
+        "study.authors",
+        "biosamples.0.organism.taxon_id",
+        "title",
+        "correlation.fiducials_used",  # an optional section the editor offers
+        "study.grants",  # an empty list: "add a grant"
+    ]
+    change_request = review.request_changes(
+        submission=submitted,
+        curator=curator,
+        message="m",
+        points=[ChangePoint(field_path=p, message="look") for p in paths],
+    )
+    assert [p.field_path for p in change_request.points.order_by("pk")] == paths
+
+
 def test_a_double_click_on_request_changes_sends_one_request(
     submitted: Submission, curator: User
 ) -> None:
@@ -194,7 +243,7 @@ def test_comments_come_from_the_submitter_and_curators_and_may_point_at_a_field(
         submission=submitted,
         author=curator,
         body="Which objective?",
-        field_path="image_acquisition",
+        field_path="acquisitions.0.instrument",
     )
     reply = review.add_comment(
         submission=submitted, author=researcher, body="See the file.", file_id=str(file.pk)

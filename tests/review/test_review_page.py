@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from html import unescape
+
 import pytest
 
 from submissions.accounts.models import User
@@ -20,9 +23,16 @@ def page_of(client: object, submission: Submission) -> str:
     return response.content.decode()  # type: ignore[no-any-return]
 
 
+def visible_text(html: str) -> str:
+    """What a person reads on the page: no tags, attributes, scripts or templates."""
+    html = re.sub(r"<(script|template|style)\b.*?</\1>", " ", html, flags=re.S)
+    return unescape(re.sub(r"<[^>]+>", " ", html))
+
+
 def test_the_page_shows_metadata_files_and_timeline(submitted: Submission, curator: User) -> None:
     html = page_of(html_client(curator), submitted)
-    assert "authors.0.orcid" in html
+    text = visible_text(html)
+    assert "ORCID iD" in text
     assert "0000-0002-1825-0097" in html
     assert "cells_t0.ome.tif" in html
     assert "OME-TIFF" in html
@@ -34,6 +44,17 @@ def test_the_page_shows_metadata_files_and_timeline(submitted: Submission, curat
     assert "Request changes" in html
     assert "Reject" in html
     assert 'class="timeline"' in html
+    # For people: REMBI labels, no paths or internal keys, keywords as tags, links between
+    # items by title.
+    assert not re.search(r"\b(study|biosamples|specimens|acquisitions|components)\.", text)
+    assert "hela" not in text.split()  # the biosample's key
+    assert '<ul class="tags" aria-label="Keywords"><li>mitochondria</li><li>live imaging</li>' in (
+        html
+    )
+    assert "#1" not in text
+    component = html[html.index('id="field-components-0"') :]
+    assert "HeLa cells" in component[: component.index("</section>")]
+    assert "Request a change" in text
 
 
 def test_researcher_sees_no_decisions_and_outsiders_get_404(
@@ -70,26 +91,111 @@ def test_reject_without_reason_shows_the_error_at_the_field(
     assert submitted.status == S.SUBMITTED
 
 
-def test_change_request_form_keeps_what_was_typed_when_a_point_is_wrong(
+def test_one_bad_point_row_saves_nothing_and_keeps_every_row(
     submitted: Submission, curator: User
 ) -> None:
     data = {
         "message": "Please fix",
-        "points-TOTAL_FORMS": "2",
+        "points-TOTAL_FORMS": "3",
         "points-INITIAL_FORMS": "0",
-        "points-0-field": "authors.1.orcid",
+        "points-0-field": "study.authors.0.orcid",
         "points-0-message": "Add it",
-        "points-1-field": "not a path!",
+        "points-1-field": "authors.0.orcid",  # a path that does not exist
         "points-1-message": "Bad",
+        "points-2-field": "study.licence",
+        "points-2-message": "Open licence, please",
     }
     response = html_client(curator).post(  # type: ignore[attr-defined]
         f"/submissions/{submitted.pk}/review/request-changes/", data
     )
     html = response.content.decode()
     assert response.status_code == 400
-    assert "is not a field path" in html
-    assert 'value="Please fix' in html or "Please fix</textarea>" in html
-    assert 'value="authors.1.orcid"' in html
+    assert html.count("Choose one of this submission&#x27;s fields from the list.") == 1
+    assert "Please fix</textarea>" in html
+    assert '<option value="study.authors.0.orcid" selected>' in html
+    assert '<option value="study.licence" selected>' in html
+    assert 'value="Add it"' in html
+    assert 'value="Open licence, please"' in html
+    assert 'id="request-changes" open' in html or 'open id="request-changes"' in html
+    submitted.refresh_from_db()
+    assert submitted.status == S.SUBMITTED
+    assert not submitted.change_requests.exists()
+
+
+def test_a_point_about_a_field_needs_words(submitted: Submission, curator: User) -> None:
+    response = html_client(curator).post(  # type: ignore[attr-defined]
+        f"/submissions/{submitted.pk}/review/request-changes/",
+        {
+            "message": "m",
+            "points-TOTAL_FORMS": "1",
+            "points-INITIAL_FORMS": "0",
+            "points-0-field": "study.licence",
+        },
+    )
+    assert response.status_code == 400
+    assert "Say what should change." in response.content.decode()
+    assert not submitted.change_requests.exists()
+
+
+def test_an_unknown_assignee_is_refused_not_unassigned(
+    submitted: Submission, curator: User
+) -> None:
+    review.claim(submission=submitted, curator=curator)
+    response = html_client(curator).post(  # type: ignore[attr-defined]
+        f"/submissions/{submitted.pk}/review/assign/", {"assignee": "999999"}
+    )
+    assert response.status_code == 400
+    assert "Choose one of this facility&#x27;s curators." in response.content.decode()
+    submitted.refresh_from_db()
+    assert submitted.assignee == curator
+
+
+def test_an_overlong_approval_note_refuses_the_approval(
+    submitted: Submission, curator: User
+) -> None:
+    response = html_client(curator).post(  # type: ignore[attr-defined]
+        f"/submissions/{submitted.pk}/review/approve/", {"note": "n" * 20_001}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Ensure this value has at most 20000 characters" in html
+    assert "n" * 20_001 in html  # kept, to be shortened
+    submitted.refresh_from_db()
+    assert submitted.status == S.SUBMITTED
+    assert not submitted.events.filter(to_status=S.APPROVED).exists()
+
+
+@pytest.mark.parametrize(
+    ("action", "data", "error"),
+    [
+        ("reject/", {"reason": "r" * 20_001}, "at most 20000 characters"),
+        ("comment/", {"body": "Hello", "field": "no.such.field"}, "fields from the list"),
+        ("comment/", {"body": "Hello", "file": "not-a-file"}, "files from the list"),
+        ("comment/", {"body": ""}, "Write a comment."),
+    ],
+)
+def test_every_review_form_rerenders_with_its_errors_and_saves_nothing(
+    submitted: Submission, curator: User, action: str, data: dict[str, str], error: str
+) -> None:
+    response = html_client(curator).post(  # type: ignore[attr-defined]
+        f"/submissions/{submitted.pk}/review/{action}", data
+    )
+    assert response.status_code == 400
+    assert error in unescape(response.content.decode())
+    submitted.refresh_from_db()
+    assert submitted.status == S.SUBMITTED
+    assert not submitted.comments.exists()
+
+
+def test_request_a_change_beside_a_value_fills_the_first_point(
+    submitted: Submission, curator: User
+) -> None:
+    response = html_client(curator).get(  # type: ignore[attr-defined]
+        f"/submissions/{submitted.pk}/review/?point=study.licence"
+    )
+    html = response.content.decode()
+    first = html[html.index('id="id_points-0-field"') :]
+    assert '<option value="study.licence" selected>' in first[: first.index("</select>")]
 
 
 def test_researcher_sees_points_next_to_fields_fixes_them_and_resubmits(
@@ -106,15 +212,20 @@ def test_researcher_sees_points_next_to_fields_fixes_them_and_resubmits(
     )
     client = html_client(researcher)
     html = page_of(client, submitted)
-    assert html.count("Curator asks:") >= 4  # beside the metadata rows and the fix form
-    response = client.post(  # type: ignore[attr-defined]
-        f"/submissions/{submitted.pk}/review/fix/",
-        {
-            "study.authors.0.orcid": "0000-0001-5109-3700",
-            "study.licence": "https://creativecommons.org/publicdomain/zero/1.0/",
-        },
+    assert html.count("Curator asks:") == 2  # beside the two values
+    # Each point links to its field in the editor, where it is fixed.
+    edit = f"/submissions/{submitted.pk}/edit/"
+    assert (
+        f'<a href="{edit}#f-study-authors-0-orcid">Study \u203a Author 1 \u203a ORCID iD</a>'
+        in (html)
     )
-    assert response.status_code == 302
+    assert f'href="{edit}#f-study-licence"' in html
+    metadata = submitted.metadata
+    metadata["study"]["authors"][0]["orcid"] = "0000-0001-5109-3700"
+    metadata["study"]["licence"] = "https://creativecommons.org/publicdomain/zero/1.0/"
+    from submissions.lifecycle import services as lifecycle
+
+    lifecycle.save_description(submission=submitted, user=researcher, metadata=metadata)
     client.post(f"/submissions/{submitted.pk}/review/submit/")  # type: ignore[attr-defined]
     submitted.refresh_from_db()
     assert submitted.status == S.SUBMITTED
@@ -122,6 +233,9 @@ def test_researcher_sees_points_next_to_fields_fixes_them_and_resubmits(
     curator_html = page_of(html_client(curator), submitted)
     assert "What changed since the last review" in curator_html
     assert "0000-0001-5109-3700" in curator_html
+    diff = visible_text(curator_html[curator_html.index('id="diff"') :])
+    assert "Study \u203a Licence" in diff
+    assert "CC0 1.0" in diff  # the licence by its name, as the page shows it
 
 
 def test_field_requests_include_renders_for_the_metadata_editor(

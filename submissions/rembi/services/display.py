@@ -94,6 +94,8 @@ class Row:
     value: str
     href: str = ""
     multiline: bool = False
+    path: str = ""  # where a change request about this value points (never shown)
+    tags: tuple[str, ...] = ()  # keywords and choices, shown as tags
 
 
 @dataclass
@@ -105,6 +107,7 @@ class Block:
     rows: list[Row] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list)
     empty_text: str = ""
+    path: str = ""
 
     @property
     def is_empty(self) -> bool:
@@ -119,19 +122,25 @@ def _block(
     path: str,
     document: dict[str, Any],
 ) -> Block:
-    block = Block(label=label, anchor=path.replace(".", "-"))
+    block = Block(label=label, anchor=path.replace(".", "-"), path=path)
     for child in children:
         child_path = _join(path, child.name)
         child_value = (value or {}).get(child.name)
         if isinstance(child, Field):
             shown = display_value(child_value, child, document)
             if shown and child.kind != "key":
+                tags: tuple[str, ...] = ()
+                if child.kind in ("keywords", "choices") and isinstance(child_value, list):
+                    labels = dict(child.choices)
+                    tags = tuple(str(labels.get(v, v)) for v in child_value)
                 block.rows.append(
                     Row(
                         child.label,
                         shown,
                         link_for(str(child_value), child) if isinstance(child_value, str) else "",
                         multiline=child.kind == "textarea",
+                        path=child_path,
+                        tags=tags,
                     )
                 )
         elif child.many:
@@ -148,6 +157,7 @@ def _list_block(value: Any, group: Group, path: str, document: dict[str, Any]) -
         label=group.label,
         anchor=path.replace(".", "-"),
         empty_text=f"No {group.label.lower()} yet.",
+        path=path,
     )
     for index, item in enumerate(value or []):
         title = item.get("title") or item.get("name") or ""

@@ -1,5 +1,7 @@
-// Curation pages: one submit per click (the server refuses repeats anyway) and
-// "Add another point" for the change-request formset.
+// Review page: one submit per click (the server refuses repeats anyway), "Add another point"
+// for the change-request formset, and "Request a change" beside a value, which opens the
+// change-request form with a point about that field (without this script, the link's
+// ?point= does the same through the server).
 (function () {
   document.querySelectorAll("form[data-once]").forEach(function (form) {
     form.addEventListener("submit", function () {
@@ -11,13 +13,45 @@
   var add = document.querySelector("[data-add-point]");
   var template = document.getElementById("point-template");
   var total = document.getElementById("id_points-TOTAL_FORMS");
+
+  function addRow() {
+    var index = parseInt(total.value, 10);
+    var html = template.innerHTML.replace(/__prefix__/g, String(index));
+    document.querySelector("[data-points]").insertAdjacentHTML("beforeend", html);
+    total.value = String(index + 1);
+    return index;
+  }
+
   if (add && template && total) {
     add.addEventListener("click", function () {
-      var index = parseInt(total.value, 10);
-      var html = template.innerHTML.replace(/__prefix__/g, String(index));
-      document.querySelector("[data-points]").insertAdjacentHTML("beforeend", html);
-      total.value = String(index + 1);
+      var index = addRow();
       document.getElementById("id_points-" + index + "-field").focus();
     });
   }
+
+  function freeRow() {
+    var count = parseInt(total.value, 10);
+    for (var i = 0; i < count; i += 1) {
+      var field = document.getElementById("id_points-" + i + "-field");
+      var file = document.getElementById("id_points-" + i + "-file");
+      var message = document.getElementById("id_points-" + i + "-message");
+      if (field && !field.value && (!file || !file.value) && message && !message.value) { return i; }
+    }
+    return addRow();
+  }
+
+  document.querySelectorAll("[data-request-change]").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      var details = document.getElementById("request-changes");
+      if (!details || !total) { return; }
+      event.preventDefault();
+      details.open = true;
+      var index = freeRow();
+      var select = document.getElementById("id_points-" + index + "-field");
+      select.value = link.dataset.requestChange;
+      var message = document.getElementById("id_points-" + index + "-message");
+      message.scrollIntoView({ block: "center" });
+      message.focus();
+    });
+  });
 })();
