@@ -24,6 +24,7 @@ from tqdm import tqdm
 
 from submissions.cli.config import UploadState, load_settings
 from submissions.cli.transfer import Interrupted, Part, PartSender, RateLimit, UploadError
+from submissions.core.units import format_bytes
 
 USAGE = "aperture upload [options] SUBMISSION PATH..."
 
@@ -48,7 +49,7 @@ def _rate(text: str | None) -> float | None:
     match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([kKmMgG]?)i?[bB]?", text.strip())
     if not match:
         raise SystemExit(f"aperture upload: --max-rate {text!r} is not a rate like 20M")
-    scale = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[match.group(2).lower()]
+    scale = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9}[match.group(2).lower()]  # decimal
     return float(match.group(1)) * scale
 
 
@@ -128,7 +129,7 @@ class Uploader:
             desc=name[-40:],
             unit="B",
             unit_scale=True,
-            unit_divisor=1024,
+            unit_divisor=1000,  # decimal units, as every page and message of Aperture
             disable=self.args.quiet,
             leave=True,
         )
@@ -233,7 +234,7 @@ def main(argv: list[str]) -> int:
             if result["status"] == "failed":
                 failed += 1
                 detail = f"failed: {result['failure_message']}"
-            uploader.say(f"✓ {result['name']} ({result['size']} bytes): {detail}")
+            uploader.say(f"✓ {result['name']} ({format_bytes(result['size'])}): {detail}")
     except (KeyboardInterrupt, Interrupted):
         uploader.stop.set()
         uploader.say("Interrupted. Run the same command again to resume where it stopped.")

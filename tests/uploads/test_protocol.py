@@ -186,10 +186,11 @@ def test_declared_sha256_that_does_not_match_marks_the_file_failed(
 def test_oversized_file_is_refused_with_the_limit(
     researcher: User, draft: Submission, settings
 ) -> None:  # type: ignore[no-untyped-def]
-    settings.UPLOAD_MAX_FILE_SIZE = 1024
+    settings.UPLOAD_MAX_FILE_SIZE = 1000
     response = create(client_for(researcher), draft, "big.tif", b"x" * 2048)
     assert response.status_code == 400
-    assert "at most 1.0 KiB" in response.json()["fields"]["size"][0]
+    # Decimal units, as everywhere (submissions.core.units).
+    assert "at most 1.0 kB; this one is 2.0 kB" in response.json()["fields"]["size"][0]
     assert not DataFile.objects.exists()
 
 

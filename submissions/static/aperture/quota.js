@@ -11,12 +11,8 @@
     }
   }
 
-  function formatBytes(n) {
-    var units = ["B", "kB", "MB", "GB", "TB", "PB"];
-    var i = 0;
-    while (n >= 1000 && i < units.length - 1) { n /= 1000; i += 1; }
-    return i === 0 ? n + " B" : n.toFixed(1) + " " + units[i];
-  }
+  // The one size formatter (static aperture/units.js, loaded by base.html).
+  var formatBytes = window.apertureUnits.formatBytes;
 
   function check(facility, files, url) {
     var manifest = Array.prototype.map.call(files, function (f) {

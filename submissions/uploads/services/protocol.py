@@ -22,6 +22,7 @@ from submissions.accounts.models import User
 from submissions.accounts.permissions import can_edit
 from submissions.core import dispatch, keys
 from submissions.core.errors import InvalidTransition, NotFound, ValidationFailed
+from submissions.core.units import format_bytes
 from submissions.lifecycle import services as lifecycle
 from submissions.lifecycle.models import Submission
 from submissions.quotas.services import ledger as quota
@@ -52,15 +53,6 @@ def choose_part_size(size: int) -> int:
     return int(min(part, settings.UPLOAD_MAX_PART_SIZE))
 
 
-def _human(nbytes: int) -> str:
-    value = float(nbytes)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
-            return f"{value:.1f} {unit}" if unit != "B" else f"{int(value)} B"
-        value /= 1024
-    return f"{nbytes} B"
-
-
 def _check_new_upload(
     *, user: User, submission: Submission, size: int, sha256: str, algorithm: str
 ) -> None:
@@ -75,8 +67,8 @@ def _check_new_upload(
         problems["size"] = ["The size cannot be negative."]
     elif size > settings.UPLOAD_MAX_FILE_SIZE:
         problems["size"] = [
-            f"Files can be at most {_human(settings.UPLOAD_MAX_FILE_SIZE)}; "
-            f"this one is {_human(size)}."
+            f"Files can be at most {format_bytes(settings.UPLOAD_MAX_FILE_SIZE)}; "
+            f"this one is {format_bytes(size)}."
         ]
     if sha256 and not SHA256_HEX.match(sha256):
         problems["sha256"] = ["Give the SHA-256 as 64 lowercase hexadecimal characters."]
