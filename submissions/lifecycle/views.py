@@ -80,6 +80,11 @@ def submission_detail(request: HttpRequest, pk: UUID) -> HttpResponse:
             "events": selectors.submission_timeline(submission=submission),
             "editable": editable,
             "is_owner": can_edit(user=user, submission=submission),
+            # A draft nobody has seen ends by being deleted; withdrawing is for a submission
+            # the curators know (lifecycle allows both for drafts, the page offers one).
+            "can_withdraw": editable
+            and submission.status != SubmissionStatus.DRAFT
+            and SubmissionStatus.WITHDRAWN in services.ALLOWED[submission.status],
             "curating": can_curate(user=user, submission=submission),
             "problems": problems,
             "files_url": _files_url(submission),

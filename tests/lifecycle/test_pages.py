@@ -161,3 +161,28 @@ def test_a_new_draft_names_its_creator_as_the_first_author(researcher: User) -> 
     assert author["orcid"] == "0000-0002-1825-0097"
     editor = client(researcher).get(f"/submissions/{Submission.objects.get().pk}/edit/")
     assert 'value="Rosalind Franklin"' in editor.content.decode()
+
+
+def test_a_draft_offers_only_what_a_draft_can_do(
+    draft: Submission, researcher: User, curator: User
+) -> None:
+    page = client(researcher).get(f"/submissions/{draft.pk}/").content.decode()
+    assert "Delete draft" in page
+    assert "Edit description" in page
+    assert f'href="/submissions/{draft.pk}/withdraw/"' not in page
+    # Problems read as sentences: a label and what to do, no codes or paths.
+    problems = page[page.index('class="problem-list"') :]
+    problems = problems[: problems.index("</ul>")]
+    assert ">Files</a>: Upload at least one file and wait until it is verified.</li>" in problems
+    assert "<code" not in problems
+    assert "study." not in problems.replace(f"/submissions/{draft.pk}/edit/", "")
+
+
+def test_withdraw_is_offered_once_curators_have_seen_it(
+    ready: Submission, researcher: User, curator: User
+) -> None:
+    review.submit(submission=ready, user=researcher)
+    review.request_changes(submission=ready, curator=curator, message="One more thing.")
+    page = client(researcher).get(f"/submissions/{ready.pk}/").content.decode()
+    assert f'href="/submissions/{ready.pk}/withdraw/"' in page
+    assert "Delete draft" not in page
