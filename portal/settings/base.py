@@ -6,6 +6,7 @@ switches to the real service through one environment variable; see README "Confi
 
 from __future__ import annotations
 
+import urllib.parse
 from pathlib import Path
 
 import environ
@@ -22,7 +23,17 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="insecure-development-key-change-me")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
-SITE_URL = env.str("APERTURE_SITE_URL", default="http://127.0.0.1:8000")
+# The address mail links to. Unless set, the address the portal was started on: `make run`
+# binds APERTURE_HOST:APERTURE_PORT (127.0.0.1:8000), and every process it starts (web,
+# workers, beat) reads the same variables, so a worker's links match the running server.
+_BIND_HOST = env.str("APERTURE_HOST", default="127.0.0.1")
+_LINK_HOST = "localhost" if _BIND_HOST in ("0.0.0.0", "::", "") else _BIND_HOST  # noqa: S104
+if ":" in _LINK_HOST and not _LINK_HOST.startswith("["):
+    _LINK_HOST = f"[{_LINK_HOST}]"  # an IPv6 address in a URL
+SITE_URL = env.str(
+    "APERTURE_SITE_URL",
+    default=f"http://{_LINK_HOST}:{env.str('APERTURE_PORT', default='8000')}",
+).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -228,8 +239,18 @@ CELERY_BEAT_SCHEDULE["expire-stale-uploads"] = {
 }
 
 # --- Mail: files under var/mail unless EMAIL_URL is set -------------------------------------
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default=f"filemail://{VAR_DIR / 'mail'}")
+_EMAIL_URL = env.str("EMAIL_URL", default=f"filemail://{VAR_DIR / 'mail'}")
+EMAIL_CONFIG = env.email_url_config(_EMAIL_URL)
 vars().update(EMAIL_CONFIG)
+if EMAIL_CONFIG["EMAIL_BACKEND"].endswith("filebased.EmailBackend"):
+    # django-environ drops the leading "/" of filemail:///abs/path, which made the default
+    # folder relative to wherever a process started. Read the URL's path ourselves: absolute
+    # stays absolute, anything else is under the checkout.
+    _mail_url = urllib.parse.urlparse(
+        env.str("EMAIL_URL", default=f"filemail://{VAR_DIR / 'mail'}")
+    )
+    _mail_path = Path(urllib.parse.unquote(_mail_url.netloc + _mail_url.path))
+    EMAIL_FILE_PATH = str(_mail_path if _mail_path.is_absolute() else BASE_DIR / _mail_path)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Aperture <aperture@localhost>")
 
 # --- Converter --------------------------------------------------------------------------------

@@ -135,6 +135,10 @@ def test_published_and_processing_failed_mail_from_transitions_and_from_notify_o
         dispatch.submission_mail(submission_id=submitted.pk, kind=S.PUBLISHED)
     (message,) = mail.outbox
     assert message.subject == f"Published as APT-000042: {submitted.title}"
+    # The public landing page, not the private review page.
+    assert f"Its public page: {SITE}/datasets/APT-000042/" in message.body
+    assert f'href="{SITE}/datasets/APT-000042/"' in html_of(message)
+    assert "/review/" not in message.body
     # A retried failure notice with its own key is news again.
     with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
         dispatch.submission_mail(

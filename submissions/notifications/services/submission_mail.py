@@ -69,6 +69,12 @@ def deliver(*, submission_id: str, kind: str, key: str | None = None, note: str 
         "points": _open_points(submission) if kind == K.CHANGES_REQUESTED else [],
         "review_url": site_url(reverse("submission-review", args=[submission.pk])),
         "queue_url": site_url(reverse("review-queue", args=[submission.facility.slug])),
+        # A published dataset is announced with its public address, not the private review.
+        "landing_url": (
+            site_url(reverse("dataset-landing", args=[submission.accession]))
+            if submission.accession
+            else ""
+        ),
     }
     subject = SUBJECTS[kind].format(
         title=short_title(submission.title), accession=submission.accession or ""
