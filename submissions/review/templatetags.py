@@ -12,6 +12,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 
+from submissions.core.templatetags import type_name
 from submissions.lifecycle.models import SubmissionStatus
 from submissions.uploads.models import DataFile
 
@@ -70,27 +71,6 @@ def dimensions(file: DataFile) -> str:
     return f"{text} ({len(series)} series)" if len(series) > 1 else text or "—"
 
 
-# What a detected type is called on a page (the type itself stays in a tooltip).
-TYPE_NAMES = {
-    "image/tiff": "TIFF image",
-    "image/png": "PNG image",
-    "image/jpeg": "JPEG image",
-    "image/jp2": "JPEG 2000 image",
-    "image/x-zeiss-czi": "Zeiss CZI",
-    "image/x-nikon-nd2": "Nikon ND2",
-    "image/x-leica-lif": "Leica LIF",
-    "application/x-hdf5": "HDF5",
-    "application/x-ole-storage": "Olympus OIB or Zeiss ZVI",
-    "application/dicom": "DICOM",
-    "application/zip": "ZIP archive",
-    "application/gzip": "gzip archive",
-    "application/pdf": "PDF document",
-    "application/x-npy": "NumPy array",
-    "text/plain": "Text",
-    "application/octet-stream": "Other file",
-}
-
-
 @register.filter
 def file_format(file: DataFile) -> str:
     """The image format inspection named (OME-TIFF, ImageJ TIFF, …), else what the detected
@@ -98,9 +78,7 @@ def file_format(file: DataFile) -> str:
     found = file.inspection if isinstance(file.inspection, dict) else {}
     if found.get("format_name"):
         return str(found["format_name"])
-    if not file.detected_type:
-        return "—"
-    return TYPE_NAMES.get(file.detected_type, "Other file")
+    return type_name(file.detected_type)
 
 
 _BREAK_AFTER = frozenset("/_-.")

@@ -1,5 +1,5 @@
-"""The review page is for people, at the two screen sizes curators use most (1366×768 and
-1920×1080): REMBI labels, keywords as tags, components by the titles of what they link, the
+"""The review page is for people, at the two screen sizes curators use most (1366x768 and
+1920x1080): REMBI labels, keywords as tags, components by the titles of what they link, the
 timeline collapsed to its latest events, and a file table whose names wrap only at
 separators. Screenshots are kept in test-results/ (review-layout-*.png) to be looked at."""
 
