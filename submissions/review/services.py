@@ -66,13 +66,16 @@ class ChangePoint:
 NOT_A_FIELD = "Choose one of this submission's fields from the list."
 
 
-def _known_field(submission: Submission, path: str) -> str | None:
+def _known_field(
+    submission: Submission, path: str, known: frozenset[str] | None = None
+) -> str | None:
     """`path` if it names a field, section or item of this submission's description (what
     the editor shows, so the researcher can find it); None otherwise."""
     path = path.strip()
-    if not is_valid_path(path) or not rembi_fields.is_known_path(submission.metadata, path):
+    if not is_valid_path(path):
         return None
-    return path
+    known = rembi_fields.known_paths(submission.metadata) if known is None else known
+    return path if path in known else None
 
 
 # --- Submitting and deciding -------------------------------------------------------------
@@ -236,6 +239,7 @@ def _clean_points(
     submission: Submission, points: Sequence[ChangePoint], problems: dict[str, list[str]]
 ) -> list[dict[str, Any]]:
     file_ids = {str(pk) for pk in submission.files.values_list("pk", flat=True)}
+    known = rembi_fields.known_paths(submission.metadata)
     clean: list[dict[str, Any]] = []
     for index, point in enumerate(points):
         text = point.message.strip()
@@ -245,7 +249,7 @@ def _clean_points(
             problems[f"points.{index}.message"] = ["Say what should change."]
         elif len(text) > MAX_MESSAGE:
             problems[f"points.{index}.message"] = ["This point is too long."]
-        if field_path and _known_field(submission, field_path) is None:
+        if field_path and _known_field(submission, field_path, known) is None:
             problems[f"points.{index}.field"] = [NOT_A_FIELD]
         if file_id and file_id not in file_ids:
             problems[f"points.{index}.file"] = ["This file is not part of the submission."]
@@ -311,8 +315,9 @@ def update_fields(*, submission: Submission, user: User, changes: dict[str, Any]
     the editor kept as typed at one of these paths is replaced by the new one."""
     problems: dict[str, list[str]] = {}
     metadata = copy.deepcopy(submission.metadata if isinstance(submission.metadata, dict) else {})
+    known = rembi_fields.known_paths(submission.metadata)
     for raw_path, value in changes.items():
-        path = _known_field(submission, str(raw_path))
+        path = _known_field(submission, str(raw_path), known)
         if path is None:
             problems[str(raw_path)[:80]] = [NOT_A_FIELD]
             continue

@@ -76,10 +76,15 @@ def fields_of(metadata: Any) -> list[FieldRef]:
     return out
 
 
+def known_paths(metadata: Any) -> frozenset[str]:
+    """Every path `fields_of` lists, and the aliases of those paths ("title")."""
+    paths = {ref.path for ref in fields_of(metadata)}
+    return frozenset(paths | {alias for alias, path in ALIASES.items() if path in paths})
+
+
 def is_known_path(metadata: Any, path: str) -> bool:
     """Whether `path` (or its alias, "title") names a place `fields_of` lists."""
-    wanted = ALIASES.get(path, path)
-    return any(ref.path == wanted for ref in fields_of(metadata))
+    return path in known_paths(metadata)
 
 
 def label_of(path: str, metadata: Any = None) -> str:
