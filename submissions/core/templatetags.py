@@ -12,6 +12,8 @@ used anywhere (tests/core/test_units.py checks).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 
 from submissions.core.units import format_bytes
@@ -58,3 +60,9 @@ def type_name(detected_type: str | None) -> str:
     if not detected_type:
         return "—"
     return TYPE_NAMES.get(detected_type, "Other file")
+
+
+@register.filter
+def newest_first(items: Any) -> list[Any]:
+    """A timeline's events, latest first (lifecycle/_timeline.html shows the first few)."""
+    return list(reversed(list(items)))

@@ -96,11 +96,6 @@ def breakable(name: str) -> SafeString:
 
 
 @register.filter
-def newest_first(events: Any) -> list[Any]:
-    return list(reversed(list(events)))
-
-
-@register.filter
 def preview_url(file: DataFile) -> str:
     """The preview inspection made of this file, if it made one."""
     found = file.inspection if isinstance(file.inspection, dict) else {}
