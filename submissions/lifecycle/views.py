@@ -20,6 +20,7 @@ from submissions.core.auth import user_of
 from submissions.core.errors import InvalidTransition, NotFound, ValidationFailed
 from submissions.lifecycle import editor, selectors, services
 from submissions.lifecycle.models import Submission, SubmissionStatus
+from submissions.rembi import editor_actions
 from submissions.rembi import forms as rembi_form
 from submissions.rembi import services as rembi
 from submissions.review import selectors as review_selectors
@@ -126,14 +127,14 @@ def edit_metadata(request: HttpRequest, pk: UUID) -> HttpResponse:
 
     raw = rembi_form.parse_form(request.POST)
     try:
-        action = rembi_form.check_action(
+        action = editor_actions.check_action(
             request.POST.get("_action", ""), rembi_form.parse_form(request.POST, keep_removed=True)
         )
-    except rembi_form.EditorActionError as error:
+    except editor_actions.EditorActionError as error:
         if scripted:
             return editor.refused(error.message, error.fields, 400)
         raise
-    focus = rembi_form.add_blank_item(raw, action[4:]) if action.startswith("add:") else ""
+    focus = editor_actions.add_blank_item(raw, action[4:]) if action.startswith("add:") else ""
     try:
         submission, errors = services.save_description(
             submission=submission, user=user, metadata=raw
