@@ -268,9 +268,20 @@ class FaultyProxy:
         self._closed = False
         threading.Thread(target=self._serve, daemon=True).start()
 
-    def fail_for(self, seconds: float) -> None:
+    def fail_for(self, seconds: float, *, at_least: int = 0, give_up: float = 180.0) -> None:
+        """Fail for `seconds`, and on until `at_least` requests were refused (a busy machine
+        may not reach S3 within the seconds), but never longer than `give_up`."""
         self.fail()
-        threading.Timer(seconds, self.recover).start()
+        start, before = time.monotonic(), self.refused
+
+        def recover_when_done() -> None:
+            while time.monotonic() - start < give_up:
+                if time.monotonic() - start >= seconds and self.refused - before >= at_least:
+                    break
+                time.sleep(0.05)
+            self.recover()
+
+        threading.Thread(target=recover_when_done, daemon=True).start()
 
     def fail(self) -> None:
         """Answer 503 to every new connection and drop the open ones, until `recover`."""
