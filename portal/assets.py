@@ -1,24 +1,21 @@
-"""Copy the browser libraries Aperture serves from node_modules into build/vendor."""
+"""Build the browser assets into build/vendor: `node frontend/build.mjs` copies htmx and Uppy
+from node_modules and bundles the OME-Zarr viewer with esbuild (see package.json)."""
 
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# destination name -> file inside node_modules
-VENDOR_FILES = {
-    "htmx.min.js": "htmx.org/dist/htmx.min.js",
-    "uppy.min.js": "uppy/dist/uppy.min.js",
-    "uppy.min.css": "uppy/dist/uppy.min.css",
-}
 
 
 def main() -> None:
-    target = ROOT / "build" / "vendor"
-    target.mkdir(parents=True, exist_ok=True)
-    for name, source in VENDOR_FILES.items():
-        shutil.copyfile(ROOT / "node_modules" / source, target / name)
+    node = shutil.which("node")
+    if node is None:
+        sys.exit("node is not installed: the browser assets are built with Node.js (see README)")
+    subprocess.run([node, str(ROOT / "frontend" / "build.mjs")], cwd=ROOT, check=True)
 
 
 if __name__ == "__main__":

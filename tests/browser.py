@@ -16,9 +16,15 @@ import pytest
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-results"
+# No GPU here: WebGL 2 (the OME-Zarr viewer) runs on SwiftShader, the CPU renderer Debian's
+# chromium ships, through ANGLE. --disable-gpu only turns hardware acceleration off; since
+# Chrome 139 SwiftShader must be allowed explicitly for WebGL (--enable-unsafe-swiftshader,
+# which Playwright also passes by default; named here so the fixture does not depend on it).
 LAUNCH_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
+    "--use-angle=swiftshader",
+    "--enable-unsafe-swiftshader",
     "--disable-quic",
     "--no-first-run",
     "--disable-background-networking",

@@ -21,6 +21,7 @@ from django.utils import timezone
 from submissions.accounts.models import User
 from submissions.core import keys
 from submissions.core.errors import NotFound
+from submissions.core.viewer import ViewerImage, describe_image
 from submissions.lifecycle.models import Submission, SubmissionStatus
 from submissions.lifecycle.selectors import submissions_visible_to
 from submissions.processing.models import ConversionJob, JobState
@@ -119,9 +120,20 @@ def dataset_files(*, submission: Submission) -> list[dict[str, Any]]:
                 if job
                 else None,
                 "inspection": _inspection_summary(data_file.inspection),
+                "description": describe_image(data_file.inspection),
             }
         )
     return rows
+
+
+def viewer_images(*, view: DatasetView) -> list[ViewerImage]:
+    """The dataset's OME-Zarr images for the viewer, read through the dataset's own public
+    addresses (so the embargo rules of `dataset_object_key` hold for every byte)."""
+    return [
+        ViewerImage(name=row["name"], url=row["zarr_path"], description=row["description"])
+        for row in view.files
+        if row["ome_zarr"]
+    ]
 
 
 def _inspection_summary(inspection: dict[str, Any]) -> dict[str, Any] | None:

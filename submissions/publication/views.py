@@ -45,6 +45,7 @@ def landing(request: HttpRequest, accession: str) -> HttpResponse:
         credits = selectors.dataset_credits(view=view, url=url)
         context["credits"] = credits
         context["json_ld"] = selectors.schema_org_dataset(view=view, credits=credits, url=url)
+        context["viewer_images"] = [image.as_dict() for image in selectors.viewer_images(view=view)]
     return render(request, "publication/landing.html", context)
 
 

@@ -1,0 +1,255 @@
+"""The OME-Zarr viewer on a released dataset's landing page, in a real browser (chromium).
+
+A 3-channel z-stack with two time points (tests/publication/viewer_image.py: one bright cell
+per channel, z and t, at a known place) is converted by the built-in converter and published
+(Celery runs eagerly). The page is served under a strict Content-Security-Policy, the one the
+viewer is built for: scripts from the site only, no inline script or style, no eval and no
+WebAssembly. What the canvas shows is read back from screenshots, cell by cell, and must be the
+picture the data predicts, before and after every change made with the mouse or the keyboard.
+
+Headless chromium here has no GPU: WebGL 2 runs on SwiftShader (see tests/browser.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from submissions.lifecycle.models import Submission, SubmissionStatus
+from submissions.processing.inspection import inspect_data_file
+from submissions.review import services as review
+from tests.browser import ARTIFACTS
+from tests.factories import complete_rembi
+from tests.processing.conftest import add_file, make_submission
+from tests.publication import viewer_image as grid
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# What the viewer needs and nothing more: no 'unsafe-inline', 'unsafe-eval' or
+# 'wasm-unsafe-eval'. (The CSP header of the site itself is set elsewhere.)
+STRICT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+TOLERANCE = 40  # per colour component: SwiftShader's blending and the PNG round trip
+
+
+def publish_grid(researcher: Any, curator: Any, tmp_path: Path) -> Submission:
+    metadata = complete_rembi(release_date=dt.date.today().isoformat())
+    submission = make_submission(researcher=researcher, metadata=metadata)
+    data_file = add_file(submission, grid.ome_tiff(tmp_path), name="grid.ome.tif")
+    inspect_data_file(file_id=str(data_file.pk))
+    review.approve(submission=submission, curator=curator)  # Celery runs eagerly here
+    submission.refresh_from_db()
+    assert submission.status == SubmissionStatus.PUBLISHED
+    return submission
+
+
+def open_under_csp(page: Any, url: str) -> list[str]:
+    """Open `url` with the strict CSP added to the page's response; returns the list that
+    collects every CSP violation and uncaught error of the page."""
+    problems: list[str] = []
+
+    def add_csp(route: Any) -> None:
+        response = route.fetch()
+        headers = {**response.headers, "content-security-policy": STRICT_CSP}
+        route.fulfill(response=response, headers=headers)
+
+    page.route(url, add_csp)
+    page.expose_function("reportViolation", lambda text: problems.append(text))
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation', e => window.reportViolation("
+        "`${e.violatedDirective} ${e.blockedURI} from ${e.sourceFile}`))"
+    )
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.goto(url)
+    return problems
+
+
+def viewer_ready(page: Any) -> None:
+    page.wait_for_selector("[data-ome-zarr-viewer][data-state=ready]", timeout=30_000)
+
+
+def shown_colours(page: Any) -> dict[int, tuple[int, int, int]]:
+    """The colour of every channel switched on, as the channel list shows it."""
+    colours = {}
+    rows = page.locator(".ome-viewer-channel")
+    for c in range(rows.count()):
+        row = rows.nth(c)
+        if row.locator("input[type=checkbox]").is_checked():
+            value = row.locator("input[type=color]").input_value()
+            colours[c] = (int(value[1:3], 16), int(value[3:5], 16), int(value[5:7], 16))
+    return colours
+
+
+def plane(page: Any) -> tuple[int, int]:
+    z = int(page.get_by_label("Z-plane").input_value()) - 1
+    t = int(page.get_by_label("Time point").input_value()) - 1
+    return z, t
+
+
+def expect_picture(page: Any, *, zoom_steps: int = 0, pan_px: tuple[float, float] = (0, 0)) -> None:
+    """Every cell of the grid on screen has the colour the data predicts for the state the
+    controls show, within 15 seconds (tiles load asynchronously)."""
+    canvas = page.locator("[data-ome-zarr-viewer] canvas")
+    box = canvas.bounding_box()
+    width, height = round(box["width"]), round(box["height"])
+    z, t = plane(page)
+    expected = grid.expected_cells(z=z, t=t, shown=shown_colours(page))
+    deadline = time.monotonic() + 15
+    while True:
+        viewer_ready(page)
+        pixels = grid.png_pixels(canvas.screenshot())
+        wrong = []
+        for (row, col), colour in expected.items():
+            x, y = grid.cell_centre_on_screen(
+                row=row, col=col, width=width, height=height, zoom_steps=zoom_steps, pan_px=pan_px
+            )
+            if not (0 <= x < pixels.shape[1] and 0 <= y < pixels.shape[0]):
+                continue  # off screen after zooming in
+            seen = pixels[int(y), int(x)]
+            if np.abs(seen.astype(int) - np.array(colour)).max() > TOLERANCE:
+                wrong.append(f"cell {row},{col}: saw {tuple(int(v) for v in seen)}, want {colour}")
+        if not wrong:
+            return
+        if time.monotonic() > deadline:
+            ARTIFACTS.mkdir(exist_ok=True)
+            canvas.screenshot(path=str(ARTIFACTS / "viewer-wrong-picture.png"))
+            raise AssertionError(f"z={z} t={t} zoom={zoom_steps} pan={pan_px}: " + "; ".join(wrong))
+        time.sleep(0.25)
+
+
+def test_the_landing_page_viewer_shows_the_published_pixels_and_follows_the_controls(
+    page: Any, live_server: Any, researcher: Any, curator: Any, tmp_path: Path
+) -> None:
+    submission = publish_grid(researcher, curator, tmp_path)
+    problems = open_under_csp(page, f"{live_server.url}/datasets/{submission.accession}/")
+    viewer = page.get_by_role("region", name="View the images")
+    viewer_ready(page)
+
+    # The channel list comes from the data: names, and contrast computed from the pixels.
+    for name in grid.CHANNEL_NAMES:
+        assert viewer.get_by_role("checkbox", name=f"Show {name}").is_checked()
+    assert len(set(shown_colours(page).values())) == grid.C  # three distinct colours
+    # Starts at the middle z-plane and the first time point, all channels on.
+    assert plane(page) == (grid.Z // 2, 0)
+    expect_picture(page)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "viewer-landing.png"), full_page=True)
+
+    # A channel off: its cell goes dark, the others stay.
+    viewer.get_by_role("checkbox", name="Show Membrane").uncheck()
+    expect_picture(page)
+    # Another z-plane (slider, with the keyboard): the cells move to that row.
+    slider = viewer.get_by_role("slider", name="Z-plane")
+    slider.focus()
+    page.keyboard.press("Home")
+    assert plane(page) == (0, 0)
+    expect_picture(page)
+    # The next time point: each channel's cell moves one column right.
+    viewer.get_by_role("slider", name="Time point").fill("2")
+    expect_picture(page)
+    # A colour changed in the list is the colour on screen.
+    viewer.get_by_label("Colour of Nucleus").fill("#ffff00")
+    assert shown_colours(page)[0] == (255, 255, 0)
+    expect_picture(page)
+    # Contrast: the upper limit far above the data dims the bright cells to a known level.
+    upper = viewer.get_by_role("slider", name="Nucleus: upper contrast limit")
+    upper.fill(upper.get_attribute("max"))
+    ratio = grid.BRIGHT / float(upper.get_attribute("max"))
+    shown = {0: tuple(round(v * ratio) for v in (255, 255, 0))}
+    z, t = plane(page)
+    cells = grid.expected_cells(z=z, t=t, shown=shown)
+    pixels = _settled_pixels(page)
+    x, y = _cell_xy(page, row=z, col=0 + t)
+    assert np.abs(pixels[int(y), int(x)].astype(int) - np.array(cells[(z, t)])).max() <= TOLERANCE
+
+    assert problems == [] or all("htmx" in p for p in problems), problems
+
+
+def test_the_viewer_works_from_the_keyboard_alone(
+    page: Any, live_server: Any, researcher: Any, curator: Any, tmp_path: Path
+) -> None:
+    submission = publish_grid(researcher, curator, tmp_path)
+    problems = open_under_csp(page, f"{live_server.url}/datasets/{submission.accession}/")
+    viewer_ready(page)
+    viewer = page.get_by_role("region", name="View the images")
+    stage = viewer.get_by_role("application", name="Image viewer: grid.ome.tif")
+
+    # Tab reaches the image from the zoom buttons before it, like any control.
+    viewer.get_by_role("button", name="Fit").focus()
+    page.keyboard.press("Tab")
+    assert stage.evaluate("element => element === document.activeElement")
+    status = viewer.get_by_role("status")
+
+    page.keyboard.press("PageUp")  # next z-plane
+    assert plane(page) == (grid.Z // 2 + 1, 0)
+    assert "Z-plane 4 of 4" in status.inner_text()
+    expect_picture(page)
+
+    page.keyboard.press("2")  # channel 2 off
+    assert not viewer.get_by_role("checkbox", name="Show Membrane").is_checked()
+    assert "channels shown: Nucleus, Mitochondria" in status.inner_text()
+    expect_picture(page)
+
+    page.keyboard.press(".")  # next time point
+    assert plane(page) == (grid.Z // 2 + 1, 1)
+    expect_picture(page)
+
+    page.keyboard.press("+")  # zoom in twice as close, about the centre
+    assert "zoom" in status.inner_text()
+    expect_picture(page, zoom_steps=1)
+    page.keyboard.press("0")  # back to the whole image
+    expect_picture(page)
+
+    width = page.locator("[data-ome-zarr-viewer] canvas").bounding_box()["width"]
+    page.keyboard.press("ArrowRight")  # the view moves right by an eighth of its width
+    expect_picture(page, pan_px=(width / 8, 0))
+    page.keyboard.press("Home")
+    expect_picture(page)
+
+    # The keys are written down on the page.
+    viewer.get_by_text("Keyboard").click()
+    assert viewer.get_by_text("next and previous z-plane").is_visible()
+    assert problems == [] or all("htmx" in p for p in problems), problems
+
+
+def test_the_landing_page_says_what_the_images_hold_without_javascript(
+    browser: Any, live_server: Any, researcher: Any, curator: Any, tmp_path: Path
+) -> None:
+    submission = publish_grid(researcher, curator, tmp_path)
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/datasets/{submission.accession}/")
+        viewer = page.get_by_role("region", name="View the images")
+        text = viewer.inner_text()
+        assert (
+            "grid.ome.tif: 3 channels (Nucleus, Membrane, Mitochondria), 4 z-planes, "
+            "2 time points, 512 \u00d7 512 pixels of 0.5 \u00d7 0.5 µm, 16-bit values." in text
+        )
+        assert "needs JavaScript and WebGL 2" in text
+        assert not viewer.get_by_role("application").count()  # the controls stay hidden
+        # The rest of the page is whole: files, download and the open-the-data help.
+        assert page.get_by_role("link", name="Download grid.ome.tif").is_visible()
+        assert page.get_by_role("heading", name="Open the data").is_visible()
+    finally:
+        context.close()
+
+
+def _settled_pixels(page: Any) -> np.ndarray:
+    time.sleep(0.5)
+    viewer_ready(page)
+    return grid.png_pixels(page.locator("[data-ome-zarr-viewer] canvas").screenshot())
+
+
+def _cell_xy(page: Any, *, row: int, col: int) -> tuple[float, float]:
+    box = page.locator("[data-ome-zarr-viewer] canvas").bounding_box()
+    return grid.cell_centre_on_screen(
+        row=row, col=col, width=round(box["width"]), height=round(box["height"])
+    )
