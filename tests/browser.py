@@ -17,9 +17,10 @@ import pytest
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-results"
 # No GPU here: WebGL 2 (the OME-Zarr viewer) runs on SwiftShader, the CPU renderer Debian's
-# chromium ships, through ANGLE. --disable-gpu only turns hardware acceleration off; since
-# Chrome 139 SwiftShader must be allowed explicitly for WebGL (--enable-unsafe-swiftshader,
-# which Playwright also passes by default; named here so the fixture does not depend on it).
+# chromium ships, through ANGLE (measured: renderer "ANGLE (Google, Vulkan 1.3.0 (SwiftShader
+# Device (Subzero)))"). --disable-gpu only turns hardware acceleration off. Chromium is
+# retiring its automatic fall-back to SwiftShader for WebGL; --enable-unsafe-swiftshader keeps
+# it (Playwright passes it too; named here so the fixture does not depend on that).
 LAUNCH_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -95,7 +95,13 @@ export async function readOmeXml(dataset) {
       const channels = [...image.getElementsByTagNameNS("*", "Channel")].map(
         (channel) => channel.getAttribute("Name") || "",
       );
-      dataset.ome.images.push({ name: image.getAttribute("Name") || "", channels });
+      const pixels = image.getElementsByTagNameNS("*", "Pixels")[0];
+      dataset.ome.images.push({
+        name: image.getAttribute("Name") || "",
+        channels,
+        // Whether the file gave a pixel size at all: converters may still write a unit.
+        hasPixelSize: Boolean(pixels?.getAttribute("PhysicalSizeX")),
+      });
     }
   } catch (error) {
     console.warn("OME-XML unreadable", error);

@@ -106,6 +106,11 @@ export class Viewer {
         openSeries(this.dataset, index),
         readOmeXml(this.dataset),
       ]);
+      if (omeXml?.images?.[index]?.hasPixelSize === false) {
+        // The NGFF axes name a unit, but the original metadata had no pixel size: the scale
+        // is a placeholder (1 per pixel), so no scale bar is drawn from it.
+        series.physical = {};
+      }
       const plane = defaultPlane(series);
       const channels = await channelDefaults(series, plane, omeXml);
       if (generation !== this.generation) return;

@@ -13,12 +13,14 @@ Headless chromium here has no GPU: WebGL 2 runs on SwiftShader (see tests/browse
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from playwright.sync_api import expect
 
 from submissions.lifecycle.models import Submission, SubmissionStatus
 from submissions.processing.inspection import inspect_data_file
@@ -39,10 +41,13 @@ STRICT_CSP = (
 TOLERANCE = 40  # per colour component: SwiftShader's blending and the PNG round trip
 
 
-def publish_grid(researcher: Any, curator: Any, tmp_path: Path) -> Submission:
+def publish_grid(
+    researcher: Any, curator: Any, tmp_path: Path, *, content: bytes | None = None
+) -> Submission:
     metadata = complete_rembi(release_date=dt.date.today().isoformat())
     submission = make_submission(researcher=researcher, metadata=metadata)
-    data_file = add_file(submission, grid.ome_tiff(tmp_path), name="grid.ome.tif")
+    content = content or grid.ome_tiff(tmp_path)
+    data_file = add_file(submission, content, name="grid.ome.tif")
     inspect_data_file(file_id=str(data_file.pk))
     review.approve(submission=submission, curator=curator)  # Celery runs eagerly here
     submission.refresh_from_db()
@@ -216,6 +221,49 @@ def test_the_viewer_works_from_the_keyboard_alone(
     # The keys are written down on the page.
     viewer.get_by_text("Keyboard").click()
     assert viewer.get_by_text("next and previous z-plane").is_visible()
+    assert problems == [] or all("htmx" in p for p in problems), problems
+
+
+def test_a_multi_series_file_offers_a_series_picker(
+    page: Any, live_server: Any, researcher: Any, curator: Any, tmp_path: Path
+) -> None:
+    content = grid.two_series_ome_tiff(tmp_path)
+    submission = publish_grid(researcher, curator, tmp_path, content=content)
+    problems = open_under_csp(page, f"{live_server.url}/datasets/{submission.accession}/")
+    viewer_ready(page)
+    viewer = page.get_by_role("region", name="View the images")
+    picker = viewer.get_by_label("Series")
+    # Series are named as they are opened (a plate may hold thousands).
+    assert picker.locator("option").all_inner_texts() == [
+        "Series 1: Image0 (512 \u00d7 512)",
+        "Series 2",
+    ]
+    expect_picture(page)
+    assert viewer.get_by_text("50 µm").is_visible()  # series 1 has a pixel size
+
+    picker.select_option(label="Series 2")
+    expect(viewer.locator(".ome-viewer-channel")).to_have_count(1)
+    viewer_ready(page)
+    # No channel name, no pixel size, no z or t: a grey channel, no scale bar, no sliders.
+    assert viewer.get_by_role("checkbox", name="Show Channel 1").is_checked()
+    assert viewer.get_by_label("Colour of Channel 1").input_value() == "#ffffff"
+    assert not viewer.get_by_role("img", name=re.compile("Scale bar")).is_visible()
+    assert not viewer.get_by_role("slider", name="Z-plane").is_visible()
+    assert picker.locator("option").nth(1).inner_text() == "Series 2: Image1 (256 \u00d7 256)"
+    canvas = page.locator("[data-ome-zarr-viewer] canvas")
+    box = canvas.bounding_box()
+    pixels = _settled_pixels(page)
+    for row, col, bright in ((0, 1, True), (0, 0, False), (1, 0, False), (1, 1, False)):
+        x, y = grid.cell_centre_on_screen(
+            row=row,
+            col=col,
+            width=round(box["width"]),
+            height=round(box["height"]),
+            side=256,
+            cell=128,
+        )
+        seen = pixels[int(y), int(x)].astype(int)
+        assert (seen.min() > 255 - TOLERANCE) if bright else (seen.max() < TOLERANCE), (row, col)
     assert problems == [] or all("htmx" in p for p in problems), problems
 
 

@@ -52,6 +52,27 @@ def ome_tiff(tmp_path: Path) -> bytes:
     return path.read_bytes()
 
 
+def two_series_ome_tiff(tmp_path: Path) -> bytes:
+    """The grid as series 1, and as series 2 a plain 256 x 256 uint8 image with no channel
+    name and no pixel size, bright (200) in its top-right quarter only."""
+    second = np.zeros((1, 256, 256), dtype=np.uint8)
+    second[0, :128, 128:] = 200
+    path = tmp_path / "two.ome.tif"
+    with tifffile.TiffWriter(path, ome=True) as tif:
+        tif.write(
+            pattern(),
+            photometric="minisblack",
+            metadata={
+                "axes": "TCZYX",
+                "PhysicalSizeX": PIXEL_SIZE_UM,
+                "PhysicalSizeY": PIXEL_SIZE_UM,
+                "Channel": {"Name": CHANNEL_NAMES},
+            },
+        )
+        tif.write(second, photometric="minisblack", metadata={"axes": "CYX"})
+    return path.read_bytes()
+
+
 def expected_cells(*, z: int, t: int, shown: dict[int, RGB]) -> dict[tuple[int, int], RGB]:
     """The colour of every cell (row, column) with channels `shown` ({index: colour}) at full
     contrast: the sum of the colours of the channels bright there, black elsewhere."""
@@ -77,13 +98,15 @@ def cell_centre_on_screen(
     height: int,
     zoom_steps: int = 0,
     pan_px: Sequence[float] = (0, 0),
+    side: int = SIDE,
+    cell: int = CELL,
 ) -> tuple[float, float]:
     """Where a cell's centre is on a canvas of `width` x `height` CSS pixels, with the image
     fitted (the viewer's documented start: whole image, centred), zoomed `zoom_steps` times by
     2 about the centre, then the view moved by `pan_px` screen pixels."""
-    scale = min(width / SIDE, height / SIDE) * 2**zoom_steps
-    x = width / 2 + ((col + 0.5) * CELL - SIDE / 2) * scale - pan_px[0]
-    y = height / 2 + ((row + 0.5) * CELL - SIDE / 2) * scale - pan_px[1]
+    scale = min(width / side, height / side) * 2**zoom_steps
+    x = width / 2 + ((col + 0.5) * cell - side / 2) * scale - pan_px[0]
+    y = height / 2 + ((row + 0.5) * cell - side / 2) * scale - pan_px[1]
     return x, y
 
 
