@@ -7,7 +7,7 @@ NPM_STAMP := node_modules/.installed
 export PYTHONUNBUFFERED := 1
 
 .PHONY: install assets run test lint typecheck migrations-check check-deploy schema-check ci \
-        bench-upload bench-convert bench-queue bench-quota clean
+        bench-upload bench-convert bench-queue bench-quota bench-viewer clean
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,10 @@ bench-queue: install
 
 bench-quota: install
 	$(BIN)/python tests/benchmarks/bench_quota.py
+
+# Needs the live server and browser fixtures, so pytest runs it (never part of the suite).
+bench-viewer: install
+	$(BIN)/python -m pytest -q -s -p no:cacheprovider tests/benchmarks/bench_viewer.py
 
 clean:
 	rm -rf $(VENV) node_modules build var .pytest_cache .mypy_cache .ruff_cache

@@ -11,6 +11,8 @@ const vendor = join(root, "build", "vendor");
 const COPIED = {
   "htmx.min.js": "htmx.org/dist/htmx.min.js",
   "uppy.min.js": "uppy/dist/uppy.min.js",
+  // uppy.min.js names its source map; collectstatic's manifest storage refuses a missing one.
+  "uppy.min.js.map": "uppy/dist/uppy.min.js.map",
   "uppy.min.css": "uppy/dist/uppy.min.css",
 };
 
