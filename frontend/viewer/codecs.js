@@ -13,6 +13,11 @@ import * as zarr from "zarrita";
 
 export class CodecError extends Error {
   name = "CodecError";
+
+  constructor(message, { unsupported = false } = {}) {
+    super(message);
+    this.unsupported = unsupported; // a format the viewer does not read, not damaged data
+  }
 }
 
 const MEMCPYED = 0x02;
@@ -86,6 +91,7 @@ function decodeStream(format, src, size) {
     default:
       throw new CodecError(
         `This image is compressed with Blosc's ${INNER[format] || `codec ${format}`} compressor, which the viewer does not read; LZ4, zlib and Zstandard are read.`,
+        { unsupported: true },
       );
   }
   if (out.length !== size) throw new CodecError("Corrupt stream in Blosc chunk.");

@@ -13,7 +13,12 @@ const ZOOM_OUT_BELOW_FIT = 2; // may zoom out to a quarter of the fitting size
 const PAN_FRACTION = 1 / 8;
 
 function describeError(error) {
-  if (error instanceof SourceError || error instanceof CodecError) return error.message;
+  if (error instanceof SourceError) return error.message;
+  if (error instanceof CodecError && error.unsupported) return error.message;
+  // zarr.js wraps nothing: a codec's own error, or a fetch failure, arrives as it was thrown.
+  if (error instanceof CodecError || error?.name === "CodecError") {
+    return `Part of this image is damaged and cannot be shown: ${error.message} The rest of the dataset is not affected.`;
+  }
   return "The image could not be read from the server. Reload the page to try again.";
 }
 

@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
+from submissions.core import keys, storage
 from submissions.lifecycle.models import Submission, SubmissionStatus
 from submissions.processing.inspection import inspect_data_file
 from submissions.review import services as review
@@ -211,6 +212,9 @@ def test_the_viewer_works_from_the_keyboard_alone(
     expect_picture(page, zoom_steps=1)
     page.keyboard.press("0")  # back to the whole image
     expect_picture(page)
+    page.keyboard.press("-")  # half the size: drawn from the next pyramid level
+    expect_picture(page, zoom_steps=-1)
+    page.keyboard.press("0")
 
     width = page.locator("[data-ome-zarr-viewer] canvas").bounding_box()["width"]
     page.keyboard.press("ArrowRight")  # the view moves right by an eighth of its width
@@ -265,6 +269,23 @@ def test_a_multi_series_file_offers_a_series_picker(
         seen = pixels[int(y), int(x)].astype(int)
         assert (seen.min() > 255 - TOLERANCE) if bright else (seen.max() < TOLERANCE), (row, col)
     assert problems == [] or all("htmx" in p for p in problems), problems
+
+
+def test_a_damaged_chunk_is_reported_not_drawn(
+    page: Any, live_server: Any, researcher: Any, curator: Any, tmp_path: Path
+) -> None:
+    submission = publish_grid(researcher, curator, tmp_path)
+    data_file = submission.files.get()
+    prefix = keys.archive_prefix(accession=submission.accession, file_id=data_file.pk)
+    # The lowest level of the middle z-plane, which the viewer reads first (for contrast).
+    chunk = Path(storage.archive().path(f"{prefix}/0/1/c/0/0/{grid.Z // 2}/0/0"))
+    chunk.write_bytes(chunk.read_bytes()[:40])
+    open_under_csp(page, f"{live_server.url}/datasets/{submission.accession}/")
+    alert = page.get_by_role("region", name="View the images").get_by_role("alert")
+    expect(alert).to_contain_text("Part of this image is damaged and cannot be shown")
+    assert page.locator("[data-ome-zarr-viewer]").get_attribute("data-state") == "error"
+    # The rest of the page still works.
+    assert page.get_by_role("link", name="Download grid.ome.tif").is_visible()
 
 
 def test_the_landing_page_says_what_the_images_hold_without_javascript(
