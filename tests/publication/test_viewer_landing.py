@@ -13,6 +13,7 @@ Headless chromium here has no GPU: WebGL 2 runs on SwiftShader (see tests/browse
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import time
 from pathlib import Path
@@ -269,6 +270,52 @@ def test_a_multi_series_file_offers_a_series_picker(
         seen = pixels[int(y), int(x)].astype(int)
         assert (seen.min() > 255 - TOLERANCE) if bright else (seen.max() < TOLERANCE), (row, col)
     assert problems == [] or all("htmx" in p for p in problems), problems
+
+
+def test_omero_metadata_sets_names_colours_visibility_contrast_and_plane(
+    page: Any, live_server: Any, researcher: Any, curator: Any, tmp_path: Path
+) -> None:
+    """The channel list follows the image's "omero" metadata when it has one (NGFF 0.5,
+    https://ngff.openmicroscopy.org/0.5/#omero-md): added here to the published image as a
+    converter writing it would."""
+    submission = publish_grid(researcher, curator, tmp_path)
+    data_file = submission.files.get()
+    prefix = keys.archive_prefix(accession=submission.accession, file_id=data_file.pk)
+    series_json = Path(storage.archive().path(f"{prefix}/0/zarr.json"))
+    document = json.loads(series_json.read_text())
+    window = {"min": 0, "max": 4000, "start": 0, "end": 2000}
+    document["attributes"]["ome"]["omero"] = {
+        "channels": [
+            {"label": "DNA", "color": "0000FF", "active": True, "window": window},
+            {"label": "Actin", "color": "FFFFFF", "active": False, "window": window},
+            {
+                "label": "Golgi",
+                "color": "FF00FF",
+                "active": True,
+                "window": {**window, "end": 1000},
+            },
+        ],
+        "rdefs": {"defaultZ": 1, "defaultT": 1, "model": "color"},
+    }
+    series_json.write_text(json.dumps(document))
+
+    open_under_csp(page, f"{live_server.url}/datasets/{submission.accession}/")
+    viewer_ready(page)
+    viewer = page.get_by_role("region", name="View the images")
+    assert viewer.get_by_role("checkbox", name="Show DNA").is_checked()
+    assert not viewer.get_by_role("checkbox", name="Show Actin").is_checked()
+    assert viewer.get_by_label("Colour of Golgi").input_value() == "#ff00ff"
+    assert plane(page) == (1, 1)
+    upper = viewer.get_by_role("slider", name="DNA: upper contrast limit")
+    assert (upper.input_value(), upper.get_attribute("max")) == ("2000", "4000")
+    # DNA's bright cell at half intensity (1000 of a 0-2000 window), Golgi's at full.
+    z, t = plane(page)
+    want = {(z, 0 + t): (0, 0, 128), (z, 2 + t): (255, 0, 255)}
+    pixels = _settled_pixels(page)
+    for (row, col), colour in want.items():
+        x, y = _cell_xy(page, row=row, col=col)
+        seen = pixels[int(y), int(x)].astype(int)
+        assert np.abs(seen - np.array(colour)).max() <= TOLERANCE, (row, col, seen)
 
 
 def test_a_damaged_chunk_is_reported_not_drawn(
