@@ -27,7 +27,7 @@ from submissions.core import keys, storage
 from submissions.lifecycle.models import Submission, SubmissionStatus
 from submissions.processing.inspection import inspect_data_file
 from submissions.review import services as review
-from tests.browser import ARTIFACTS
+from tests.browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS
 from tests.factories import complete_rembi
 from tests.processing.conftest import add_file, make_submission
 from tests.publication import viewer_image as grid
@@ -356,6 +356,24 @@ def test_the_landing_page_says_what_the_images_hold_without_javascript(
         assert page.get_by_role("heading", name="Open the data").is_visible()
     finally:
         context.close()
+
+
+def test_a_browser_without_webgl_is_told_so_and_keeps_the_description(
+    browser: Any, live_server: Any, researcher: Any, curator: Any, tmp_path: Path
+) -> None:
+    submission = publish_grid(researcher, curator, tmp_path)
+    no_gl = browser.browser_type.launch(
+        executable_path=CHROMIUM, args=[*LAUNCH_ARGS, "--disable-3d-apis"]
+    )
+    try:
+        page = no_gl.new_page()
+        page.goto(f"{live_server.url}/datasets/{submission.accession}/")
+        viewer = page.get_by_role("region", name="View the images")
+        expect(viewer).to_contain_text("WebGL 2 is off or unavailable")
+        assert "3 channels (Nucleus, Membrane, Mitochondria)" in viewer.inner_text()
+        assert not viewer.get_by_role("application").is_visible()
+    finally:
+        no_gl.close()
 
 
 def _settled_pixels(page: Any) -> np.ndarray:
