@@ -1,7 +1,7 @@
 """A submission and its lifecycle: creating, describing and deleting drafts, and the one
 function that changes `Submission.status`.
 
-draft -> submitted -> in_review -> approved -> processing -> published
+draft -> submitted -> in_review -> approved -> processing -> published -> tombstoned
             ^            |   \\                     |
             +-- changes_requested <-+  -> rejected  -> processing_failed -> processing (retry)
 draft / changes_requested -> withdrawn
@@ -49,8 +49,9 @@ ALLOWED: dict[str, set[str]] = {
     S.PROCESSING: {S.PUBLISHED, S.PROCESSING_FAILED},
     S.PROCESSING_FAILED: {S.PROCESSING},
     S.REJECTED: set(),
-    S.PUBLISHED: set(),
+    S.PUBLISHED: {S.TOMBSTONED},
     S.WITHDRAWN: set(),
+    S.TOMBSTONED: set(),
 }
 
 EDITABLE_STATUSES = frozenset({S.DRAFT, S.CHANGES_REQUESTED})
