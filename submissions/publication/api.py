@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import F
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -38,7 +39,7 @@ class DatasetCursor(CursorPagination):
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 100
-    ordering = ("-publication__released_at", "-id")
+    ordering = ("-released_at", "-id")  # released_at is annotated from the publication
 
 
 class DatasetList(APIView):
@@ -52,7 +53,9 @@ class DatasetList(APIView):
         query = DatasetQuerySerializer(data=request.query_params)
         if not query.is_valid():
             raise ValidationFailed("Some search arguments are not valid.", fields=query.errors)
-        found = _search(selectors.public_datasets(), query.validated_data)
+        found = _search(selectors.public_datasets(), query.validated_data).annotate(
+            released_at=F("publication__released_at")
+        )
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(found, request, view=self) or []
         records = [dataset_record(submission=submission) for submission in page]
