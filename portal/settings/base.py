@@ -384,9 +384,10 @@ DATACITE_TIMEOUT_SECONDS = env.float("DATACITE_TIMEOUT_SECONDS", default=20.0)
 # A DOI the agency refused or could not be reached for is retried with backoff, forever (the
 # dataset is public meanwhile; its page says "DOI pending"), at most this far apart.
 DOI_RETRY_MAX_SECONDS = env.float("DOI_RETRY_MAX_SECONDS", default=6 * 3600.0)
+DOI_SYNC_SECONDS = env.float("DOI_SYNC_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE["sync-dois"] = {
     "task": "submissions.publication.tasks.sync_due_dois",
-    "schedule": 300.0,
+    "schedule": DOI_SYNC_SECONDS,
 }
 # OAI-PMH: records per page of ListRecords / ListIdentifiers, and how long a resumption
 # token stays valid.

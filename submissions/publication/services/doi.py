@@ -5,8 +5,9 @@ changes.
 `sync` makes the agency agree with the database: it works out the state the DOI should have
 from the dataset's own state, builds the DataCite metadata, and sends it only if the state or
 the metadata differ from what the agency last accepted. A failure never touches the dataset:
-the registration is marked due again with backoff (the task re-sends itself, and the beat job
-`sync_due` catches a lost message), and the landing page says "DOI pending" meanwhile.
+the registration is marked due again with backoff (30 s, doubling, at most
+DOI_RETRY_MAX_SECONDS) and beat's `sync_due` sends it again then, or re-sends any DOI whose
+state lags behind its dataset (a lost message), and the landing page says "DOI pending" meanwhile.
 """
 
 from __future__ import annotations
@@ -110,13 +111,13 @@ def _failed(*, registration: DoiRegistration, error: DoiError) -> None:
     attempts = registration.attempts + 1
     delay = min(settings.DOI_RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** min(attempts, 20))
     logger.warning("DOI %s not synced (attempt %s): %s", registration.doi, attempts, error)
-    with transaction.atomic():
-        DoiRegistration.objects.filter(pk=registration.pk).update(
-            attempts=attempts,
-            last_error=str(error)[:2000],
-            due_at=timezone.now() + timedelta(seconds=delay),
-        )
-        dispatch.sync_doi(submission_id=registration.submission_id, countdown=delay)
+    # No re-send from here: beat's `sync_due` (every DOI_SYNC_SECONDS) sends it again once
+    # `due_at` has passed, so a retry survives a restarted worker or a lost message.
+    DoiRegistration.objects.filter(pk=registration.pk).update(
+        attempts=attempts,
+        last_error=str(error)[:2000],
+        due_at=timezone.now() + timedelta(seconds=delay),
+    )
 
 
 def _recorded(
