@@ -57,9 +57,10 @@ class DatasetList(APIView):
             released_at=F("publication__released_at")
         )
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(found, request, view=self) or []
+        page: list[Submission] = paginator.paginate_queryset(found, request, view=self) or []
         records = [dataset_record(submission=submission) for submission in page]
-        return paginator.get_paginated_response(DatasetSerializer(records, many=True).data)
+        serializer = DatasetSerializer(records, many=True)  # type: ignore[arg-type]
+        return paginator.get_paginated_response(serializer.data)
 
 
 def _search(found: Any, terms: dict[str, Any]) -> Any:
@@ -71,9 +72,7 @@ def _search(found: Any, terms: dict[str, Any]) -> Any:
     if terms.get("organism"):
         found = found.filter(publication__index_taxa__contains=_terms(terms["organism"]))
     if terms.get("imaging_method"):
-        found = found.filter(
-            publication__index_methods__contains=_terms(terms["imaging_method"])
-        )
+        found = found.filter(publication__index_methods__contains=_terms(terms["imaging_method"]))
     if terms.get("facility"):
         found = found.filter(facility__slug=terms["facility"])
     if terms.get("released_after"):
@@ -144,7 +143,9 @@ class Withdraw(APIView):
         user, submission = _curated(request, accession)
         body = ReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        tombstone.tombstone(submission=submission, curator=user, reason=body.validated_data["reason"])
+        tombstone.tombstone(
+            submission=submission, curator=user, reason=body.validated_data["reason"]
+        )
         return Response(status=204)
 
 

@@ -10,25 +10,25 @@ from submissions.publication.formats.record import DatasetRecord
 from submissions.publication.services.release import MAX_REASON
 
 
-class FacilitySerializer(serializers.Serializer[Any]):
+class DatasetFacilitySerializer(serializers.Serializer[Any]):
     slug = serializers.CharField()
     name = serializers.CharField()
     ror = serializers.CharField(allow_blank=True)
 
 
-class OrganismSerializer(serializers.Serializer[Any]):
+class DatasetOrganismSerializer(serializers.Serializer[Any]):
     taxon_id = serializers.CharField()
     scientific_name = serializers.CharField()
     iri = serializers.URLField(help_text="The NCBITaxon IRI")
 
 
-class MethodSerializer(serializers.Serializer[Any]):
+class DatasetMethodSerializer(serializers.Serializer[Any]):
     term_id = serializers.CharField(help_text="FBbi term id, e.g. FBbi:00000253")
     name = serializers.CharField()
     iri = serializers.URLField(help_text="The FBbi IRI")
 
 
-class AuthorSerializer(serializers.Serializer[Any]):
+class DatasetAuthorSerializer(serializers.Serializer[Any]):
     name = serializers.CharField()
     orcid = serializers.CharField(allow_blank=True)
     affiliation = serializers.CharField(allow_blank=True)
@@ -36,7 +36,7 @@ class AuthorSerializer(serializers.Serializer[Any]):
     email = serializers.CharField(allow_blank=True, help_text="Only for the contact author")
 
 
-class FileSerializer(serializers.Serializer[Any]):
+class DatasetFileSerializer(serializers.Serializer[Any]):
     id = serializers.CharField()
     name = serializers.CharField()
     size = serializers.IntegerField()
@@ -59,15 +59,19 @@ class DatasetSerializer(serializers.Serializer[DatasetRecord]):
     doi = serializers.CharField(allow_blank=True, help_text="Once findable; empty until then")
     doi_pending = serializers.BooleanField()
     facility = serializers.SerializerMethodField()
-    organisms = OrganismSerializer(many=True)
-    imaging_methods = MethodSerializer(many=True, source="methods")
+    organisms = DatasetOrganismSerializer(many=True)
+    imaging_methods = DatasetMethodSerializer(many=True, source="methods")
     file_count = serializers.SerializerMethodField()
     total_bytes = serializers.IntegerField()
     thumbnail_urls = serializers.ListField(child=serializers.CharField())
     ro_crate_url = serializers.SerializerMethodField()
 
     def get_facility(self, record: DatasetRecord) -> dict[str, str]:
-        return {"slug": record.facility_slug, "name": record.facility_name, "ror": record.facility_ror}
+        return {
+            "slug": record.facility_slug,
+            "name": record.facility_name,
+            "ror": record.facility_ror,
+        }
 
     def get_file_count(self, record: DatasetRecord) -> int:
         return len(record.files)
@@ -77,9 +81,9 @@ class DatasetSerializer(serializers.Serializer[DatasetRecord]):
 
 
 class DatasetDetailSerializer(DatasetSerializer):
-    authors = AuthorSerializer(many=True)
+    authors = DatasetAuthorSerializer(many=True)
     citation = serializers.CharField()
-    files = FileSerializer(many=True)
+    files = DatasetFileSerializer(many=True)
 
 
 class DatasetQuerySerializer(serializers.Serializer[Any]):

@@ -1,4 +1,5 @@
-"""Public pages of published datasets (landing page, JSON, RO-Crate, downloads, thumbnails) and\nwhat a curator does to one (release early, extend the embargo, withdraw, deposit package)."""
+"""Public pages of published datasets (landing page, JSON, RO-Crate, downloads, thumbnails) and
+what a curator does to one (release early, extend the embargo, withdraw, deposit package)."""
 
 from __future__ import annotations
 
@@ -29,13 +30,13 @@ from submissions.accounts.models import User
 from submissions.accounts.permissions import can_curate
 from submissions.core import storage
 from submissions.core.errors import InvalidTransition, NotFound, ValidationFailed
-from submissions.review.forms import apply_errors
 from submissions.publication import forms as forms_mod
 from submissions.publication import oai, selectors
 from submissions.publication.formats import rocrate, schemaorg
 from submissions.publication.formats.record import dataset_record
 from submissions.publication.services import deposit, release, tombstone
 from submissions.rembi import services as rembi
+from submissions.review.forms import apply_errors
 
 
 def _viewer(request: HttpRequest) -> User | None:

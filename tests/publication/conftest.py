@@ -45,13 +45,17 @@ def publish(submission: Submission, curator: User, capture: Any, *, release: dt.
 
 
 @pytest.fixture
-def embargoed(submitted: Submission, curator: User, django_capture_on_commit_callbacks) -> Submission:
+def embargoed(
+    submitted: Submission, curator: User, django_capture_on_commit_callbacks
+) -> Submission:
     """A published dataset under embargo for 30 more days, fully described."""
     release = dt.date.today() + dt.timedelta(days=30)
     return publish(submitted, curator, django_capture_on_commit_callbacks, release=release)
 
 
 @pytest.fixture
-def released(submitted: Submission, curator: User, django_capture_on_commit_callbacks) -> Submission:
+def released(
+    submitted: Submission, curator: User, django_capture_on_commit_callbacks
+) -> Submission:
     """A published dataset released today, fully described."""
     return publish(submitted, curator, django_capture_on_commit_callbacks, release=dt.date.today())

@@ -154,9 +154,7 @@ class FakeDataCite:
         document = {k: v for k, v in attributes.items() if k not in {"url", "state"}}
         if not schema45.validate(document):
             errors = sorted(schema45.validator.iter_errors(document), key=str)
-            problems += [
-                {"source": ".".join(map(str, e.path)), "title": e.message} for e in errors
-            ]
+            problems += [{"source": ".".join(map(str, e.path)), "title": e.message} for e in errors]
         return problems
 
     def _authorised(self, header: str) -> bool:

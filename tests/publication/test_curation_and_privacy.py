@@ -27,18 +27,21 @@ def test_the_world_sees_only_accession_facility_and_date_of_an_embargoed_dataset
     embargoed: Submission,
 ) -> None:
     page = Client().get(f"/datasets/{embargoed.accession}/").content.decode()
-    assert embargoed.accession in page and embargoed.facility.name in page
+    assert embargoed.accession in page
+    assert embargoed.facility.name in page
     assert embargoed.title not in page
     assert "Dataset under embargo" in page
     document = Client().get(f"/datasets/{embargoed.accession}/metadata.json").json()
-    assert "title" not in document and document["facility"] == embargoed.facility.name
+    assert "title" not in document
+    assert document["facility"] == embargoed.facility.name
     assert document["embargoed_until"] == embargoed.publication.release_date.isoformat()
 
     embargoed.facility.show_embargoed_titles = True  # the facility's choice
     embargoed.facility.save()
     assert embargoed.title in Client().get(f"/datasets/{embargoed.accession}/").content.decode()
     document = Client().get(f"/datasets/{embargoed.accession}/metadata.json").json()
-    assert document["title"] == embargoed.title and "metadata" not in document
+    assert document["title"] == embargoed.title
+    assert "metadata" not in document
 
 
 @pytest.mark.django_db
@@ -67,15 +70,18 @@ def test_a_curator_releases_early_with_a_reason_on_the_page(
     browser = signed_in(curator)
     url = f"/datasets/{embargoed.accession}/curation/release/"
     refused = browser.post(url, {"release-reason": ""})
-    assert refused.status_code == 400 and "This field is required" in refused.content.decode()
+    assert refused.status_code == 400
+    assert "This field is required" in refused.content.decode()
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         done = browser.post(url, {"release-reason": "The paper is out."}, follow=True)
     assert "Released: the dataset is public now." in done.content.decode()
     publication = Publication.objects.get(submission=embargoed)
-    assert publication.released_at is not None and publication.release_date == dt.date.today()
+    assert publication.released_at is not None
+    assert publication.release_date == dt.date.today()
     event = embargoed.events.get(kind="released")
-    assert "The paper is out." in event.note and event.actor == curator
+    assert "The paper is out." in event.note
+    assert event.actor == curator
     assert sorted(m.to[0] for m in mail.outbox) == sorted([researcher.email, curator.email])
     again = browser.post(url, {"release-reason": "Twice"}, follow=True)  # a double click
     assert "Only a dataset under embargo" in again.content.decode()
@@ -90,9 +96,13 @@ def test_extending_the_embargo_needs_a_later_date_and_a_reason(
     url = f"/api/v1/datasets/{embargoed.accession}/extend-embargo/"
     earlier = (dt.date.today() + dt.timedelta(days=3)).isoformat()
     refused = api.post(url, {"until": earlier, "reason": "Patent"}, format="json")
-    assert refused.status_code == 400 and "until" in refused.json()["fields"]
+    assert refused.status_code == 400
+    assert "until" in refused.json()["fields"]
     later = dt.date.today() + dt.timedelta(days=200)
-    assert api.post(url, {"until": later.isoformat(), "reason": "Patent"}, format="json").status_code == 204
+    assert (
+        api.post(url, {"until": later.isoformat(), "reason": "Patent"}, format="json").status_code
+        == 204
+    )
     embargoed.refresh_from_db()
     assert embargoed.publication.release_date == later
     assert embargoed.metadata["study"]["release_date"] == later.isoformat()
@@ -110,7 +120,9 @@ def test_only_the_facilitys_curators_may_act(
         )
         assert response.status_code == 404
         assert api.get(f"/api/v1/datasets/{embargoed.accession}/bia-deposit/").status_code == 404
-    anonymous = APIClient().post(f"/api/v1/datasets/{embargoed.accession}/release/", {"reason": "x"})
+    anonymous = APIClient().post(
+        f"/api/v1/datasets/{embargoed.accession}/release/", {"reason": "x"}
+    )
     assert anonymous.status_code in (401, 403)
     assert Publication.objects.get(submission=embargoed).released_at is None
 
@@ -131,10 +143,14 @@ def test_a_withdrawn_dataset_leaves_a_tombstone(
     page = Client().get(f"/datasets/{released.accession}/")
     html = page.content.decode()
     assert page.status_code == 200
-    assert "This dataset was withdrawn" in html and "Consent withdrawn by the donor." in html
-    assert released.title in html and f"Aperture dataset {released.accession}" in html  # citation
+    assert "This dataset was withdrawn" in html
+    assert "Consent withdrawn by the donor." in html
+    assert released.title in html
+    assert f"Aperture dataset {released.accession}" in html
     assert "application/ld+json" not in html
-    assert Client().get(f"/datasets/{released.accession}/files/{file.pk}/original").status_code == 404
+    assert (
+        Client().get(f"/datasets/{released.accession}/files/{file.pk}/original").status_code == 404
+    )
     assert Client().get(f"/datasets/{released.accession}/ro-crate-metadata.json").status_code == 404
     assert APIClient().get("/api/v1/datasets/").json()["results"] == []
 
@@ -144,7 +160,8 @@ def test_the_deposit_package_is_a_streamed_zip_with_pagetab_lists_manifest_and_f
     released: Submission, curator: User
 ) -> None:
     response = signed_in(curator).get(f"/datasets/{released.accession}/bia-deposit.zip")
-    assert response.status_code == 200 and response.streaming
+    assert response.status_code == 200
+    assert response.streaming
     assert response["Content-Type"] == "application/zip"
     body = b"".join(response.streaming_content)
     assert int(response["Content-Length"]) == len(body)
@@ -154,7 +171,8 @@ def test_the_deposit_package_is_a_streamed_zip_with_pagetab_lists_manifest_and_f
     pagetab = json.loads(archive.read("pagetab.json"))
     assert pagetab["accno"] == released.accession
     listed = archive.read("file-list-1.tsv").decode().splitlines()
-    assert listed[0].startswith("Files\t") and len(listed) == 3
+    assert listed[0].startswith("Files\t")
+    assert len(listed) == 3
     for line in archive.read("manifest-sha256.txt").decode().splitlines():
         digest, path = line.split("  ", 1)
         assert hashlib.sha256(archive.read(path)).hexdigest() == digest

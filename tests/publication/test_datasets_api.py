@@ -27,14 +27,20 @@ def more_released(like: Submission, *, count: int, release: dt.date | None = Non
         day = release or dt.date.today()
         metadata = complete_rembi(release_date=day.isoformat(), keywords=[f"batch {n}"])
         submission = factories.SubmissionFactory(
-            facility=like.facility, title=f"Zebrafish fins, batch {n}", accession=accession,
+            facility=like.facility,
+            title=f"Zebrafish fins, batch {n}",
+            accession=accession,
             metadata=metadata,
         )
         Submission.objects.filter(pk=submission.pk).update(status=SubmissionStatus.PUBLISHED)
         Publication.objects.create(
-            submission=submission, accession=accession, state=JobState.SUCCEEDED,
-            due_at=dt.datetime.now(dt.UTC), marker_written_at=dt.datetime.now(dt.UTC),
-            release_date=day, total_bytes=1000,
+            submission=submission,
+            accession=accession,
+            state=JobState.SUCCEEDED,
+            due_at=dt.datetime.now(dt.UTC),
+            marker_written_at=dt.datetime.now(dt.UTC),
+            release_date=day,
+            total_bytes=1000,
         )
         accessions.append(accession)
     release_service.release_due_datasets()
@@ -57,18 +63,23 @@ def test_the_list_is_public_searchable_and_never_shows_embargoed(
         return [d["accession"] for d in api.get("/api/v1/datasets/", query).json()["results"]]
 
     acc = [released.accession]
-    assert found(q="hela") == acc and found(q="zebrafish") == []
-    assert found(keyword="Live imaging") == acc and found(keyword="live") == []
-    assert found(organism="9606") == acc and found(organism="homo sapiens") == acc
+    assert found(q="hela") == acc
+    assert found(q="zebrafish") == []
+    assert found(keyword="Live imaging") == acc
+    assert found(keyword="live") == []
+    assert found(organism="9606") == acc
+    assert found(organism="homo sapiens") == acc
     assert found(organism="Mus musculus") == []
     assert found(imaging_method="FBbi:00000253") == acc
     assert found(imaging_method="spinning disk confocal microscopy") == acc
-    assert found(facility=released.facility.slug) == acc and found(facility="elsewhere") == []
+    assert found(facility=released.facility.slug) == acc
+    assert found(facility="elsewhere") == []
     today = dt.date.today()
     assert found(released_after=today.isoformat()) == acc
     assert found(released_before=(today - dt.timedelta(days=1)).isoformat()) == []
     bad = api.get("/api/v1/datasets/", {"released_after": "soon"})
-    assert bad.status_code == 400 and "released_after" in bad.json()["fields"]
+    assert bad.status_code == 400
+    assert "released_after" in bad.json()["fields"]
 
 
 @pytest.fixture
@@ -94,7 +105,9 @@ def test_the_detail_has_files_and_ome_zarr_urls(released: Submission) -> None:
     assert len(detail["files"]) == 2
     for item in detail["files"]:
         assert item["ome_zarr_url"].endswith(".ome.zarr/")
-        assert item["sha256"] and item["original_url"] and item["thumbnail_url"]
+        assert item["sha256"]
+        assert item["original_url"]
+        assert item["thumbnail_url"]
     assert detail["authors"][0]["email"] == "josiah@example.org"  # marked as the contact
     assert detail["ro_crate_url"].endswith("/ro-crate-metadata.json")
 

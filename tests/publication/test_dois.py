@@ -25,12 +25,16 @@ def test_an_outage_never_blocks_release_and_the_doi_follows_later(
     submitted: Submission, curator: User, datacite: FakeDataCite, django_capture_on_commit_callbacks
 ) -> None:
     datacite.outage = True
-    dataset = publish(submitted, curator, django_capture_on_commit_callbacks, release=dt.date.today())
+    dataset = publish(
+        submitted, curator, django_capture_on_commit_callbacks, release=dt.date.today()
+    )
     assert dataset.status == SubmissionStatus.PUBLISHED
     assert dataset.publication.released_at is not None  # public, DOI or not
     registration = DoiRegistration.objects.get(submission=dataset)
-    assert registration.state == DoiState.NONE and registration.attempts >= 1
-    assert "503" in registration.last_error and registration.due_at > timezone.now()
+    assert registration.state == DoiState.NONE
+    assert registration.attempts >= 1
+    assert "503" in registration.last_error
+    assert registration.due_at > timezone.now()
     page = Client().get(f"/datasets/{dataset.accession}/").content.decode()
     assert "DOI pending" in page
 
@@ -39,21 +43,29 @@ def test_an_outage_never_blocks_release_and_the_doi_follows_later(
     with django_capture_on_commit_callbacks(execute=True):
         assert doi.sync_due() == 1  # what beat runs
     registration.refresh_from_db()
-    assert registration.state == DoiState.FINDABLE and registration.due_at is None
+    assert registration.state == DoiState.FINDABLE
+    assert registration.due_at is None
     assert datacite.records[f"{PREFIX}/{dataset.accession}".lower()]["state"] == "findable"
     page = Client().get(f"/datasets/{dataset.accession}/").content.decode()
-    assert "DOI pending" not in page and f"https://doi.org/{registration.doi}" in page
+    assert "DOI pending" not in page
+    assert f"https://doi.org/{registration.doi}" in page
 
 
 @pytest.mark.django_db
 def test_wrong_credentials_are_recorded_and_retried_not_raised(
-    submitted: Submission, curator: User, datacite: FakeDataCite, settings,
+    submitted: Submission,
+    curator: User,
+    datacite: FakeDataCite,
+    settings,
     django_capture_on_commit_callbacks,
 ) -> None:
     settings.DATACITE_PASSWORD = "wrong"
-    dataset = publish(submitted, curator, django_capture_on_commit_callbacks, release=dt.date.today())
+    dataset = publish(
+        submitted, curator, django_capture_on_commit_callbacks, release=dt.date.today()
+    )
     registration = DoiRegistration.objects.get(submission=dataset)
-    assert "401" in registration.last_error and registration.due_at is not None
+    assert "401" in registration.last_error
+    assert registration.due_at is not None
 
 
 @pytest.mark.django_db
@@ -73,7 +85,9 @@ def test_unchanged_records_are_not_resent_and_changes_are(
 
 @pytest.mark.django_db
 def test_withdrawing_hides_a_findable_doi(
-    datacite: FakeDataCite, released: Submission, curator: User,
+    datacite: FakeDataCite,
+    released: Submission,
+    curator: User,
     django_capture_on_commit_callbacks,
 ) -> None:
     assert datacite.records[f"{PREFIX}/{released.accession}".lower()]["state"] == "findable"
@@ -87,7 +101,9 @@ def test_withdrawing_hides_a_findable_doi(
 
 @pytest.mark.django_db
 def test_withdrawing_before_release_deletes_the_draft(
-    datacite: FakeDataCite, embargoed: Submission, curator: User,
+    datacite: FakeDataCite,
+    embargoed: Submission,
+    curator: User,
     django_capture_on_commit_callbacks,
 ) -> None:
     assert datacite.records[f"{PREFIX}/{embargoed.accession}".lower()]["state"] == "draft"

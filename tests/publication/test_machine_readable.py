@@ -55,7 +55,8 @@ def test_the_landing_page_carries_a_complete_schema_org_dataset(released: Submis
     assert '<script type="application/ld+json">' in html  # read by indexers, never executed
     (ld,) = extruct.extract(html, syntaxes=["json-ld"])["json-ld"]
     url = ld["url"]
-    assert url.endswith(f"/datasets/{acc}/") and ld["@id"] == url
+    assert url.endswith(f"/datasets/{acc}/")
+    assert ld["@id"] == url
     assert ld["name"] == released.title
     assert ld["description"].startswith("Live-cell confocal time-lapse")
     assert acc in ld["identifier"]
@@ -89,7 +90,8 @@ def test_the_landing_page_carries_a_complete_schema_org_dataset(released: Submis
         assert found.status_code == 200  # each download is really there
     assert len(ld["thumbnailUrl"]) == 2
     sizes = {s["unitText"]: s["value"] for s in ld["size"]}
-    assert sizes["files"] == 2 and sizes["bytes"] == released.publication.total_bytes
+    assert sizes["files"] == 2
+    assert sizes["bytes"] == released.publication.total_bytes
 
     # Expanded as RDF, the same facts are schema.org statements about the landing URL.
     graph = as_graph(ld)
@@ -152,12 +154,20 @@ def test_the_shapes_catch_what_the_profile_forbids(released: Submission) -> None
             del entity["unitCode"]
     conforms, _, report = validate(as_graph(broken), shacl_graph=shapes, advanced=True)
     assert not conforms
-    assert "about" in report and "publisher" in report and "unitCode" in report
+    assert "about" in report
+    assert "publisher" in report
+    assert "unitCode" in report
 
 
 @pytest.mark.django_db
-def test_an_embargoed_dataset_has_no_crate_and_no_json_ld(embargoed: Submission, researcher) -> None:
-    assert Client().get(f"/datasets/{embargoed.accession}/ro-crate-metadata.json").status_code == 404
+def test_an_embargoed_dataset_has_no_crate_and_no_json_ld(
+    embargoed: Submission, researcher
+) -> None:
+    assert (
+        Client().get(f"/datasets/{embargoed.accession}/ro-crate-metadata.json").status_code == 404
+    )
     own = Client()
     own.force_login(researcher)  # even those involved: machines never see it before its date
-    assert "application/ld+json" not in own.get(f"/datasets/{embargoed.accession}/").content.decode()
+    assert (
+        "application/ld+json" not in own.get(f"/datasets/{embargoed.accession}/").content.decode()
+    )

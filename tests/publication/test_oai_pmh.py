@@ -58,7 +58,10 @@ def error_code(root: ET.Element) -> str:
             "idDoesNotExist",
         ),
         ({"verb": "ListIdentifiers", "metadataPrefix": "oai_dc"}, "noRecordsMatch"),
-        ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "set": "facility:nope"}, "noRecordsMatch"),
+        (
+            {"verb": "ListRecords", "metadataPrefix": "oai_dc", "set": "facility:nope"},
+            "noRecordsMatch",
+        ),
     ],
 )
 def test_bad_requests_get_the_protocols_error_codes(params: dict[str, str], code: str) -> None:
@@ -77,7 +80,9 @@ def test_identify_and_formats(released: Submission) -> None:
     assert root.findtext("o:Identify/o:protocolVersion", namespaces=NS) == "2.0"
     assert root.findtext("o:Identify/o:deletedRecord", namespaces=NS) == "persistent"
     assert root.findtext("o:Identify/o:granularity", namespaces=NS) == "YYYY-MM-DDThh:mm:ssZ"
-    prefixes = [e.text for e in oai(verb="ListMetadataFormats").iter(f"{{{NS['o']}}}metadataPrefix")]
+    prefixes = [
+        e.text for e in oai(verb="ListMetadataFormats").iter(f"{{{NS['o']}}}metadataPrefix")
+    ]
     assert prefixes == ["oai_dc", "oai_datacite"]
     # Without a DOI provider the record has no DOI, so no DataCite record: only Dublin Core.
     identifier = f"oai:127.0.0.1:{released.accession}"
@@ -88,7 +93,8 @@ def test_identify_and_formats(released: Submission) -> None:
     record = oai(verb="GetRecord", identifier=identifier, metadataPrefix="oai_dc")
     assert record.findtext(".//dc:title", namespaces=NS) == released.title
     subjects = [e.text for e in record.iter(f"{{{NS['dc']}}}subject")]
-    assert "Homo sapiens" in subjects and "spinning disk confocal microscopy" in subjects
+    assert "Homo sapiens" in subjects
+    assert "spinning disk confocal microscopy" in subjects
 
 
 @pytest.mark.django_db
@@ -104,7 +110,8 @@ def test_resumption_tokens_page_through_every_record_once(
     while True:
         seen += [e.text for e in root.iter(f"{{{NS['o']}}}identifier")]
         token = root.find(".//o:resumptionToken", NS)
-        assert token is not None and token.get("completeListSize") == "5"
+        assert token is not None
+        assert token.get("completeListSize") == "5"
         if not token.text:
             break
         root = oai(verb="ListIdentifiers", resumptionToken=token.text)
@@ -119,7 +126,10 @@ def test_a_withdrawn_dataset_is_a_deleted_record(
         tombstone.tombstone(submission=released, curator=curator, reason="Consent withdrawn.")
     root = oai(verb="ListRecords", metadataPrefix="oai_dc")
     header = root.find(".//o:record/o:header", NS)
-    assert header is not None and header.get("status") == "deleted"
+    assert header is not None
+    assert header.get("status") == "deleted"
     assert root.find(".//o:record/o:metadata", NS) is None
     facility = oai(verb="ListSets")
-    assert f"facility:{released.facility.slug}" in [e.text for e in facility.iter(f"{{{NS['o']}}}setSpec")]
+    assert f"facility:{released.facility.slug}" in [
+        e.text for e in facility.iter(f"{{{NS['o']}}}setSpec")
+    ]

@@ -91,7 +91,12 @@ def test_a_dataset_is_dark_until_its_date_then_readable_four_ways_with_a_findabl
         page = client.get(f"/datasets/{acc}/").content.decode()
         (ld,) = extruct.extract(page, syntaxes=["json-ld"])["json-ld"]
         assert ld["@type"] == "Dataset"
-        assert {"@type": "PropertyValue", "propertyID": "DOI", "value": doi, "url": f"https://doi.org/{doi}"} in ld["identifier"]
+        assert {
+            "@type": "PropertyValue",
+            "propertyID": "DOI",
+            "value": doi,
+            "url": f"https://doi.org/{doi}",
+        } in ld["identifier"]
         assert "DOI pending" not in page
 
         # 2. the GIDE RO-Crate.

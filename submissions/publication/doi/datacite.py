@@ -51,7 +51,9 @@ class DataCite:
         try:
             state = response.json()["data"]["attributes"]["state"]
         except (ValueError, KeyError, TypeError) as error:
-            raise DoiError("DataCite answered with an unreadable document.", transient=True) from error
+            raise DoiError(
+                "DataCite answered with an unreadable document.", transient=True
+            ) from error
         return str(state)
 
     def delete_draft(self, *, doi: str) -> None:

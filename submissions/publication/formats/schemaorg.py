@@ -18,6 +18,9 @@ from submissions.publication.formats.record import DatasetRecord
 _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 
+KIND_NAMES = {"ome-zarr": "OME-Zarr", "original": "original"}
+
+
 def organisation(*, name: str, ror: str) -> dict[str, Any]:
     found: dict[str, Any] = {"@type": "Organization", "name": name}
     if ror:
@@ -71,13 +74,18 @@ def dataset(record: DatasetRecord) -> dict[str, Any]:
             for taxon in record.organisms
         ],
         "measurementMethod": [
-            {"@type": "DefinedTerm", "@id": method.iri, "name": method.name, "termCode": method.term_id}
+            {
+                "@type": "DefinedTerm",
+                "@id": method.iri,
+                "name": method.name,
+                "termCode": method.term_id,
+            }
             for method in record.methods
         ],
         "distribution": [
             {
                 "@type": "DataDownload",
-                "name": f"{download.name} ({'OME-Zarr' if download.kind == 'ome-zarr' else 'original'})",
+                "name": f"{download.name} ({KIND_NAMES[download.kind]})",
                 "contentUrl": download.url,
                 "encodingFormat": download.encoding_format,
                 **({"contentSize": f"{download.size} B"} if download.size is not None else {}),

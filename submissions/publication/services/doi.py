@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -63,7 +64,7 @@ def _event(*, current: str, target: str) -> str:
     return ""
 
 
-def sync(*, submission_id: object) -> str:
+def sync(*, submission_id: Any) -> str:
     """Bring the agency's record of this dataset's DOI in line; returns what happened."""
     agency = provider()
     if agency is None:
@@ -96,7 +97,7 @@ def sync(*, submission_id: object) -> str:
         if target == DoiState.DELETED:
             if registration.state == DoiState.DRAFT:
                 agency.delete_draft(doi=registration.doi)
-            state = DoiState.DELETED
+            state: str = DoiState.DELETED
         else:
             event = _event(current=registration.state, target=target)
             state = agency.put(doi=registration.doi, attributes=attributes, event=event)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -67,7 +68,7 @@ def search_index(submission: Submission) -> dict[str, str]:
     }
 
 
-def _embargoed(submission_id: object) -> Publication | None:
+def _embargoed(submission_id: Any) -> Publication | None:
     return (
         Publication.objects.select_for_update()
         .filter(
@@ -80,9 +81,7 @@ def _embargoed(submission_id: object) -> Publication | None:
     )
 
 
-def release(
-    *, submission_id: object, actor: User | None, note: str = "", mail: bool = True
-) -> bool:
+def release(*, submission_id: Any, actor: User | None, note: str = "", mail: bool = True) -> bool:
     """Make a published dataset public now; False if it already is (or is not published)."""
     now = timezone.now()
     submission = Submission.objects.filter(pk=submission_id).first()

@@ -2,8 +2,8 @@
 view, flatten() and the JSON Schema, so a field is described exactly once.
 
 Every scalar value is a string, except `flag` fields (true or false); `lines`, `keywords` and
-`choices` fields are lists of strings; repeated sections are lists of objects. Keyed sections (biosamples, specimens, acquisitions)
-give each item a `key` that study components refer to.
+`choices` fields are lists of strings; repeated sections are lists of objects. Keyed sections
+(biosamples, specimens, acquisitions) give each item a `key` that study components refer to.
 """
 
 from __future__ import annotations
