@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from submissions.accounts.models import Facility
 from submissions.core.auth import user_of
 from submissions.core.errors import NotFound, ValidationFailed
 from submissions.lifecycle.models import Submission, SubmissionStatus
@@ -26,9 +27,11 @@ from submissions.publication.serializers import (
     DatasetQuerySerializer,
     DatasetSerializer,
     ExtendEmbargoSerializer,
+    FacilityPublicationSettingsSerializer,
     ReasonSerializer,
 )
 from submissions.publication.services import deposit, release, tombstone
+from submissions.publication.services import facility as facility_settings
 
 
 def _terms(value: str) -> str:
@@ -171,3 +174,28 @@ class DepositPackage(APIView):
         if package.size is not None:
             response["Content-Length"] = str(package.size)
         return response
+
+
+class FacilityPublicationSettings(APIView):
+    """A facility's ROR id and whether its embargoed datasets show their titles (admins)."""
+
+    @extend_schema(
+        request=FacilityPublicationSettingsSerializer,
+        responses=FacilityPublicationSettingsSerializer,
+    )
+    def patch(self, request: Request, slug: str) -> Response:
+        user = user_of(request)
+        facility = Facility.objects.filter(slug=slug).first()
+        if facility is None:
+            raise NotFound("No such facility.")
+        body = FacilityPublicationSettingsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        updated = facility_settings.update_settings(
+            admin=user,
+            facility=facility,
+            ror=body.validated_data.get("ror"),
+            show_embargoed_titles=body.validated_data.get("show_embargoed_titles"),
+        )
+        return Response(
+            {"ror": updated.ror, "show_embargoed_titles": updated.show_embargoed_titles}
+        )

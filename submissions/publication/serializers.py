@@ -106,3 +106,8 @@ class ReasonSerializer(serializers.Serializer[Any]):
 
 class ExtendEmbargoSerializer(ReasonSerializer):
     until = serializers.DateField()
+
+
+class FacilityPublicationSettingsSerializer(serializers.Serializer[Any]):
+    ror = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    show_embargoed_titles = serializers.BooleanField(required=False)

@@ -47,6 +47,11 @@ api_urlpatterns: list[object] = [
     ),
     path("datasets/<str:accession>/withdraw/", api.Withdraw.as_view(), name="api-dataset-withdraw"),
     path(
+        "facilities/<slug:slug>/publication-settings/",
+        api.FacilityPublicationSettings.as_view(),
+        name="api-facility-publication-settings",
+    ),
+    path(
         "datasets/<str:accession>/bia-deposit/",
         api.DepositPackage.as_view(),
         name="api-dataset-deposit",

@@ -178,3 +178,20 @@ def test_the_deposit_package_is_a_streamed_zip_with_pagetab_lists_manifest_and_f
         assert hashlib.sha256(archive.read(path)).hexdigest() == digest
     assert "sha256sum -c manifest-sha256.txt" in archive.read("README.txt").decode()
     assert released.events.filter(kind="deposit_package", actor=curator).count() == 1
+
+
+@pytest.mark.django_db
+def test_facility_admins_choose_the_ror_id_and_whether_embargoed_titles_show(
+    facility, facility_admin: User, curator: User, outsider: User
+) -> None:
+    url = f"/api/v1/facilities/{facility.slug}/publication-settings/"
+    assert client_for(curator).patch(url, {"ror": "02catss52"}, format="json").status_code == 403
+    assert client_for(outsider).patch(url, {"ror": "02catss52"}, format="json").status_code == 404
+    bad = client_for(facility_admin).patch(url, {"ror": "not a ror"}, format="json")
+    assert bad.status_code == 400
+    assert "ror" in bad.json()["fields"]
+    done = client_for(facility_admin).patch(
+        url, {"ror": "02catss52", "show_embargoed_titles": True}, format="json"
+    )
+    assert done.json() == {"ror": "https://ror.org/02catss52", "show_embargoed_titles": True}
+    assert facility.audit_events.filter(kind="publication_settings").count() == 1
