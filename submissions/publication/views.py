@@ -120,10 +120,11 @@ def ro_crate(request: HttpRequest, accession: str) -> HttpResponseBase:
 def _curation_forms(view: selectors.DatasetView) -> dict[str, Form]:
     if view.tombstoned:
         return {}
-    found: dict[str, Form] = {"withdraw": forms_mod.WithdrawForm()}
-    if view.embargoed_until is not None or not view.released:
+    found: dict[str, Form] = {}
+    if not view.released:
         found["release"] = forms_mod.ReleaseEarlyForm()
         found["extend"] = forms_mod.ExtendEmbargoForm()
+    found["withdraw"] = forms_mod.WithdrawForm()
     return found
 
 
@@ -148,7 +149,8 @@ def curate(request: HttpRequest, accession: str, action: str) -> HttpResponse:
         raise NotFound("No published dataset has this accession.")
     form_class, done = ACTIONS[action]
     form = form_class(request.POST)
-    forms = {**_curation_forms(view), action: form}
+    forms = _curation_forms(view)
+    forms[action] = form  # keeps the page's order; this one shows what was typed
     if not form.is_valid():
         return _landing_page(request, accession, forms=forms, status=400)
     try:

@@ -124,7 +124,12 @@ def test_one_megabyte_description_is_refused_with_a_clear_message() -> None:
 
 def test_five_hundred_authors_are_accepted_quickly() -> None:
     authors = [
-        {"name": f"Author {n}", "email": f"a{n}@example.org", "affiliation": {"name": "Consortium"}}
+        {
+            "name": f"Author {n}",
+            "email": f"a{n}@example.org",
+            "contact": n == 0,
+            "affiliation": {"name": "Consortium"},
+        }
         for n in range(500)
     ]
     started = time.perf_counter()
