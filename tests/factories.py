@@ -107,6 +107,7 @@ def complete_rembi(**study: object) -> dict[str, object]:
                 {
                     "name": "Josiah Carberry",
                     "email": "josiah@example.org",
+                    "contact": True,
                     "role": "corresponding author",
                     "orcid": "0000-0002-1825-0097",
                     "affiliation": {"name": "Brown University", "ror": "https://ror.org/05gq02987"},

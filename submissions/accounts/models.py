@@ -50,6 +50,13 @@ class Facility(models.Model):
 
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=60, unique=True)
+    # The facility as the publisher of its datasets (schema.org, RO-Crate, DataCite).
+    ror = models.CharField(
+        "ROR id", max_length=60, blank=True, help_text="e.g. https://ror.org/02catss52"
+    )
+    # An embargoed dataset's landing page shows its accession, facility and release date; its
+    # title only when the facility chooses so (accessions are sequential, titles can say much).
+    show_embargoed_titles = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

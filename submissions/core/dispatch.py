@@ -57,6 +57,15 @@ def publish_dataset(*, submission_id: Any, countdown: float = 0) -> None:
     )
 
 
+def sync_doi(*, submission_id: Any, countdown: float = 0) -> None:
+    """Bring the dataset's DOI at the registration agency in line (a no-op without one)."""
+    enqueue(
+        "submissions.publication.tasks.sync_doi",
+        countdown=countdown,
+        submission_id=str(submission_id),
+    )
+
+
 # --- notifications --------------------------------------------------------------------------
 
 

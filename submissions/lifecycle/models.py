@@ -22,6 +22,8 @@ class SubmissionStatus(models.TextChoices):
     PUBLISHED = "published", "Published"
     PROCESSING_FAILED = "processing_failed", "Processing failed"
     WITHDRAWN = "withdrawn", "Withdrawn"
+    # A published dataset taken down: its landing page stays as a tombstone.
+    TOMBSTONED = "tombstoned", "Withdrawn from publication"
 
 
 class Submission(models.Model):

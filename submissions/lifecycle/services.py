@@ -1,7 +1,7 @@
 """A submission and its lifecycle: creating, describing and deleting drafts, and the one
 function that changes `Submission.status`.
 
-draft -> submitted -> in_review -> approved -> processing -> published
+draft -> submitted -> in_review -> approved -> processing -> published -> tombstoned
             ^            |   \\                     |
             +-- changes_requested <-+  -> rejected  -> processing_failed -> processing (retry)
 draft / changes_requested -> withdrawn
@@ -49,8 +49,9 @@ ALLOWED: dict[str, set[str]] = {
     S.PROCESSING: {S.PUBLISHED, S.PROCESSING_FAILED},
     S.PROCESSING_FAILED: {S.PROCESSING},
     S.REJECTED: set(),
-    S.PUBLISHED: set(),
+    S.PUBLISHED: {S.TOMBSTONED},
     S.WITHDRAWN: set(),
+    S.TOMBSTONED: set(),
 }
 
 EDITABLE_STATUSES = frozenset({S.DRAFT, S.CHANGES_REQUESTED})
@@ -198,14 +199,15 @@ def create_submission(
 
 def _with_creator_as_author(metadata: Any, *, user: User) -> Any:
     """A description that names no authors yet starts with its creator as the first one
-    (name, e-mail and ORCID iD from their account), for them to complete or change."""
+    (name, e-mail and ORCID iD from their account) and as the dataset's contact (the box is
+    ticked in the editor; only a contact's e-mail is published), to complete or change."""
     if not isinstance(metadata, dict):
         return metadata
     study = metadata.get("study")
     study = study if isinstance(study, dict) else {}
     if "authors" in study:
         return metadata
-    me = {"name": user.full_name, "email": user.email, "orcid": user.orcid}
+    me = {"name": user.full_name, "email": user.email, "orcid": user.orcid, "contact": True}
     return {**metadata, "study": {**study, "authors": [me]}}
 
 

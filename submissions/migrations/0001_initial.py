@@ -41,6 +41,8 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=200, unique=True)),
                 ('slug', models.SlugField(max_length=60, unique=True)),
+                ('ror', models.CharField(blank=True, help_text='e.g. https://ror.org/02catss52', max_length=60, verbose_name='ROR id')),
+                ('show_embargoed_titles', models.BooleanField(default=False)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
             ],
             options={
@@ -247,7 +249,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
                 ('title', models.CharField(max_length=300)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('in_review', 'In review'), ('changes_requested', 'Changes requested'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('processing', 'Processing'), ('published', 'Published'), ('processing_failed', 'Processing failed'), ('withdrawn', 'Withdrawn')], default='draft', max_length=20)),
+                ('status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('in_review', 'In review'), ('changes_requested', 'Changes requested'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('processing', 'Processing'), ('published', 'Published'), ('processing_failed', 'Processing failed'), ('withdrawn', 'Withdrawn'), ('tombstoned', 'Withdrawn from publication')], default='draft', max_length=20)),
                 ('metadata', models.JSONField(blank=True, default=dict)),
                 ('draft_values', models.JSONField(blank=True, default=dict)),
                 ('accession', models.CharField(blank=True, max_length=40, null=True, unique=True)),
@@ -269,7 +271,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('address', models.EmailField(max_length=254)),
-                ('kind', models.CharField(choices=[('submitted', 'A submission is waiting for review'), ('changes_requested', 'Changes are requested on my submission'), ('approved', 'My submission is approved'), ('rejected', 'My submission is rejected'), ('published', 'My dataset is published'), ('processing_failed', 'Processing of a dataset failed'), ('digest', 'Daily digest of submissions waiting for review'), ('comment', 'Someone comments on a submission I submitted or curate'), ('soft_limit', 'Storage I use passes its soft limit'), ('quota_request', 'A quota-increase request is filed or decided'), ('invitation', 'An invitation to join a facility')], max_length=20)),
+                ('kind', models.CharField(choices=[('submitted', 'A submission is waiting for review'), ('changes_requested', 'Changes are requested on my submission'), ('approved', 'My submission is approved'), ('rejected', 'My submission is rejected'), ('published', 'My dataset is published'), ('released', 'A dataset I submitted or curate is released from embargo'), ('processing_failed', 'Processing of a dataset failed'), ('digest', 'Daily digest of submissions waiting for review'), ('comment', 'Someone comments on a submission I submitted or curate'), ('soft_limit', 'Storage I use passes its soft limit'), ('quota_request', 'A quota-increase request is filed or decided'), ('invitation', 'An invitation to join a facility')], max_length=20)),
                 ('key', models.CharField(max_length=80)),
                 ('subject', models.CharField(max_length=300)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
@@ -320,11 +322,31 @@ class Migration(migrations.Migration):
                 ('object_count', models.PositiveIntegerField(blank=True, null=True)),
                 ('total_bytes', models.BigIntegerField(blank=True, null=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('release_date', models.DateField(blank=True, null=True)),
+                ('released_at', models.DateTimeField(blank=True, db_index=True, null=True)),
+                ('record_updated_at', models.DateTimeField(blank=True, db_index=True, null=True)),
+                ('tombstoned_at', models.DateTimeField(blank=True, null=True)),
+                ('tombstone_reason', models.TextField(blank=True)),
+                ('index_keywords', models.TextField(blank=True)),
+                ('index_taxa', models.TextField(blank=True)),
+                ('index_methods', models.TextField(blank=True)),
                 ('submission', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='publication', to='submissions.submission')),
             ],
-            options={
-                'abstract': False,
-            },
+        ),
+        migrations.CreateModel(
+            name='DoiRegistration',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('doi', models.CharField(max_length=200, unique=True)),
+                ('state', models.CharField(choices=[('', 'Not registered'), ('draft', 'Draft'), ('registered', 'Registered (hidden)'), ('findable', 'Findable'), ('deleted', 'Draft deleted')], default='', max_length=12)),
+                ('synced_hash', models.CharField(blank=True, max_length=64)),
+                ('synced_at', models.DateTimeField(blank=True, null=True)),
+                ('attempts', models.PositiveIntegerField(default=0)),
+                ('last_error', models.TextField(blank=True)),
+                ('due_at', models.DateTimeField(blank=True, db_index=True, null=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('submission', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='doi_registration', to='submissions.submission')),
+            ],
         ),
         migrations.AddField(
             model_name='datafile',
@@ -532,6 +554,10 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='quotareservation',
             constraint=models.CheckConstraint(condition=models.Q(('deleted_bytes__gte', 0)), name='reservation_deleted_gte_0'),
+        ),
+        migrations.AddIndex(
+            model_name='publication',
+            index=models.Index(fields=['state', 'release_date'], name='publication_due_release'),
         ),
         migrations.AddIndex(
             model_name='datafile',

@@ -15,6 +15,7 @@ class NotificationKind(models.TextChoices):
     APPROVED = "approved", "My submission is approved"
     REJECTED = "rejected", "My submission is rejected"
     PUBLISHED = "published", "My dataset is published"
+    RELEASED = "released", "A dataset I submitted or curate is released from embargo"
     PROCESSING_FAILED = "processing_failed", "Processing of a dataset failed"
     DIGEST = "digest", "Daily digest of submissions waiting for review"
     COMMENT = "comment", "Someone comments on a submission I submitted or curate"

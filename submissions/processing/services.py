@@ -86,6 +86,8 @@ def start_processing(*, submission_id: str) -> None:
             submission=submission,
             defaults={"accession": submission.accession, "due_at": timezone.now()},
         )
+        # Approved and given its accession: the DOI is reserved as a draft.
+        dispatch.sync_doi(submission_id=submission.pk)
         _queue_work(submission=submission)
 
 

@@ -1,10 +1,11 @@
-"""Reads of published datasets: the landing page's dataset (public, embargoed or hidden),
-its files and objects, its JSON, how it is credited and cited, and the public catalogue.
+"""Reads of published datasets: the landing page's dataset (released, embargoed, withdrawn or
+hidden), its files and objects, its JSON, and the sets every public listing starts from.
 
-The public catalogue: every released dataset, for people and harvesters to find.
-
-A dataset is listed once it is published and its release date (the embargo) has come; what an
-embargoed dataset is about is not listed, as its landing page does not show it either.
+A dataset is public once it is released (`Publication.released_at`, set by
+`services.release`) and not withdrawn. While embargoed, the world learns only its accession,
+facility and release date (and its title if the facility chooses); people involved in the
+submission see everything. Every public listing (catalogue, datasets API, OAI-PMH) starts from
+`public_datasets`, so an embargoed dataset is in none of them.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.urls import reverse
-from django.utils import timezone
 
 from submissions.accounts.models import User
 from submissions.core import keys
@@ -26,28 +26,38 @@ from submissions.lifecycle.models import Submission, SubmissionStatus
 from submissions.lifecycle.selectors import submissions_visible_to
 from submissions.processing.models import ConversionJob, JobState
 from submissions.processing.services import files_to_keep
+from submissions.publication.formats.record import DatasetRecord, dataset_record
 from submissions.publication.models import Publication
-from submissions.rembi.services.vocab import LICENCES
+from submissions.rembi import services as rembi
 
 logger = logging.getLogger(__name__)
 MAX_QUERY = 200
 
 
+# --- The sets every public listing starts from ---------------------------------------------
+
+
+def public_datasets() -> QuerySet[Submission]:
+    """Released, published, not withdrawn: what the world may list and read."""
+    return Submission.objects.filter(
+        status=SubmissionStatus.PUBLISHED,
+        publication__state=JobState.SUCCEEDED,
+        publication__released_at__isnull=False,
+        publication__tombstoned_at=None,
+    ).select_related("facility", "publication", "doi_registration")
+
+
+def harvestable_publications() -> QuerySet[Publication]:
+    """What OAI-PMH announces: every dataset that was ever released, withdrawn ones included
+    (as deleted records). One never released is not announced, even once withdrawn."""
+    return Publication.objects.filter(
+        released_at__isnull=False,
+        state=JobState.SUCCEEDED,
+        submission__status__in=[SubmissionStatus.PUBLISHED, SubmissionStatus.TOMBSTONED],
+    ).select_related("submission", "submission__facility", "submission__doi_registration")
+
+
 # --- One published dataset ----------------------------------------------------------------
-
-
-def release_date(submission: Submission) -> dt.date | None:
-    """metadata["study"]["release_date"] as a date; None if absent or unreadable."""
-    metadata = submission.metadata if isinstance(submission.metadata, dict) else {}
-    study = metadata.get("study")
-    raw = study.get("release_date") if isinstance(study, dict) else None
-    if not raw:
-        return None
-    try:
-        return dt.date.fromisoformat(str(raw)[:10])
-    except ValueError:
-        logger.warning("unreadable release date %r on %s", raw, submission.pk)
-        return None
 
 
 @dataclass
@@ -57,35 +67,72 @@ class DatasetView:
     embargoed_until: dt.date | None
     # True when the viewer may see files: released, or the owner / their group / curators.
     full_access: bool
+    # The title is shown once released, to those involved, or if the facility shows the
+    # titles of embargoed datasets.
+    show_title: bool = True
+    tombstoned: bool = False
     files: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def released(self) -> bool:
+        return self.publication.is_released
 
 
 def published_dataset(*, accession: str, user: User | None) -> DatasetView:
-    """A published dataset by accession; embargoed ones show files only to those involved."""
+    """A published (or withdrawn) dataset by accession, as `user` may see it."""
     submission = (
-        Submission.objects.filter(accession=accession, status=SubmissionStatus.PUBLISHED)
-        .select_related("publication", "owner", "facility")
+        Submission.objects.filter(
+            accession=accession,
+            status__in=[SubmissionStatus.PUBLISHED, SubmissionStatus.TOMBSTONED],
+        )
+        .select_related("publication", "owner", "facility", "doi_registration")
         .first()
     )
     publication = getattr(submission, "publication", None) if submission else None
     if submission is None or publication is None or publication.state != JobState.SUCCEEDED:
         raise NotFound("No published dataset has this accession.")
-    until = release_date(submission)
-    embargoed = until is not None and until > timezone.localdate()
     involved = bool(
         user is not None
         and user.is_authenticated
         and submissions_visible_to(user=user).filter(pk=submission.pk).exists()
     )
+    if publication.tombstoned_at is not None:
+        was_public = publication.released_at is not None
+        return DatasetView(
+            submission=submission,
+            publication=publication,
+            embargoed_until=None,
+            full_access=False,
+            show_title=was_public or involved or submission.facility.show_embargoed_titles,
+            tombstoned=True,
+        )
+    embargoed = publication.released_at is None
     view = DatasetView(
         submission=submission,
         publication=publication,
-        embargoed_until=until if embargoed else None,
+        embargoed_until=publication.release_date if embargoed else None,
         full_access=not embargoed or involved,
+        show_title=not embargoed or involved or submission.facility.show_embargoed_titles,
     )
     if view.full_access:
         view.files = dataset_files(submission=submission)
     return view
+
+
+def public_record(*, view: DatasetView) -> DatasetRecord | None:
+    """The machine-readable record of a released dataset (or a withdrawn one that was
+    released, for its tombstone); None while embargoed, whoever asks."""
+    if view.publication.released_at is None:
+        return None
+    return dataset_record(submission=view.submission)
+
+
+def released_dataset(*, accession: str) -> Submission:
+    """A released dataset by accession, for machine-readable forms; 404 otherwise."""
+    submission = public_datasets().filter(accession=accession).first()
+    if submission is None:
+        raise NotFound("No released dataset has this accession.")
+    return submission
 
 
 def dataset_files(*, submission: Submission) -> list[dict[str, Any]]:
@@ -174,20 +221,33 @@ def dataset_object_key(*, view: DatasetView, file_id: str, kind: str, path: str 
 
 
 def dataset_document(*, view: DatasetView, base_url: str) -> dict[str, Any]:
-    """The machine-readable description of a published dataset (the landing page as JSON)."""
+    """The machine-readable description of a published dataset (the landing page as JSON).
+
+    Embargoed: the accession, facility and release date only (the title if the facility
+    shows it). Withdrawn: what the tombstone shows. The REMBI description is the public one
+    (an author's e-mail only for the contact)."""
 
     submission, accession = view.submission, view.publication.accession
     root = base_url.rstrip("/")
     document: dict[str, Any] = {
         "accession": accession,
-        "title": submission.title,
         "url": root + reverse("dataset-landing", args=[accession]),
-        "published_at": view.publication.marker_written_at,
-        "embargoed_until": view.embargoed_until,
+        "facility": submission.facility.name,
     }
+    if view.show_title:
+        document["title"] = submission.title
+    if view.tombstoned:
+        document["withdrawn"] = {
+            "date": view.publication.tombstoned_at,
+            "reason": view.publication.tombstone_reason if view.show_title else "",
+        }
+        return document
+    document["released_at"] = view.publication.released_at
+    document["embargoed_until"] = view.embargoed_until
     if not view.full_access:
         return document
-    document["metadata"] = submission.metadata
+    document["published_at"] = view.publication.marker_written_at
+    document["metadata"] = rembi.public_document(submission.metadata)
     files = []
     for row in view.files:
         entry = {key: row[key] for key in ("id", "name", "size", "sha256", "inspection")}
@@ -207,20 +267,12 @@ def dataset_document(*, view: DatasetView, base_url: str) -> dict[str, Any]:
     return document
 
 
-# --- The public catalogue and credits ------------------------------------------------------
+# --- The public catalogue ------------------------------------------------------------------
 
 
 def released_datasets(*, q: str = "") -> QuerySet[Submission]:
-    """Published, released datasets, newest first; `q` matches title, keywords or accession."""
-    today = timezone.localdate().isoformat()
-    released = Q(metadata__study__release_date__lte=today) | Q(
-        metadata__study__release_date__isnull=True
-    )
-    found = Submission.objects.filter(
-        released,
-        status=SubmissionStatus.PUBLISHED,
-        publication__state=JobState.SUCCEEDED,
-    ).select_related("facility", "publication")
+    """Released datasets, newest release first; `q` matches title, keywords or accession."""
+    found = public_datasets()
     q = q.strip()[:MAX_QUERY]
     if q:
         found = found.filter(
@@ -229,89 +281,4 @@ def released_datasets(*, q: str = "") -> QuerySet[Submission]:
             | Q(metadata__study__keywords__icontains=q)
             | Q(metadata__study__description__icontains=q)
         )
-    return found.order_by("-publication__marker_written_at", "-pk")
-
-
-@dataclass(frozen=True)
-class Author:
-    name: str
-    orcid: str
-    affiliation: str
-    ror: str
-
-
-@dataclass(frozen=True)
-class Credits:
-    authors: list[Author]
-    licence_url: str
-    licence_name: str
-    year: int | None
-    citation: str
-
-
-def dataset_credits(*, view: DatasetView, url: str) -> Credits:
-    """Authors, licence and a citation line ("Authors (year). Title. Facility. Accession. URL")."""
-    study = view.submission.metadata.get("study") if view.submission.metadata else None
-    study = study if isinstance(study, dict) else {}
-    authors = [_author(raw) for raw in study.get("authors") or [] if isinstance(raw, dict)]
-    authors = [author for author in authors if author.name]
-    licence_url = str(study.get("licence") or "")
-    published = view.publication.marker_written_at
-    year = published.year if published else None
-    names = ", ".join(author.name for author in authors) or view.submission.facility.name
-    citation = (
-        f"{names} ({year or 'n.d.'}). {view.submission.title}. {view.submission.facility.name}, "
-        f"Aperture dataset {view.publication.accession}. {url}"
-    )
-    return Credits(
-        authors=authors,
-        licence_url=licence_url,
-        licence_name=LICENCES.get(licence_url, licence_url),
-        year=year,
-        citation=citation,
-    )
-
-
-def schema_org_dataset(*, view: DatasetView, credits: Credits, url: str) -> dict[str, Any]:
-    """A schema.org Dataset (JSON-LD) for the landing page's <head>."""
-    study = view.submission.metadata.get("study") or {}
-    creators = []
-    for author in credits.authors:
-        person: dict[str, Any] = {"@type": "Person", "name": author.name}
-        if author.orcid:
-            person["@id"] = f"https://orcid.org/{author.orcid}"
-        if author.affiliation:
-            person["affiliation"] = {"@type": "Organization", "name": author.affiliation}
-            if author.ror:
-                person["affiliation"]["@id"] = author.ror
-        creators.append(person)
-    document: dict[str, Any] = {
-        "@context": "https://schema.org",
-        "@type": "Dataset",
-        "@id": url,
-        "url": url,
-        "identifier": view.publication.accession,
-        "name": view.submission.title,
-        "description": str(study.get("description") or view.submission.title),
-        "keywords": [str(k) for k in study.get("keywords") or []],
-        "creator": creators,
-        "publisher": {"@type": "Organization", "name": view.submission.facility.name},
-        "isAccessibleForFree": True,
-        "citation": credits.citation,
-    }
-    if credits.licence_url:
-        document["license"] = credits.licence_url
-    if view.publication.marker_written_at:
-        document["datePublished"] = view.publication.marker_written_at.date().isoformat()
-    return document
-
-
-def _author(raw: dict[str, Any]) -> Author:
-    affiliation = raw.get("affiliation")
-    affiliation = affiliation if isinstance(affiliation, dict) else {}
-    return Author(
-        name=str(raw.get("name") or "").strip(),
-        orcid=str(raw.get("orcid") or "").strip(),
-        affiliation=str(affiliation.get("name") or "").strip(),
-        ror=str(affiliation.get("ror") or "").strip(),
-    )
+    return found.order_by("-publication__released_at", "-pk")

@@ -1,13 +1,30 @@
-"""Publication task: once every conversion job succeeded, write originals, manifest and the
-marker, then publish (idempotent, claimed with a conditional update)."""
+"""Publication tasks: publishing to the archive, releasing datasets whose embargo ended, and
+keeping DOIs in step with the registration agency. Each is idempotent (claimed with a
+conditional update, or an upsert at the agency)."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from submissions.publication import services
+from submissions.publication.services import doi, publish, release
 
 
 @shared_task(soft_time_limit=6 * 3600)
 def publish_dataset(*, submission_id: str) -> None:
-    services.publish_dataset(submission_id=submission_id)
+    publish.publish_dataset(submission_id=submission_id)
+
+
+@shared_task(soft_time_limit=600)
+def release_due_datasets() -> int:
+    return release.release_due_datasets()
+
+
+@shared_task(soft_time_limit=120)
+def sync_doi(*, submission_id: str) -> str:
+    # Failures are not raised: sync records them and re-sends itself with backoff.
+    return doi.sync(submission_id=submission_id)
+
+
+@shared_task(soft_time_limit=120)
+def sync_due_dois() -> int:
+    return doi.sync_due()

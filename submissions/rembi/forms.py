@@ -17,7 +17,7 @@ from django.http import QueryDict
 from submissions.rembi import services
 from submissions.rembi.services import vocab
 from submissions.rembi.services.fields import ALIASES, label_of
-from submissions.rembi.services.spec import REMBI, Field, Group, item_children
+from submissions.rembi.services.spec import FLAG_KIND, REMBI, Field, Group, item_children
 
 INPUT_TYPES = {"email": "email", "url": "url", "date": "date"}
 T = TypeVar("T")
@@ -133,6 +133,8 @@ class BoundField:
             return "select"
         if kind == "choices":
             return "checkboxes"
+        if kind == FLAG_KIND:
+            return "checkbox"
         if kind == "key":
             return "hidden"
         return "input"
@@ -184,6 +186,8 @@ class BoundList:
 
 
 def _text_value(value: Any, node: Field) -> Any:
+    if node.kind == FLAG_KIND:
+        return value is True or str(value).lower() in {"true", "yes", "on", "1"}
     if node.kind == "choices":
         return list(value or [])
     if isinstance(value, list):

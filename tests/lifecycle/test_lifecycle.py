@@ -87,4 +87,6 @@ def test_every_state_is_reachable_only_along_the_documented_graph() -> None:
                 reachable.add(target)
                 frontier.append(target)
     assert reachable == {status.value for status in SubmissionStatus}
-    assert services.ALLOWED[SubmissionStatus.PUBLISHED] == set()
+    # A published dataset can only be withdrawn (it stays as a tombstone), never undone.
+    assert services.ALLOWED[SubmissionStatus.PUBLISHED] == {SubmissionStatus.TOMBSTONED}
+    assert services.ALLOWED[SubmissionStatus.TOMBSTONED] == set()

@@ -159,6 +159,7 @@ def test_a_new_draft_names_its_creator_as_the_first_author(researcher: User) -> 
     assert author["name"] == "Rosalind Franklin"
     assert author["email"] == researcher.email
     assert author["orcid"] == "0000-0002-1825-0097"
+    assert author["contact"] is True  # ticked for them: a dataset needs a contact
     editor = client(researcher).get(f"/submissions/{Submission.objects.get().pk}/edit/")
     assert 'value="Rosalind Franklin"' in editor.content.decode()
 

@@ -9,7 +9,7 @@ from django.core import mail
 from submissions.accounts.models import User
 from submissions.lifecycle.models import SubmissionEvent, SubmissionStatus
 from submissions.processing.models import ConversionJob
-from submissions.publication import services as publication
+from submissions.publication.services import publish as publication
 from submissions.review import services as review
 from tests.conftest import signed_in
 

@@ -11,6 +11,7 @@ from django.test import Client
 from submissions.lifecycle.models import Submission, SubmissionStatus
 from submissions.processing.models import JobState
 from submissions.publication.models import Publication
+from submissions.publication.services import release as release_service
 from tests import factories
 from tests.factories import complete_rembi
 
@@ -29,7 +30,9 @@ def published(facility, *, title: str, accession: str, release: dt.date, keyword
         state=JobState.SUCCEEDED,
         due_at=dt.datetime.now(dt.UTC),
         marker_written_at=dt.datetime.now(dt.UTC),
+        release_date=release,
     )
+    release_service.release_due_datasets()  # what beat runs: releases what is due
     return submission
 
 

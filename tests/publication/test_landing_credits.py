@@ -9,6 +9,7 @@ import json
 import re
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from submissions.accounts.models import User
@@ -40,18 +41,19 @@ def test_the_landing_page_credits_authors_and_says_how_to_cite(released: Submiss
     year = dt.date.today().year
     citation = (
         f"Josiah Carberry ({year}). {released.title}. {released.facility.name}, "
-        f"Aperture dataset {released.accession}. http://testserver/datasets/{released.accession}/"
+        f"Aperture dataset {released.accession}. "
+        f"{settings.SITE_URL}/datasets/{released.accession}/"
     )
     assert citation in page
     # The full description is rendered for people, not dumped as a Python dict.
     assert "Full REMBI description" in page
     assert "{&#x27;study&#x27;" not in page
 
-    found = re.search(r'<script id="dataset-jsonld" type="application/json">(.*?)</script>', page)
+    found = re.search(r'<script type="application/ld\+json">(.*?)</script>', page)
     assert found, "the landing page carries schema.org JSON-LD"
     ld = json.loads(found.group(1))
     assert ld["@type"] == "Dataset"
-    assert ld["identifier"] == released.accession
+    assert released.accession in ld["identifier"]
     assert ld["license"] == "https://creativecommons.org/licenses/by/4.0/"
     assert ld["creator"][0]["@id"] == "https://orcid.org/0000-0002-1825-0097"
 
@@ -71,7 +73,7 @@ def test_an_embargoed_dataset_shows_no_credits_to_the_public(
     page = Client().get(f"/datasets/{submitted.accession}/").content.decode()
     assert "Under embargo" in page
     assert "Josiah Carberry" not in page
-    assert "dataset-jsonld" not in page
+    assert "application/ld+json" not in page
     assert "citation" not in Client().get(f"/datasets/{submitted.accession}/metadata.json").json()
 
 

@@ -67,12 +67,16 @@ def test_the_json_endpoint_describes_the_dataset(published: Submission) -> None:
 
 @pytest.mark.django_db
 def test_an_embargoed_dataset_shows_only_its_release_date_to_the_world(
-    published: Submission, researcher: User
+    submitted: Submission, curator: User, researcher: User, django_capture_on_commit_callbacks
 ) -> None:
     release = dt.date.today() + dt.timedelta(days=30)
-    Submission.objects.filter(pk=published.pk).update(
+    Submission.objects.filter(pk=submitted.pk).update(
         metadata={"study": {"title": "x", "release_date": release.isoformat()}}
     )
+    with django_capture_on_commit_callbacks(execute=True):
+        review.approve(submission=submitted, curator=curator)
+    published = Submission.objects.get(pk=submitted.pk)
+    assert published.status == SubmissionStatus.PUBLISHED
     file = published.files.first()
     public = Client().get(f"/datasets/{published.accession}/")
     assert public.status_code == 200

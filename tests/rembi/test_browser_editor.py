@@ -53,6 +53,7 @@ def test_researcher_fills_the_whole_form_fixes_an_error_and_submits(
     # The creator is the first author already; their details are completed here.
     page.locator("#f-study-authors-0-name").fill("Rosalind Researcher")
     page.locator("#f-study-authors-0-email").fill("rosalind@example.org")
+    page.locator("#f-study-authors-0-contact").check()
     page.locator("#f-study-authors-0-role").fill("corresponding author")
     page.locator("#f-study-authors-0-orcid").fill("0000-0002-1825-0098")  # wrong check digit
     page.locator("#f-study-authors-0-affiliation-name").fill("Demo University")

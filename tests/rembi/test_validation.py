@@ -124,7 +124,12 @@ def test_one_megabyte_description_is_refused_with_a_clear_message() -> None:
 
 def test_five_hundred_authors_are_accepted_quickly() -> None:
     authors = [
-        {"name": f"Author {n}", "email": f"a{n}@example.org", "affiliation": {"name": "Consortium"}}
+        {
+            "name": f"Author {n}",
+            "email": f"a{n}@example.org",
+            "contact": n == 0,
+            "affiliation": {"name": "Consortium"},
+        }
         for n in range(500)
     ]
     started = time.perf_counter()
@@ -302,9 +307,30 @@ def test_problems_list_every_gap_at_once_with_dotted_paths() -> None:
     }
 
 
-def test_an_author_with_an_e_mail_is_needed() -> None:
+def test_a_contact_author_with_an_e_mail_is_needed() -> None:
     metadata = complete_rembi(authors=[{"name": "A", "affiliation": {"name": "X"}}])
-    assert "study.authors.0.email" in rembi.problems(metadata)
+    assert "study.authors.0.contact" in rembi.problems(metadata)
+    # An e-mail alone is not enough: only contacts' addresses are published, so one is needed.
+    metadata = complete_rembi(
+        authors=[{"name": "A", "email": "a@example.org", "affiliation": {"name": "X"}}]
+    )
+    assert "study.authors.0.contact" in rembi.problems(metadata)
+    metadata["study"]["authors"][0]["contact"] = True
+    assert "study.authors.0.contact" not in rembi.problems(metadata)
+
+
+def test_the_contact_flag_is_stored_as_true_or_false() -> None:
+    document, errors = rembi.clean(
+        complete_rembi(
+            authors=[
+                {"name": "A", "contact": "yes", "affiliation": {"name": "X"}},
+                {"name": "B", "affiliation": {"name": "X"}},
+                {"name": "C", "contact": "maybe", "affiliation": {"name": "X"}},
+            ]
+        )
+    )
+    assert [a["contact"] for a in document["study"]["authors"]] == [True, False, False]
+    assert errors == {"study.authors.2.contact": ["Must be yes or no."]}
 
 
 def test_release_date_must_not_have_passed_nor_be_too_far() -> None:

@@ -2,6 +2,7 @@
 
 - submitted: the assigned curator, or every curator of the facility while nobody has it;
 - changes requested, approved, rejected, published: the researcher;
+- released (the embargo ended): the researcher and the facility's curators;
 - processing failed: the researcher and the facility admins;
 - the daily digest: each curator, with what waits in their facilities.
 """
@@ -32,6 +33,7 @@ SUBJECTS: dict[str, str] = {
     K.APPROVED: "Approved: {title}",
     K.REJECTED: "Not accepted: {title}",
     K.PUBLISHED: "Published as {accession}: {title}",
+    K.RELEASED: "Now public: {accession}, {title}",
     K.PROCESSING_FAILED: "Processing failed: {title}",
 }
 WAITING_STATUSES = (S.SUBMITTED, S.IN_REVIEW)
@@ -98,6 +100,12 @@ def recipients(*, submission: Submission, kind: str) -> list[User]:
     people = [submission.owner]
     if kind == K.PROCESSING_FAILED:
         people.extend(admins_of(facility_id=submission.facility_id).exclude(pk=submission.owner_id))
+    if kind == K.RELEASED:
+        people.extend(
+            curator
+            for curator in curators_of(facility_id=submission.facility_id)
+            if curator.pk != submission.owner_id
+        )
     return [person for person in people if person.is_active]
 
 

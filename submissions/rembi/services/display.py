@@ -19,8 +19,10 @@ def _ref_title(document: dict[str, Any], section: str, key: str) -> str:
 
 def display_value(value: Any, node: Field, document: dict[str, Any]) -> str:
     """How a stored value reads on a page; '' when empty."""
-    if value in ("", None, []):
+    if value in ("", None, []) or value is False:
         return ""
+    if value is True:
+        return "Yes"
     if node.kind == "choices":
         labels = dict(node.choices)
         return ", ".join(labels.get(v, v) for v in value)

@@ -107,7 +107,8 @@ def _study_subsections(study: dict[str, Any]) -> list[dict[str, Any]]:
         key = (author["affiliation"]["name"], author["affiliation"]["ror"])
         attributes = _attrs(
             ("Name", author["name"]),
-            ("E-mail", author["email"]),
+            # Only a contact's address is published (study.authors.N.contact).
+            ("E-mail", author["email"] if author["contact"] else ""),
             ("Role", author["role"]),
             ("ORCID", author["orcid"]),
         )

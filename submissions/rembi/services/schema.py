@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import vocab
-from .spec import REMBI, Field, Group, item_children
+from .spec import FLAG_KIND, REMBI, Field, Group, item_children
 
 FORMAT = "aperture-rembi/1"
 
@@ -28,6 +28,8 @@ _PATTERNS = {
 
 
 def _field_schema(node: Field) -> dict[str, Any]:
+    if node.kind == FLAG_KIND:
+        return {"title": node.label, "type": "boolean"}
     if node.is_list:
         item: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": node.max_length}
         if node.kind == "choices":

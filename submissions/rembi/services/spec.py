@@ -1,9 +1,9 @@
 """The REMBI description as data: one declaration drives validation, the editor, the read-only
 view, flatten() and the JSON Schema, so a field is described exactly once.
 
-Every scalar value is a string; `lines`, `keywords` and `choices` fields are lists of strings;
-repeated sections are lists of objects. Keyed sections (biosamples, specimens, acquisitions)
-give each item a `key` that study components refer to.
+Every scalar value is a string, except `flag` fields (true or false); `lines`, `keywords` and
+`choices` fields are lists of strings; repeated sections are lists of objects. Keyed sections
+(biosamples, specimens, acquisitions) give each item a `key` that study components refer to.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ TEXT_KINDS = frozenset(
     | {"licence", "fbbi", "fbbi_name", "taxon", "organism_name", "ref", "key", "role"}
 )
 LIST_KINDS = frozenset({"lines", "keywords", "choices"})
+FLAG_KIND = "flag"  # a yes/no box, stored as true or false
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,10 @@ AUTHORS = Group(
     min_items=1,
     max_items=MAX_AUTHORS,
     item_label="Author",
-    help="Everyone who should be credited. At least one author needs an e-mail address.",
+    help=(
+        "Everyone who should be credited. Mark at least one author with an e-mail address as "
+        "the contact: only contacts' e-mail addresses are published."
+    ),
     limit_help=(
         f"A study lists at most {MAX_AUTHORS} authors. For a larger consortium, add the "
         "consortium as one author and link to its member list."
@@ -90,6 +94,12 @@ AUTHORS = Group(
     children=(
         Field("name", "Full name", required=True, max_length=200),
         Field("email", "E-mail", kind="email", max_length=254),
+        Field(
+            "contact",
+            "Contact for this dataset",
+            kind=FLAG_KIND,
+            help="Publish this author's e-mail address on the dataset's page, for questions.",
+        ),
         Field("role", "Role", kind="role", max_length=100, help="e.g. corresponding author"),
         Field(
             "orcid",

@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import EmailValidator, URLValidator
 
 from . import vocab
-from .spec import REMBI, Field, Group, item_children, singular
+from .spec import FLAG_KIND, REMBI, Field, Group, item_children, singular
 
 Errors = dict[str, list[str]]
 # Control characters other than tab and newline never belong in metadata.
@@ -132,7 +132,24 @@ def _scalar(text: str, node: Field, path: str, errors: Errors) -> str:
     return text
 
 
+_YES = frozenset({"true", "yes", "on", "1"})
+_NO = frozenset({"false", "no", "off", "0", ""})
+
+
+def _clean_flag(value: Any, path: str, errors: Errors) -> bool:
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    text = str(value).strip().lower() if isinstance(value, str | int) else None
+    if text in _YES:
+        return True
+    if text not in _NO:
+        _add(errors, path, "Must be yes or no.")
+    return False
+
+
 def _clean_field(value: Any, node: Field, path: str, errors: Errors) -> Any:
+    if node.kind == FLAG_KIND:
+        return _clean_flag(value, path, errors)
     if node.is_list:
         if value is None or value == "":
             return []
@@ -167,7 +184,7 @@ def _is_blank(value: Any) -> bool:
         return all(_is_blank(v) for k, v in value.items() if k != "key")
     if isinstance(value, list):
         return not value  # an item someone added counts, even before it is filled in
-    return value is None or (isinstance(value, str) and not value.strip())
+    return value is None or value is False or (isinstance(value, str) and not value.strip())
 
 
 def _clean_object(
@@ -341,8 +358,12 @@ def problems(metadata: Any, *, today: datetime.date | None = None) -> Errors:
     _require(document, REMBI, "", document, errors)
     study = document["study"]
     authors = study["authors"]
-    if authors and not any(author["email"] for author in authors):
-        _add(errors, "study.authors.0.email", "Give an e-mail address for at least one author.")
+    if authors and not any(author["email"] and author["contact"] for author in authors):
+        _add(
+            errors,
+            "study.authors.0.contact",
+            "Mark at least one author with an e-mail address as the contact for this dataset.",
+        )
     for index, publication in enumerate(study["publications"]):
         if not publication["doi"] and not publication["pubmed_id"]:
             _add(errors, f"study.publications.{index}.doi", "Give a DOI or a PubMed id.")

@@ -26,6 +26,8 @@ from submissions.processing import workclaims
 from submissions.processing.models import ConversionJob, ErrorKind, JobState
 from submissions.processing.services import fail_submission, files_to_keep
 from submissions.publication.models import Publication
+from submissions.publication.services import release
+from submissions.publication.services.release import metadata_release_date
 
 logger = logging.getLogger(__name__)
 
@@ -71,13 +73,20 @@ def publish_dataset(*, submission_id: str) -> None:
             error_message="",
         )
         if recorded:
-            lifecycle.transition(
+            submission = lifecycle.transition(
                 submission=Submission(pk=submission_id),
                 to=SubmissionStatus.PUBLISHED,
                 actor=None,
                 note=f"Published as {publication.accession}.",
             )
+            # The embargo in force from now on; the REMBI date is where it was chosen.
+            until = metadata_release_date(submission)
+            Publication.objects.filter(pk=publication.pk).update(release_date=until)
             dispatch.submission_mail(submission_id=submission_id, kind=NotificationKind.PUBLISHED)
+            dispatch.sync_doi(submission_id=submission_id)
+            if until is None or until <= timezone.localdate():
+                # Nothing to wait for: public at once. The "published" mail says so already.
+                release.release(submission_id=submission_id, actor=None, mail=False)
 
 
 def _write_archive(*, publication: Publication, jobs: list[ConversionJob]) -> dict[str, int]:

@@ -1,0 +1,1 @@
+"""Machine-readable forms of a published dataset, each rendered from one `DatasetRecord`."""
