@@ -198,7 +198,7 @@ def convert_file(
             timeout_s=timeout_s,
             memory_limit_bytes=memory_limit_bytes,
             max_workers=max_workers,
-            ngff_version=ngff_version,
+            # The pinned release writes NGFF 0.4 whatever is asked (bioformats2raw.py).
             on_progress=on_progress,
         )
         name, version, args, run = outcome.converter, outcome.version, outcome.args, outcome.run
