@@ -239,11 +239,11 @@ def _exception_error(run: CompletedRun, *, input_name: str, details: str) -> Exc
         return _user_error(
             "unsupported_input", input_name, "it is not in a format Bio-Formats knows.", details
         )
-    for marker in ("loci.formats.FormatException", "java.io.EOFException", "FileNotFound"):
-        if marker in tail:
-            return _user_error(
-                "unreadable_input", input_name, "it is damaged or incomplete.", details
-            )
+    # A Bio-Formats exception, or any exception thrown from inside one of its readers.
+    if re.search(
+        r"loci\.formats\.FormatException|EOFException|FileNotFound|\bat loci\.formats\.in\.", tail
+    ):
+        return _user_error("unreadable_input", input_name, "it is damaged or incomplete.", details)
     return ApplicationError(
         code="converter_failed", message="bioformats2raw failed (exit code 1).", details=details
     )
