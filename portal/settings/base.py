@@ -178,6 +178,9 @@ S3_ENDPOINT_URL = env.str("S3_ENDPOINT_URL", default="") or None
 S3_PUBLIC_ENDPOINT_URL = env.str("S3_PUBLIC_ENDPOINT_URL", default="") or None
 S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="us-east-1")
 S3_ADDRESSING_STYLE = env.str("S3_ADDRESSING_STYLE", default="path")
+# Unset: boto3's own chain (instance profile, ~/.aws); set: used for both buckets.
+AWS_ACCESS_KEY_ID = env.str("AWS_ACCESS_KEY_ID", default="") or None
+AWS_SECRET_ACCESS_KEY = env.str("AWS_SECRET_ACCESS_KEY", default="") or None
 PRESIGNED_URL_EXPIRY_SECONDS = env.int("PRESIGNED_URL_EXPIRY_SECONDS", default=900)
 USE_S3 = bool(STAGING_BUCKET)
 S3_MAX_POOL_CONNECTIONS = env.int("S3_MAX_POOL_CONNECTIONS", default=32)
@@ -186,6 +189,8 @@ S3_MAX_POOL_CONNECTIONS = env.int("S3_MAX_POOL_CONNECTIONS", default=32)
 def _s3_options(bucket: str) -> dict[str, object]:
     return {
         "bucket_name": bucket,
+        "access_key": AWS_ACCESS_KEY_ID,
+        "secret_key": AWS_SECRET_ACCESS_KEY,
         "endpoint_url": S3_ENDPOINT_URL,
         "region_name": S3_REGION_NAME,
         "addressing_style": S3_ADDRESSING_STYLE,

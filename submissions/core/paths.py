@@ -19,7 +19,16 @@ from django.core.exceptions import ImproperlyConfigured
 Role = Literal["web", "worker", "beat", "manage"]
 # manage.py commands that only read settings or code: they need no directory.
 READ_ONLY_COMMANDS = frozenset(
-    {"check", "makemigrations", "spectacular", "help", "version", "diffsettings", "showmigrations"}
+    {
+        "check",
+        "makemigrations",
+        "spectacular",
+        "help",
+        "version",
+        "diffsettings",
+        "showmigrations",
+        "collectstatic",  # writes STATIC_ROOT only (at image build)
+    }
 )
 
 
