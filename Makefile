@@ -7,7 +7,8 @@ NPM_STAMP := node_modules/.installed
 export PYTHONUNBUFFERED := 1
 
 
-.PHONY: install java-check assets run test lint typecheck migrations-check check-deploy schema-check ci \
+
+.PHONY: install java-check assets run test acceptance lint typecheck migrations-check check-deploy schema-check ci \
         bench-upload bench-convert bench-queue bench-quota clean
 
 $(STAMP): pyproject.toml requirements/constraints.txt
@@ -61,6 +62,12 @@ schema-check: $(STAMP)
 	DJANGO_SETTINGS_MODULE=portal.settings.testing $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 
 ci: lint typecheck migrations-check check-deploy schema-check test
+
+# The production topology here (gunicorn with production settings over TLS, a default-queue
+# worker, two conversion workers, beat; PostgreSQL, Redis, moto S3 with a public endpoint)
+# and a full journey over HTTP. Needs PostgreSQL and Redis (see tests/acceptance/__main__.py).
+acceptance: install
+	$(BIN)/python -m tests.acceptance
 
 bench-upload: install
 	$(BIN)/python tests/benchmarks/bench_upload.py

@@ -10,6 +10,8 @@ ROOT = Path(__file__).resolve().parent.parent
 VENDOR_FILES = {
     "htmx.min.js": "htmx.org/dist/htmx.min.js",
     "uppy.min.js": "uppy/dist/uppy.min.js",
+    # uppy.min.js names it (sourceMappingURL): collectstatic's manifest storage needs it.
+    "uppy.min.js.map": "uppy/dist/uppy.min.js.map",
     "uppy.min.css": "uppy/dist/uppy.min.css",
 }
 
