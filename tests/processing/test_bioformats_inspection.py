@@ -9,7 +9,6 @@ from typing import Any
 import numpy as np
 import pytest
 import tifffile
-from django.test import Client
 
 from submissions.accounts.models import User
 from submissions.conversion import bioformats
