@@ -29,7 +29,7 @@ install: $(STAMP) assets java-check
 java-check:
 	@command -v java >/dev/null 2>&1 && java -version 2>&1 | head -1 || { \
 	  echo "NOTE: no 'java' on PATH. Aperture runs without it, but files only Bio-Formats reads"; \
-	  echo "      (ICS, OME-XML, DICOM, HDF5 and ~150 more) are refused until Java is installed:"; \
+	  echo "      (ICS, OME-XML, DICOM, HDF5 and ~150 more) are not converted until Java is installed:"; \
 	  echo "      sudo apt-get install default-jre-headless   (or set JAVA=/path/to/java)"; }
 
 assets: $(NPM_STAMP)
