@@ -6,7 +6,10 @@ and says which; the tests in test_bioformats2raw.py check them one at a time.
 
 Sources (read with the search tool):
 - C = glencoesoftware/bioformats2raw src/main/java/com/glencoesoftware/bioformats2raw/
-  Converter.java (v0.11.0: option names, call(), convert(), main()).
+  Converter.java: option names, call(), convert(), main(). The stored source was read at
+  two commits around v0.11.0 (one with CommandLine.call, one after Zarr v3 support); the
+  v0.11.0 tag itself was not readable. main() uses CommandLine.execute since PR #287 (merged
+  2025-09-01, before v0.11.0 was tagged in mid-September 2025): version exits 255.
 - P = remkop/picocli CommandLine.execute (4.7): exit 2 on a ParameterException (message,
   then usage, on stderr), 1 on an exception from call() (stack trace on stderr), else the
   Integer call() returned, which main() passes to System.exit (so -1 is status 255).
@@ -252,7 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     tmpdir = java_tmpdir()
     probe = tmpdir / f"noexec-test{os.getpid()}.txt"
     try:
-        # C: call(): File.createTempFile("noexec-test") + setExecutable/canExecute.
+        # C: call(): File.createTempFile("noexec-test") + setExecutable/canExecute (in the
+        # master source read; which release first had it was not visible).
         probe.write_bytes(b"")
         probe.chmod(0o755)
         if not os.access(probe, os.X_OK) and not options.get("warn_no_exec"):
