@@ -243,6 +243,16 @@ def _published(facility: Any, accession: str) -> None:
     )
 
 
+def _drop_database(url: str) -> None:
+    if not url.startswith("postgres"):
+        return
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def _empty_database(tmp_path: Path) -> str:
     """The DATABASE_URL of a new, empty database of the same engine as the test one."""
     config = connection.settings_dict
@@ -283,11 +293,15 @@ def test_backup_restores_into_an_empty_database_and_finds_every_dataset(
     )
     assert made.returncode == 0, made.stderr
     assert "3 datasets" in made.stdout
-    restored = _python(
-        f"import sys; sys.argv=['manage.py','restore',{str(target)!r}]; "
-        "import manage; manage.main()",
-        {**env, "DATABASE_URL": _empty_database(tmp_path)},
-    )
+    empty = _empty_database(tmp_path)
+    try:
+        restored = _python(
+            f"import sys; sys.argv=['manage.py','restore',{str(target)!r}]; "
+            "import manage; manage.main()",
+            {**env, "DATABASE_URL": empty},
+        )
+    finally:
+        _drop_database(empty)
 
     assert restored.returncode == 0, restored.stderr
     assert "Restored 3 datasets: APT-7, APT-8, APT-9" in restored.stdout
