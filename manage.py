@@ -11,6 +11,13 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.development")
     from django.core.management import execute_from_command_line
 
+    from submissions.core import paths
+
+    command = sys.argv[1] if len(sys.argv) > 1 else "help"
+    if command not in paths.READ_ONLY_COMMANDS and not command.startswith("-"):
+        # The database file, storage and mail folders this command may write (created here,
+        # at start, never when settings are imported).
+        paths.prepare("manage")
     execute_from_command_line(sys.argv)
 
 

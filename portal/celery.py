@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from celery import Celery
+from celery.signals import beat_init, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.development")
 
@@ -20,3 +22,18 @@ app.autodiscover_tasks(
         "submissions.notifications",
     ]
 )
+
+
+@worker_init.connect
+def _prepare_worker(**_kwargs: Any) -> None:
+    """A worker creates its scratch and storage folders when it starts, or stops at once."""
+    from submissions.core import paths
+
+    paths.prepare("worker")
+
+
+@beat_init.connect
+def _prepare_beat(**_kwargs: Any) -> None:
+    from submissions.core import paths
+
+    paths.prepare("beat")

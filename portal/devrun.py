@@ -113,6 +113,10 @@ def main() -> int:
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     processes: list[tuple[str, subprocess.Popen[bytes]]] = []
     stopping = threading.Event()
+    from submissions.core.paths import ensure_writable
+
+    # The embedded Redis's socket and beat's schedule live here.
+    ensure_writable(settings.VAR_DIR, setting="APERTURE_VAR_DIR")
 
     def request_stop(signum: int, _frame: object) -> None:
         stopping.set()

@@ -26,6 +26,9 @@ pages = [route for domain in DOMAINS for route in domain.urlpatterns]
 
 urlpatterns = [
     path("healthz", core.healthz, name="healthz"),
+    path("healthz/live", core.healthz_live, name="healthz-live"),
+    path("healthz/ready", core.healthz_ready, name="healthz-ready"),
+    path("metrics", core.metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -8,6 +8,17 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.development")
 application = get_wsgi_application()
 
 
+def _prepare() -> None:
+    """Create (and check) the directories the web process writes: at start, not at import
+    of settings, and with an error naming the setting if one is not writable."""
+    from submissions.core import paths
+
+    paths.prepare("web")
+
+
+_prepare()
+
+
 def _warm_up() -> None:
     """Do at boot what each worker's first request would otherwise do while a client waits.
 

@@ -18,8 +18,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
+# Every writable path derives from a setting; nothing is created here. Each process creates
+# what it needs when it starts (submissions/core/paths.py), with a clear error if it cannot.
 VAR_DIR = Path(env.str("APERTURE_VAR_DIR", default=str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="insecure-development-key-change-me")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "submissions.core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -149,7 +151,9 @@ CELERY_TASK_ROUTES = {"submissions.processing.tasks.convert_file": {"queue": "co
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
 CELERY_TASK_ALWAYS_EAGER = False
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE_FILENAME = env.str(
+    "CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule")
+)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
 # Quotas: daily usage snapshots for charts and charge-back, and the sweep of stale reservations.
 CELERY_BEAT_SCHEDULE["quota-snapshot-usage"] = {
@@ -169,8 +173,15 @@ CELERY_BEAT_SCHEDULE["review-daily-digest"] = {
 STAGING_BUCKET = env.str("STAGING_BUCKET", default="")
 ARCHIVE_BUCKET = env.str("ARCHIVE_BUCKET", default="")
 S3_ENDPOINT_URL = env.str("S3_ENDPOINT_URL", default="") or None
+# Where browsers and CLIs reach the same S3 service, when that differs from the address the
+# servers use (compose: servers use http://minio:9000, browsers http://localhost:9000).
+# Presigned URLs are signed for this endpoint; unset, they use S3_ENDPOINT_URL.
+S3_PUBLIC_ENDPOINT_URL = env.str("S3_PUBLIC_ENDPOINT_URL", default="") or None
 S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="us-east-1")
 S3_ADDRESSING_STYLE = env.str("S3_ADDRESSING_STYLE", default="path")
+# Unset: boto3's own chain (instance profile, ~/.aws); set: used for both buckets.
+AWS_ACCESS_KEY_ID = env.str("AWS_ACCESS_KEY_ID", default="") or None
+AWS_SECRET_ACCESS_KEY = env.str("AWS_SECRET_ACCESS_KEY", default="") or None
 PRESIGNED_URL_EXPIRY_SECONDS = env.int("PRESIGNED_URL_EXPIRY_SECONDS", default=900)
 USE_S3 = bool(STAGING_BUCKET)
 S3_MAX_POOL_CONNECTIONS = env.int("S3_MAX_POOL_CONNECTIONS", default=32)
@@ -179,6 +190,8 @@ S3_MAX_POOL_CONNECTIONS = env.int("S3_MAX_POOL_CONNECTIONS", default=32)
 def _s3_options(bucket: str) -> dict[str, object]:
     return {
         "bucket_name": bucket,
+        "access_key": AWS_ACCESS_KEY_ID,
+        "secret_key": AWS_SECRET_ACCESS_KEY,
         "endpoint_url": S3_ENDPOINT_URL,
         "region_name": S3_REGION_NAME,
         "addressing_style": S3_ADDRESSING_STYLE,
@@ -198,11 +211,10 @@ def _s3_options(bucket: str) -> dict[str, object]:
 
 STORAGE_ROOT = VAR_DIR / "storage"
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Written by `collectstatic` only (at image build time in Docker).
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
 # Browser libraries from npm, copied there by `make assets` (see package.json).
 STATICFILES_DIRS = [("vendor", BASE_DIR / "build" / "vendor")]
-(BASE_DIR / "build" / "vendor").mkdir(parents=True, exist_ok=True)
 STORAGES: dict[str, dict[str, object]] = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
@@ -257,6 +269,11 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Aperture <aperture@l
 # --- Converter --------------------------------------------------------------------------------
 BIOFORMATS2RAW = env.str("BIOFORMATS2RAW", default="")
 CONVERSION_SCRATCH_DIR = Path(env.str("CONVERSION_SCRATCH_DIR", default=str(VAR_DIR / "scratch")))
+# Bio-Formats for formats the built-in readers do not know (submissions/conversion/bioformats.py)
+# reads BIOFORMATS_JAR and JAVA from the environment itself; they are listed here so a
+# deployment sees every variable in one place.
+BIOFORMATS_JAR = env.str("BIOFORMATS_JAR", default="")
+JAVA = env.str("JAVA", default="")
 ACCESSION_PREFIX = env.str("ACCESSION_PREFIX", default="APT")
 
 # --- Quotas -----------------------------------------------------------------------------------
@@ -329,14 +346,37 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Logs: one line per record on stderr; "json" (production's default) for log shippers.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Operations: metrics ------------------------------------------------------------------------
+# /metrics (Prometheus) answers only a request with "Authorization: Bearer METRICS_TOKEN" or
+# from an address in METRICS_ALLOWED_NETWORKS (CIDRs); with neither set it is 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])
+# prometheus-client's own variable: with several gunicorn workers, where they share counts.
+METRICS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
 
 # --- Processing: conversion, publication and the sweeper that heals stuck work -------------
 # Keep the original uploads beside the OME-Zarr in the archive.

@@ -18,3 +18,10 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Structured logs for the log shipper; Celery keeps Django's LOGGING instead of its own.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")
+LOGGING["handlers"]["console"]["formatter"] = "json" if LOG_FORMAT == "json" else "plain"  # type: ignore[index]  # noqa: F405
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Probes and the metrics scraper speak plain HTTP inside the cluster.
+SECURE_REDIRECT_EXEMPT = [r"^healthz", r"^metrics$"]

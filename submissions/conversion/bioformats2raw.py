@@ -1,9 +1,26 @@
 """Run the real bioformats2raw (Java, Bio-Formats) with an explicit argument list.
 
-Every option is spelled out, never left to the tool's defaults, so the provenance record
-says exactly what was run. The JVM heap and temporary directory are set per job through
-JAVA_OPTS (read by bioformats2raw's launcher script); the address-space rlimit is not used
-because the JVM reserves far more virtual memory than it touches and would not start.
+Aperture pins one bioformats2raw release, in ``bioformats2raw.version`` beside this module
+(the worker image downloads that release; the README names the file). Everything below
+follows that release's command-line contract as its source states it
+(glencoesoftware/bioformats2raw, ``Converter.java``; picocli 4.7 ``CommandLine.execute``):
+
+* ``--version`` prints ``Version = X`` / ``Bio-Formats version = Y`` /
+  ``NGFF specification version = Z`` and ``call()`` returns -1, which ``main`` hands to
+  ``System.exit``: the process ends with status 255. The version is read from the output
+  whatever the status.
+* Exit 0 is success, 1 an exception thrown while converting (picocli's
+  ``exitCodeOnExecutionException``; the stack trace goes to stderr, so the exception class
+  says whose fault it was), 2 a command line picocli rejected (``exitCodeOnInvalidInput``).
+* Progress bars (``--progress``, only drawn at log level OFF/ERROR/WARN) come from
+  me.tongfei:progressbar with the ASCII style, one per (series, resolution), redrawn with \\r:
+  ``[0/1]  42% [=====>      ] 420/1000 (0:00:03 / 0:00:04)``.
+* 0.11.0 writes NGFF 0.4 on Zarr v2 only: ``--ngff-version`` arrived after it.
+
+The JVM heap and temporary directory are set per job through JAVA_OPTS (read by the
+Gradle launcher script); the address-space rlimit is not used because the JVM reserves far
+more virtual memory than it touches and would not start. Exit 0 is never trusted alone: the
+caller validates the output (some failures log an error and return without an exception).
 """
 
 from __future__ import annotations
@@ -18,18 +35,29 @@ from submissions.conversion.errors import ApplicationError, UserFileError
 from submissions.conversion.subprocess import CompletedRun, limit_failure, run_subprocess
 
 CONVERTER_NAME = "bioformats2raw"
+PINNED_VERSION = (Path(__file__).with_name("bioformats2raw.version")).read_text().strip()
+# What the pinned release writes (Converter.NGFF_VERSION before Zarr v3 support).
+OUTPUT_NGFF_VERSION = "0.4"
 # Heap is this share of the job's memory budget: the JVM adds metaspace, thread stacks,
 # code cache and Blosc's native buffers on top of -Xmx.
 _HEAP_SHARE = 0.75
-_CHUNK_FAILURE = "Failure processing chunk"
-# me.tongfei progressbar, as bioformats2raw --progress draws it (redrawn with \r):
-#   "[0/0] 42% │█████▏      │ 420/1000 (0:00:03 / 0:00:04)"
-_PROGRESS = re.compile(r"^(?P<task>.*?)\s*(?P<percent>\d{1,3})%.*?(?P<done>\d+)/(?P<total>\d+)")
-# picocli's messages for a command line it rejects (exit 2): our mistake, not the file's.
-_USAGE_ERROR = re.compile(r"Unknown option|Missing required|Invalid value|Usage: bioformats2raw")
+# Converter.call(): `if (printVersion) { ...println...; return -1; }` -> System.exit(-1).
+VERSION_EXIT = 255
+# picocli CommandLine.ExitCode: OK 0, SOFTWARE 1 (exception in call()), USAGE 2.
+EXIT_EXCEPTION = 1
+EXIT_USAGE = 2
+# ProgressBarListener: task "[series/resolution]", ProgressBarStyle.ASCII, rendered by
+# DefaultProgressBarRenderer as "TASK PPP% [bar] current/max (elapsed / eta) ".
+_PROGRESS = re.compile(
+    r"^\[(?P<series>\d+)/(?P<resolution>\d+)\]\s+(?P<percent>\d{1,3})%\s+\[[^\]]*\]\s+"
+    r"(?P<done>\d+)/(?P<total>\d+)\s+\("
+)
+# Converter.convert() logs these and returns without an exception: exit 0, no output.
+_SILENT_FAILURES = ("Failed to instantiate reader", "Could not retrieve OME-XML")
+# jzarr's Blosc properties (cname, clevel, shuffle); ZarrCompression enum: raw, zlib, blosc.
 _COMPRESSION_ARGS = {
     "blosc": ["--compression", "blosc"],
-    # bioformats2raw has no plain zstd; Blosc's zstd at level 1 is its nearest equivalent.
+    # No plain zstd on Zarr v2 here: Blosc with the zstd codec at level 1 is the nearest.
     "zstd": [
         "--compression",
         "blosc",
@@ -38,7 +66,7 @@ _COMPRESSION_ARGS = {
         "--compression-properties",
         "clevel=1",
     ],
-    "none": ["--compression", "null"],
+    "none": ["--compression", "raw"],
 }
 
 
@@ -53,24 +81,24 @@ class Bioformats2rawRun:
 class ProgressParser:
     """Turns progress-bar lines into one overall fraction that never goes backwards.
 
-    bioformats2raw draws one bar per (series, resolution) task and does not say up front how
-    many there are, so the fraction is tiles done over tiles seen, capped below 1 until the
-    process ends. Level 0 holds about 3/4 of all tiles, so this is close for one series.
+    bioformats2raw draws one bar per (series, resolution) and announces each only when it
+    starts, so the fraction is tiles done over tiles seen, capped below 1 until the process
+    ends. Level 0 holds about 3/4 of all tiles, so this is close for one series.
     """
 
     def __init__(self, callback: Callable[[float], None] | None) -> None:
         self._callback = callback
-        self._tasks: dict[str, tuple[int, int]] = {}
+        self._tasks: dict[tuple[int, int], tuple[int, int]] = {}
         self._fraction = 0.0
 
     def feed(self, line: str) -> None:
-        match = _PROGRESS.search(line)
+        match = _PROGRESS.match(line.strip())
         if match is None:
             return
         done, total = int(match["done"]), int(match["total"])
         if total <= 0 or done > total:
             return
-        self._tasks[match["task"].strip()] = (done, total)
+        self._tasks[int(match["series"]), int(match["resolution"])] = (done, total)
         seen = sum(t for _, t in self._tasks.values())
         fraction = min(sum(d for d, _ in self._tasks.values()) / seen, 0.99)
         if fraction > self._fraction:
@@ -88,34 +116,35 @@ def build_args(
     executable: str,
     input_path: Path,
     output_path: Path,
-    ngff_version: str = "0.5",
+    memo_dir: Path,
     tile_width: int = 1024,
     tile_height: int = 1024,
     resolutions: int | None = None,
     max_workers: int = 1,
     compression: str = "blosc",
-    overwrite: bool = False,
     progress: bool = True,
 ) -> list[str]:
-    """The complete command line, options first (picocli accepts either order)."""
+    """The complete command line, every option spelled as Converter.java names it."""
     if compression not in _COMPRESSION_ARGS:
         raise ValueError(f"unknown compression {compression!r}")
     args = [
         executable,
-        "--ngff-version",
-        ngff_version,
-        "--tile_width",
+        "--tile-width",
         str(tile_width),
-        "--tile_height",
+        "--tile-height",
         str(tile_height),
-        "--max_workers",
+        "--max-workers",
         str(max_workers),
         *_COMPRESSION_ARGS[compression],
+        # .bfmemo caches go to the job's scratch, not beside the input.
+        "--memo-directory",
+        str(memo_dir),
+        # Bars are drawn only at OFF/ERROR/WARN; above that they go to the TRACE log.
+        "--log-level",
+        "WARN",
     ]
     if resolutions is not None:
         args += ["--resolutions", str(resolutions)]
-    if overwrite:
-        args.append("--overwrite")
     if progress:
         args.append("--progress")
     return [*args, str(input_path), str(output_path)]
@@ -134,8 +163,21 @@ def java_env(
     return env
 
 
+def parse_version(output: str) -> str | None:
+    """ "Version = 0.11.0" -> "0.11.0"; None when no such line was printed."""
+    for line in output.splitlines():
+        key, _, value = line.partition("=")
+        if key.strip().lower() == "version" and value.strip():
+            return value.strip()
+    return None
+
+
 def bioformats2raw_version(*, executable: str, timeout_s: float = 120.0) -> str:
-    """The version bioformats2raw reports ("Version = 0.9.1" -> "0.9.1")."""
+    """The version bioformats2raw reports, read from its output whatever its exit status.
+
+    The pinned release exits 255 after printing it; older ones exit 0. A run that prints no
+    version (no Java, a broken install) is ``converter_missing``.
+    """
     try:
         run = run_subprocess(args=[executable, "--version"], timeout_s=timeout_s)
     except OSError as error:
@@ -143,17 +185,68 @@ def bioformats2raw_version(*, executable: str, timeout_s: float = 120.0) -> str:
             code="converter_missing",
             message=f"bioformats2raw cannot be started at {executable}: {error}",
         ) from error
-    if run.returncode != 0:
+    version = parse_version(run.output_tail)
+    if version is None:
         raise ApplicationError(
             code="converter_missing",
-            message=f"bioformats2raw --version failed ({run.describe()})",
+            message=f"bioformats2raw --version printed no version ({run.describe()})",
             details=run.output_tail,
         )
-    for line in run.output_tail.splitlines():
-        key, _, value = line.partition("=")
-        if key.strip().lower() == "version" and value.strip():
-            return value.strip()
-    return run.output_tail.splitlines()[0].strip() if run.output_tail else "unknown"
+    return version
+
+
+def _user_error(code: str, input_name: str, why: str, details: str) -> UserFileError:
+    return UserFileError(
+        code=code,
+        message=(
+            f"Bio-Formats could not read {input_name}: {why} Please check the file (a "
+            "multi-file dataset needs all its companion files, uploaded together) and upload "
+            "it again, or export it as OME-TIFF."
+        ),
+        details=details,
+    )
+
+
+def _exception_error(run: CompletedRun, *, input_name: str, details: str) -> Exception:
+    """Exit 1: an exception escaped Converter.call(); its class says whose fault it is."""
+    tail = run.output_tail
+    if "OutOfMemoryError" in tail:
+        return ApplicationError(
+            code="out_of_memory",
+            message="bioformats2raw ran out of Java heap (raise CONVERSION_MEMORY_LIMIT_BYTES).",
+            details=details,
+        )
+    if "is noexec" in tail:  # Converter.call()'s check of java.io.tmpdir
+        return ApplicationError(
+            code="scratch_noexec",
+            message="The conversion scratch directory is mounted noexec; Java cannot use it.",
+            details=details,
+        )
+    if "No space left on device" in tail:
+        return ApplicationError(
+            code="scratch_full",
+            message="The conversion worker ran out of disk space.",
+            details=details,
+            transient=True,
+        )
+    if "already exists" in tail:
+        return ApplicationError(
+            code="output_exists",
+            message="bioformats2raw refused to write over an existing output directory.",
+            details=details,
+        )
+    if "loci.formats.UnknownFormatException" in tail:
+        return _user_error(
+            "unsupported_input", input_name, "it is not in a format Bio-Formats knows.", details
+        )
+    # A Bio-Formats exception, or any exception thrown from inside one of its readers.
+    if re.search(
+        r"loci\.formats\.FormatException|EOFException|FileNotFound|\bat loci\.formats\.in\.", tail
+    ):
+        return _user_error("unreadable_input", input_name, "it is damaged or incomplete.", details)
+    return ApplicationError(
+        code="converter_failed", message="bioformats2raw failed (exit code 1).", details=details
+    )
 
 
 def _raise_for_outcome(run: CompletedRun, *, input_name: str) -> None:
@@ -161,31 +254,23 @@ def _raise_for_outcome(run: CompletedRun, *, input_name: str) -> None:
     if limit is not None:
         raise limit
     details = f"{run.describe()}\n{run.output_tail}"
-    # A chunk that failed to write can leave a hole in the output while the tool still exits
-    # 0, so the message wins over the exit code.
-    if _CHUNK_FAILURE in run.output_tail:
-        raise ApplicationError(
-            code="chunk_failure",
-            message="bioformats2raw failed to write part of the image.",
-            details=details,
-            transient=True,
-        )
     if run.returncode == 0:
+        for marker in _SILENT_FAILURES:
+            if marker in run.output_tail:
+                raise ApplicationError(
+                    code="converter_failed",
+                    message=f"bioformats2raw stopped early: {marker}.",
+                    details=details,
+                )
         return
-    if run.returncode == 2 and _USAGE_ERROR.search(run.output_tail):
+    if run.returncode == EXIT_EXCEPTION:
+        raise _exception_error(run, input_name=input_name, details=details)
+    if run.returncode == EXIT_USAGE:
         raise ApplicationError(
             code="converter_usage",
-            message="bioformats2raw rejected the options Aperture passed to it.",
-            details=details,
-        )
-    if run.returncode in (1, 2):
-        raise UserFileError(
-            code="unreadable_input" if run.returncode == 1 else "unsupported_input",
             message=(
-                f"Bio-Formats could not read {input_name}. The file may be damaged, "
-                "incomplete (a multi-file dataset missing its companion files), or in a "
-                "format Bio-Formats does not support. Please check the file and upload it "
-                "again, or export it as OME-TIFF."
+                "bioformats2raw rejected the options Aperture passed to it (is the installed "
+                f"version the pinned {PINNED_VERSION}?)."
             ),
             details=details,
         )
@@ -193,8 +278,6 @@ def _raise_for_outcome(run: CompletedRun, *, input_name: str) -> None:
         code="converter_failed",
         message=f"bioformats2raw failed with exit code {run.returncode}.",
         details=details,
-        # 255 is the JVM failing to start or an uncaught error: retrying may help once.
-        transient=run.returncode == 255,
     )
 
 
@@ -207,7 +290,6 @@ def run_bioformats2raw(
     timeout_s: float,
     memory_limit_bytes: int | None,
     max_workers: int = 1,
-    ngff_version: str = "0.5",
     tile_width: int = 1024,
     tile_height: int = 1024,
     resolutions: int | None = None,
@@ -224,7 +306,7 @@ def run_bioformats2raw(
         executable=executable,
         input_path=input_path,
         output_path=output_path,
-        ngff_version=ngff_version,
+        memo_dir=scratch_dir,
         tile_width=tile_width,
         tile_height=tile_height,
         resolutions=resolutions,

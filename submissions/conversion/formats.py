@@ -83,17 +83,8 @@ def read_head(*, path: Path | None, file: IO[bytes] | None, size: int = 512) -> 
     return head
 
 
-def detect_format(
-    *, path: Path | None = None, file: IO[bytes] | None = None, name: str | None = None
-) -> DetectedFormat:
-    """Name the format of ``path`` (or of the open binary ``file``) from its magic bytes.
-
-    ``name`` is the file name messages show (defaults to the path's). Raises
-    UserFileError("empty_file") for an empty file and ("unsupported_format") for a file that
-    is neither TIFF, a vendor format bioio reads, nor a microscopy format we recognise.
-    """
-    shown = display_name(path=path, file=file, name=name)
-    head = read_head(path=path, file=file)
+def _detect(head: bytes, shown: str) -> DetectedFormat | None:
+    """The format from the first bytes; None when no magic matches; raises for non-images."""
     if not head:
         raise UserFileError(
             code="empty_file",
@@ -115,15 +106,42 @@ def detect_format(
                 code="unsupported_format",
                 message=(
                     f"The file {shown} is a {format_name}, not a microscopy image format. "
-                    f"Aperture converts {BUILTIN_FORMATS} (and, where Bio-Formats is "
-                    "installed, most vendor formats). Please export the original "
-                    "acquisition or an OME-TIFF."
+                    f"Aperture converts {BUILTIN_FORMATS} and what Bio-Formats reads. "
+                    "Please export the original acquisition or an OME-TIFF."
                 ),
             )
-    raise UserFileError(
-        code="unsupported_format",
-        message=(
-            f"Aperture does not recognise the format of {shown}. It converts "
-            f"{BUILTIN_FORMATS}. Please export the image as OME-TIFF."
-        ),
-    )
+    return None
+
+
+def detect_format(
+    *, path: Path | None = None, file: IO[bytes] | None = None, name: str | None = None
+) -> DetectedFormat:
+    """Name the format of ``path`` (or of the open binary ``file``) from its magic bytes.
+
+    ``name`` is the file name messages show (defaults to the path's). Raises
+    UserFileError("empty_file") for an empty file and ("unsupported_format") for a file that
+    is neither TIFF, a vendor format bioio reads, nor a microscopy format we recognise.
+    """
+    shown = display_name(path=path, file=file, name=name)
+    detected = _detect(read_head(path=path, file=file), shown)
+    if detected is None:
+        raise UserFileError(
+            code="unsupported_format",
+            message=(
+                f"Aperture does not recognise the format of {shown}. It converts "
+                f"{BUILTIN_FORMATS}. Please export the image as OME-TIFF."
+            ),
+        )
+    return detected
+
+
+def needs_bioformats(
+    *, path: Path | None = None, file: IO[bytes] | None = None, name: str | None = None
+) -> bool:
+    """True for a file only Bio-Formats can read: a microscopy format recognised as such
+    (HDF5, DICOM) or one whose first bytes nothing here knows (ICS, OME-XML, V3Draw and the
+    other ~150 formats). Raises as detect_format does for empty files and known non-images.
+    """
+    shown = display_name(path=path, file=file, name=name)
+    detected = _detect(read_head(path=path, file=file), shown)
+    return detected is None or detected.bioformats_only

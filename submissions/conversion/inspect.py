@@ -7,14 +7,16 @@ a UserFileError whose message says what to do.
 from __future__ import annotations
 
 import io
+import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from submissions.conversion import bioformats
 from submissions.conversion.builtin.sources import ImageSource, open_source
 from submissions.conversion.errors import UserFileError
-from submissions.conversion.formats import detect_format, display_name
+from submissions.conversion.formats import detect_format, display_name, needs_bioformats
 
 
 @dataclass(frozen=True)
@@ -38,8 +40,10 @@ class InspectionResult:
     size_bytes: int
     series: list[SeriesDescription] = field(default_factory=list)
     ome_xml: str | None = None
-    # True for formats that only the Bio-Formats converter (bioformats2raw) can convert.
+    # True for formats only Bio-Formats reads (bfconvert or bioformats2raw converts them).
     needs_bioformats: bool = False
+    # Who described the series: "aperture" (tifffile, bioio) or "Bio-Formats 7.3.1" (showinf).
+    reader: str = "aperture"
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -51,6 +55,7 @@ def inspect_file(
     file: IO[bytes] | None = None,
     name: str | None = None,
     then: Callable[[ImageSource], None] | None = None,
+    scratch_dir: Path | None = None,
 ) -> InspectionResult:
     """Inspect ``path``, or the open seekable binary ``file`` (header and metadata only: no
     pixel data is read, so a file over ranged S3 reads costs a few requests).
@@ -60,8 +65,10 @@ def inspect_file(
 
     ``name`` is the file name messages show (defaults to the path's). Raises UserFileError
     with code "unsupported_format", "corrupt_file", "empty_file" or "unsupported_pixel_type".
-    A vendor microscopy format only Bio-Formats reads (HDF5, DICOM) is not an error: the
-    result says ``needs_bioformats``.
+    A file the built-in readers do not know goes to Bio-Formats' ``showinf`` when Java and
+    the jar are here and ``path`` is given (``scratch_dir`` holds Java's temporary files);
+    without them a recognised vendor format (HDF5, DICOM) is not an error: the result says
+    ``needs_bioformats`` and the conversion worker's bioformats2raw reads it.
 
     ``then`` is called with the open source after it was described, for more work on the same
     open file (a preview) without opening and parsing it again.
@@ -73,9 +80,16 @@ def inspect_file(
         size = Path(path).stat().st_size
     else:
         raise UserFileError(code="missing_input", message=f"No such file: {shown}")
-    detected = detect_format(path=path, file=file, name=shown)
-    if detected.bioformats_only:
-        return InspectionResult(format_name=detected.name, size_bytes=size, needs_bioformats=True)
+    if needs_bioformats(path=path, file=file, name=shown):
+        tools = bioformats.find_tools()
+        if tools is None or path is None or not bioformats.offered_to_bioformats(shown):
+            detected = detect_format(path=path, file=file, name=shown)  # unknown: refused
+            return InspectionResult(
+                format_name=detected.name, size_bytes=size, needs_bioformats=True
+            )
+        return _inspect_with_bioformats(
+            tools=tools, path=Path(path), name=shown, size=size, scratch_dir=scratch_dir
+        )
     with open_source(path=path, file=file, name=shown) as source:
         series = [
             SeriesDescription(
@@ -98,3 +112,20 @@ def inspect_file(
         if then is not None:
             then(source)
         return result
+
+
+def _inspect_with_bioformats(
+    *, tools: bioformats.Tools, path: Path, name: str, size: int, scratch_dir: Path | None
+) -> InspectionResult:
+    with tempfile.TemporaryDirectory(prefix="showinf-", dir=scratch_dir) as directory:
+        described = bioformats.describe(
+            tools=tools, path=path, name=name, scratch_dir=Path(directory)
+        )
+    return InspectionResult(
+        format_name=described.format_name,
+        size_bytes=size,
+        series=[SeriesDescription(**vars(series)) for series in described.series],
+        ome_xml=described.ome_xml,
+        needs_bioformats=True,
+        reader=f"Bio-Formats {bioformats.bioformats_version(tools)}",
+    )

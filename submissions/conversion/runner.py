@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -17,9 +18,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from submissions.conversion import bioformats2raw
+from submissions.conversion import bioformats, bioformats2raw
 from submissions.conversion.cli import ERROR_PREFIX, EXIT_USER_FILE
 from submissions.conversion.errors import ApplicationError, ConversionError, UserFileError
+from submissions.conversion.formats import needs_bioformats
 from submissions.conversion.subprocess import CompletedRun, limit_failure, run_subprocess
 from submissions.conversion.validate import validate_output
 
@@ -152,6 +154,75 @@ def _run_builtin(
     return f"{output.version}", args, run
 
 
+def _bioformats_reads(path: Path) -> bool:
+    """A file for bfconvert: only Bio-Formats reads it (and its name is not a document's)."""
+    try:
+        return needs_bioformats(path=path) and bioformats.offered_to_bioformats(path.name)
+    except UserFileError:
+        return False  # empty or not an image: the built-in converter says so
+
+
+def _run_bfconvert_then_builtin(
+    *,
+    tools: bioformats.Tools,
+    input_path: Path,
+    output_path: Path,
+    scratch_dir: Path,
+    timeout_s: float,
+    memory_limit_bytes: int | None,
+    max_workers: int,
+    ngff_version: str,
+    on_progress: Callable[[float], None] | None,
+) -> tuple[str, list[str], CompletedRun]:
+    """bfconvert to a tiled BigTIFF OME-TIFF in scratch, then the built-in converter streams
+    it to OME-Zarr; the intermediate file is removed whatever happens."""
+    started = time.monotonic()
+    intermediate_dir = scratch_dir / "bfconvert"
+    intermediate_dir.mkdir(parents=True, exist_ok=True)
+    intermediate = intermediate_dir / "converted.ome.tif"
+
+    def first_half(fraction: float) -> None:
+        if on_progress is not None:
+            on_progress(0.5 * fraction)
+
+    def second_half(fraction: float) -> None:
+        if on_progress is not None:
+            on_progress(0.5 + 0.5 * fraction)
+
+    try:
+        converted = bioformats.to_ome_tiff(
+            tools=tools,
+            input_path=input_path,
+            output_path=intermediate,
+            scratch_dir=intermediate_dir,
+            timeout_s=timeout_s,
+            memory_limit_bytes=memory_limit_bytes,
+            on_progress=first_half,
+        )
+        remaining = max(timeout_s - (time.monotonic() - started), 1.0)
+        version, builtin_args, run = _run_builtin(
+            input_path=intermediate,
+            output_path=output_path,
+            scratch_dir=scratch_dir,
+            timeout_s=remaining,
+            memory_limit_bytes=memory_limit_bytes,
+            max_workers=max_workers,
+            ngff_version=ngff_version,
+            on_progress=second_half,
+        )
+    finally:
+        shutil.rmtree(intermediate_dir, ignore_errors=True)
+    versions = f"Bio-Formats {bioformats.bioformats_version(tools)}; aperture-builtin {version}"
+    tail = f"{converted.output_tail[-2000:]}\n{run.output_tail}"
+    combined = CompletedRun(
+        args=[*converted.args, "&&", *run.args],
+        returncode=run.returncode,
+        output_tail=tail,
+        duration_s=converted.duration_s + run.duration_s,
+    )
+    return versions, [*converted.args, "&&", *builtin_args], combined
+
+
 def convert_file(
     *,
     input_path: Path,
@@ -177,7 +248,21 @@ def convert_file(
         raise UserFileError(code="missing_input", message=f"No such file: {input_path.name}")
     started_at = datetime.now(UTC)
     started = time.monotonic()
-    if converter == "builtin":
+    tools = bioformats.find_tools() if converter == "builtin" else None
+    if tools is not None and _bioformats_reads(input_path):
+        name = "bfconvert+aperture-builtin"
+        version, args, run = _run_bfconvert_then_builtin(
+            tools=tools,
+            input_path=input_path,
+            output_path=output_path,
+            scratch_dir=scratch_dir,
+            timeout_s=timeout_s,
+            memory_limit_bytes=memory_limit_bytes,
+            max_workers=max_workers,
+            ngff_version=ngff_version,
+            on_progress=on_progress,
+        )
+    elif converter == "builtin":
         name = "aperture-builtin"
         version, args, run = _run_builtin(
             input_path=input_path,
@@ -198,7 +283,7 @@ def convert_file(
             timeout_s=timeout_s,
             memory_limit_bytes=memory_limit_bytes,
             max_workers=max_workers,
-            ngff_version=ngff_version,
+            # The pinned release writes NGFF 0.4 whatever is asked (bioformats2raw.py).
             on_progress=on_progress,
         )
         name, version, args, run = outcome.converter, outcome.version, outcome.args, outcome.run

@@ -73,6 +73,40 @@ def s3_client(storage: Storage) -> Any:
     return storage.connection.meta.client  # type: ignore[attr-defined]
 
 
+_public_clients: dict[str, Any] = {}
+_public_lock = threading.Lock()
+
+
+def public_client(storage: Storage) -> Any:
+    """The client that signs URLs a browser or CLI will follow.
+
+    With S3_PUBLIC_ENDPOINT_URL set (the servers reach S3 at an internal name, people at
+    another), a client for that endpoint with the same credentials, region and addressing;
+    signing needs no network, so it is never used to send a request. Otherwise the
+    storage's own client.
+    """
+    endpoint = settings.S3_PUBLIC_ENDPOINT_URL
+    if not endpoint:
+        return s3_client(storage)
+    with _public_lock:
+        client = _public_clients.get(endpoint)
+        if client is None:
+            import boto3
+
+            # Same credentials as the storage: its own keys if configured, else boto3's chain.
+            client = boto3.session.Session().client(
+                "s3",
+                endpoint_url=endpoint,
+                region_name=settings.S3_REGION_NAME,
+                aws_access_key_id=getattr(storage, "access_key", None) or None,
+                aws_secret_access_key=getattr(storage, "secret_key", None) or None,
+                aws_session_token=getattr(storage, "security_token", None) or None,
+                config=s3_client(storage).meta.config,
+            )
+            _public_clients[endpoint] = client
+        return client
+
+
 def _bucket(storage: Storage) -> str:
     return str(storage.bucket_name)  # type: ignore[attr-defined]
 
@@ -191,7 +225,7 @@ def download_url(*, storage: Storage, key: str, filename: str | None = None) -> 
         safe = filename.replace('"', "").replace("\\", "")
         params["ResponseContentDisposition"] = f'attachment; filename="{safe}"'
     return str(
-        s3_client(storage).generate_presigned_url(
+        public_client(storage).generate_presigned_url(
             "get_object", Params=params, ExpiresIn=settings.PRESIGNED_URL_EXPIRY_SECONDS
         )
     )
@@ -199,7 +233,15 @@ def download_url(*, storage: Storage, key: str, filename: str | None = None) -> 
 
 def list_tree(*, storage: Storage, prefix: str) -> dict[str, int]:
     """Every object under `prefix`: key relative to the prefix -> size in bytes."""
-    prefix = _require_prefix(prefix)
+    return _list(storage=storage, prefix=_require_prefix(prefix))
+
+
+def list_all(*, storage: Storage) -> dict[str, int]:
+    """Every object in the bucket or folder (read-only: for backup manifests)."""
+    return _list(storage=storage, prefix="")
+
+
+def _list(*, storage: Storage, prefix: str) -> dict[str, int]:
     found: dict[str, int] = {}
     if is_s3(storage):
         paginator = s3_client(storage).get_paginator("list_objects_v2")

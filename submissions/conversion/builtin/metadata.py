@@ -111,6 +111,12 @@ class OmeImage:
     size_y: int
     physical: PhysicalSizes
     channel_names: tuple[str, ...]
+    size_z: int = 1
+    size_c: int = 1
+    size_t: int = 1
+    # OME pixel type ("uint16", "float", ...) and dimension order ("XYZCT", ...).
+    pixel_type: str = ""
+    dimension_order: str = ""
 
 
 def parse_ome_images(xml_text: str) -> list[OmeImage]:
@@ -149,6 +155,11 @@ def parse_ome_images(xml_text: str) -> list[OmeImage]:
                     ),
                 ),
                 channel_names=channels,
+                size_z=int(attrs.get("SizeZ", "1")),
+                size_c=int(attrs.get("SizeC", "1")),
+                size_t=int(attrs.get("SizeT", "1")),
+                pixel_type=attrs.get("Type", ""),
+                dimension_order=attrs.get("DimensionOrder", ""),
             )
         )
     return images

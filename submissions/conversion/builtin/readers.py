@@ -8,6 +8,7 @@ bands through tifffile's chunked zarr store.
 from __future__ import annotations
 
 import math
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,14 +50,34 @@ def _resolution_to_micrometer(page: tifffile.TiffPage, tag: str) -> float | None
     return unit_um / per_unit
 
 
-def _axis_plan(axes: str, shape: tuple[int, ...]) -> dict[str, list[tuple[str, int]]]:
+def _modulo_parents(ome_xml: str | None) -> dict[str, str]:
+    """tifffile's letter for each OME ModuloAlongZ/C/T -> that parent axis.
+
+    tifffile turns a modulo annotation (Bio-Formats writes one for ICS channels, FLIM
+    lifetimes, SPIM angles) into an axis of its own ("Q" for Type="other"); its planes
+    still belong to the parent axis, so they are folded back into it.
+    """
+    if not ome_xml or "ModuloAlong" not in ome_xml:
+        return {}
+    parents: dict[str, str] = {}
+    for parent, kind in re.findall(r"<(?:\w+:)?ModuloAlong([ZCT])\b[^>]*?Type=\"(\w+)\"", ome_xml):
+        code = tifffile.TIFF.AXES_CODES.get(kind, "Q")
+        parents.setdefault(code, parent)
+    return parents
+
+
+def _axis_plan(
+    axes: str, shape: tuple[int, ...], parents: dict[str, str] | None = None
+) -> dict[str, list[tuple[str, int]]]:
     """Assign each of the file's non-YX axes to one of T, C, Z.
 
     Returns {"T": [(axis, size), ...], ...}: several file axes may fold into one output axis
-    (samples S and channels C both become C; unknown sequence axes fill Z, then T).
+    (samples S and channels C both become C; an OME modulo axis joins its parent, see
+    _modulo_parents; other unknown sequence axes fill Z, then T).
     """
     plan: dict[str, list[tuple[str, int]]] = {"T": [], "C": [], "Z": []}
     unknown: list[tuple[str, int]] = []
+    parents = parents or {}
     for axis, size in zip(axes, shape, strict=True):
         if axis in "YX":
             continue
@@ -64,6 +85,8 @@ def _axis_plan(axes: str, shape: tuple[int, ...]) -> dict[str, list[tuple[str, i
             plan[axis].append((axis, size))
         elif axis == "S":
             plan["C"].append((axis, size))
+        elif axis in parents:
+            plan[parents[axis]].append((axis, size))
         else:
             unknown.append((axis, size))
     for axis, size in unknown:
@@ -77,14 +100,20 @@ def _axis_plan(axes: str, shape: tuple[int, ...]) -> dict[str, list[tuple[str, i
 class TiffSeriesReader:
     """Reads one tifffile series as TCZYX planes, thread-safely."""
 
-    def __init__(self, *, series: tifffile.TiffPageSeries, info: SeriesInfo) -> None:
+    def __init__(
+        self,
+        *,
+        series: tifffile.TiffPageSeries,
+        info: SeriesInfo,
+        parents: dict[str, str] | None = None,
+    ) -> None:
         if series.parent is None:  # tifffile sets it for every series a TiffFile lists
             raise ValueError("the series does not belong to an open TIFF file")
         self._series = series
         self._file: tifffile.TiffFile = series.parent
         self.info = info
         self._axes = series.axes
-        self._plan = _axis_plan(series.axes, series.shape)
+        self._plan = _axis_plan(series.axes, series.shape, parents)
         leading = [(a, s) for a, s in zip(series.axes, series.shape, strict=True) if a not in "YXS"]
         self._leading_axes = [a for a, _ in leading]
         self._leading_shape = tuple(s for _, s in leading)
@@ -250,12 +279,13 @@ class TiffSource:
         else:
             self.format_name = detected.name
         ome_images = _safe_ome_images(self.ome_xml)
+        self._parents = _modulo_parents(self.ome_xml)
         self.series: list[SeriesInfo] = []
         self._readers: list[TiffSeriesReader] = []
         for index, series in enumerate(series_list):
             info = self._describe(index, series, ome_images)
             self.series.append(info)
-            self._readers.append(TiffSeriesReader(series=series, info=info))
+            self._readers.append(TiffSeriesReader(series=series, info=info, parents=self._parents))
 
     def reader(self, index: int) -> TiffSeriesReader:
         return self._readers[index]
@@ -284,7 +314,7 @@ class TiffSource:
         axes, shape = series.axes, tuple(series.shape)
         if "Y" not in axes or "X" not in axes:
             raise _corrupt(self.name, f"series {index} has no Y/X axes ({axes})")
-        plan = _axis_plan(axes, shape)
+        plan = _axis_plan(axes, shape, self._parents)
         size = {name: math.prod(s for _, s in plan[name]) for name in ("T", "C", "Z")}
         tczyx = (
             size["T"],

@@ -15,7 +15,12 @@ from submissions.conversion.builtin.bioio_reader import BioioSource
 from submissions.conversion.builtin.metadata import SeriesInfo
 from submissions.conversion.builtin.readers import TiffSource
 from submissions.conversion.errors import UserFileError
-from submissions.conversion.formats import BUILTIN_FORMATS, detect_format, display_name
+from submissions.conversion.formats import (
+    BUILTIN_FORMATS,
+    detect_format,
+    display_name,
+    needs_bioformats,
+)
 
 
 class SeriesReader(Protocol):
@@ -43,10 +48,19 @@ class ImageSource(Protocol):
 
 
 def needs_local_path(*, file: IO[bytes], name: str) -> bool:
-    """True when ``file`` is in a format whose reader needs a path, not an open handle.
+    """True when ``file`` is in a format whose reader needs a path, not an open handle:
+    bioio's vendor formats, and what only Bio-Formats reads when Java and its jar are here.
 
     Raises UserFileError as detect_format does (empty or unrecognised file).
     """
+    from submissions.conversion import bioformats
+
+    if (
+        needs_bioformats(file=file, name=name)
+        and bioformats.available()
+        and bioformats.offered_to_bioformats(name)
+    ):
+        return True
     return detect_format(file=file, name=name).bioio_plugin is not None
 
 

@@ -20,6 +20,7 @@ from django.core.files.storage import storages
 from django.urls import reverse
 from django.utils import timezone
 
+from submissions.core import storage as core_storage
 from submissions.uploads.models import DataFile
 from submissions.uploads.services import checksums
 from submissions.uploads.services.errors import BadDigest, IncompletePart
@@ -163,7 +164,7 @@ class S3Backend:
         seconds, expires_at = _expiry()
         algorithm = datafile.checksum_algorithm
         # Content-Length and the checksum become signed headers: S3 refuses any other bytes.
-        url = self.client.generate_presigned_url(
+        url = core_storage.public_client(self.storage).generate_presigned_url(
             "upload_part",
             Params={
                 "Bucket": self.bucket,
