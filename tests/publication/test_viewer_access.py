@@ -20,6 +20,7 @@ from submissions.accounts.models import User
 from submissions.core import keys, storage
 from submissions.core.viewer import describe_image
 from submissions.lifecycle.models import Submission, SubmissionStatus
+from submissions.publication.models import Publication
 from submissions.review import services as review
 
 pytestmark = pytest.mark.django_db
@@ -59,6 +60,8 @@ def embargo(submission: Submission) -> None:
     release = dt.date.today() + dt.timedelta(days=30)
     metadata = {**submission.metadata, "study": {"title": "x", "release_date": release.isoformat()}}
     Submission.objects.filter(pk=submission.pk).update(metadata=metadata)
+    # What decides it: the publication's release date, and no release yet.
+    Publication.objects.filter(submission=submission).update(release_date=release, released_at=None)
 
 
 def test_a_released_dataset_offers_the_viewer_for_each_image(published: Submission) -> None:
