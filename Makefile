@@ -54,7 +54,7 @@ migrations-check: $(STAMP)
 
 check-deploy: $(STAMP)
 	DJANGO_SETTINGS_MODULE=portal.settings.production DJANGO_SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
-	DJANGO_ALLOWED_HOSTS=aperture.example.org \
+	DJANGO_ALLOWED_HOSTS=aperture.example.org REDIS_URL=redis://127.0.0.1:6379/0 \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 schema-check: $(STAMP)

@@ -11,3 +11,11 @@ class SubmissionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "submissions"
     verbose_name = "Aperture"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from submissions.accounts.middleware import mark_seen
+
+        # Signing in is the first sign of life of a session (accounts.middleware).
+        user_logged_in.connect(mark_seen, dispatch_uid="aperture-session-seen")

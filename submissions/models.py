@@ -7,6 +7,7 @@ never from this module.
 from __future__ import annotations
 
 from submissions.accounts.models import (
+    ApiToken,
     Facility,
     FacilityAuditEvent,
     FacilityInvitation,
@@ -34,6 +35,7 @@ from submissions.uploads.models import DataFile, UploadPart
 
 __all__ = [
     "AccessionCounter",
+    "ApiToken",
     "ChangeRequest",
     "ChangeRequestPoint",
     "ConversionJob",

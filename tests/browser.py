@@ -3,6 +3,12 @@
 Use the `page` fixture together with pytest-django's `live_server`. Tests that use it are
 marked `browser`; they are skipped with a clear reason only where chromium is not installed
 (CI installs it).
+
+Every test that uses `page` also checks the Content-Security-Policy: a page of the portal
+served without the header, or anything the browser refused under it (an inline script, a
+style attribute, a connection elsewhere), fails the test at teardown, with what was refused.
+Give `page.wait_for_function` a function (`"() => ..."`), not a bare expression: Playwright
+runs a bare expression through eval(), which the policy refuses like any other eval.
 """
 
 from __future__ import annotations
@@ -51,17 +57,59 @@ def browser() -> Iterator[object]:
         launched.close()
 
 
+# Chromium reports each refusal on the console ("Refused to ... because it violates the
+# following Content Security Policy directive ..."); the DOM event is caught too, in case.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  const where = `${event.sourceFile || location.href}:${event.lineNumber}`;
+  console.error(`Content Security Policy violation: ${event.violatedDirective} refused `
+    + `${event.blockedURI || "inline"} at ${where}`);
+});
+"""
+
+
+class CspWatch:
+    """What the browser refused under the CSP, and the portal's pages served without one."""
+
+    def __init__(self) -> None:
+        self.violations: list[str] = []
+        self.unprotected: list[str] = []
+
+    def console(self, message: object) -> None:
+        text = str(message.text)  # type: ignore[attr-defined]
+        if "Content Security Policy" in text:
+            self.violations.append(text)
+
+    def response(self, response: object) -> None:
+        request = response.request  # type: ignore[attr-defined]
+        url = str(response.url)  # type: ignore[attr-defined]
+        local = url.startswith(("http://localhost", "http://127.0.0.1"))
+        document = request.resource_type == "document" and response.status < 300  # type: ignore[attr-defined]
+        if local and document and "content-security-policy" not in response.headers:  # type: ignore[attr-defined]
+            self.unprotected.append(url)
+
+    def problems(self) -> list[str]:
+        return [*self.violations, *(f"no CSP header on {url}" for url in self.unprotected)]
+
+
 @pytest.fixture
 def page(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
     context.set_default_timeout(15_000)
+    context.add_init_script(REPORT_VIOLATIONS)
+    watch = CspWatch()
     opened = context.new_page()
+    opened.on("console", watch.console)
+    opened.on("response", watch.response)
+    opened.csp_watch = watch
     yield opened
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:
         ARTIFACTS.mkdir(exist_ok=True)
         opened.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+    if watch.problems():
+        pytest.fail("Content-Security-Policy problems:\n" + "\n".join(watch.problems()))
 
 
 def login(page: object, live_server_url: str, email: str, password: str) -> None:

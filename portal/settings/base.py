@@ -47,21 +47,23 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sites",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    "csp",
     "submissions",
 ]
 
 MIDDLEWARE = [
     "submissions.core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "submissions.accounts.middleware.IdleSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -139,6 +141,19 @@ REDIS_URL = env.str("REDIS_URL", default="")
 EMBEDDED_REDIS = not REDIS_URL
 if EMBEDDED_REDIS:
     REDIS_URL = f"redis+socket://{EMBEDDED_REDIS_SOCKET}"
+
+# Django's cache holds allauth's rate-limit counters, so with several processes it must be
+# shared: Redis whenever REDIS_URL is set (always in production), else this process's memory.
+if EMBEDDED_REDIS:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="aperture"),
+        }
+    }
 
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = None
@@ -294,8 +309,20 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
 ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_ADAPTER = "submissions.accounts.adapter.AccountAdapter"
 LOGIN_REDIRECT_URL = "/"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+# allauth's rate limits (login failures, sign-ups, resets; its defaults) key on the client IP.
+# Behind n proxies of ours, that is the n-th address of X-Forwarded-For from the right; with
+# 0 the header is ignored (anyone can write it) and the connecting address counts.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+# A signed-in session ends after this long without a request (accounts.middleware).
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=120)
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+SESSION_IDLE_REFRESH_SECONDS = 60  # how often activity re-saves a session (one write a minute)
+# API tokens (accounts.tokens) stop working this many days after they are made.
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
 # Institutional single sign-on: OpenID Connect providers come from the environment as JSON,
 # see README "Single sign-on".
 SOCIALACCOUNT_PROVIDERS = {
@@ -304,9 +331,16 @@ SOCIALACCOUNT_PROVIDERS = {
 
 # --- REST API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # The token class first: DRF answers a failed or missing login with the first class's
+    # challenge, so a bad token is a 401 with `WWW-Authenticate: Token`, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "submissions.accounts.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PARSER_CLASSES": [
+        "submissions.core.api.JSONBodyParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -434,3 +468,45 @@ CELERY_BEAT_SCHEDULE["sync-dois"] = {
 OAI_PAGE_SIZE = env.int("OAI_PAGE_SIZE", default=100)
 OAI_TOKEN_SECONDS = env.int("OAI_TOKEN_SECONDS", default=24 * 3600)
 OAI_ADMIN_EMAIL = env.str("OAI_ADMIN_EMAIL", default="")
+
+
+# --- Content-Security-Policy (django-csp) ----------------------------------------------------
+# No inline script, style or event handler anywhere: every script and style is a file under
+# /static/. Object storage is named where the browser talks to it: uploads PUT parts to
+# presigned URLs (connect-src) and previews redirect there (img-src).
+def _storage_origins() -> list[str]:
+    if not USE_S3:
+        return []
+    if S3_ENDPOINT_URL:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(S3_ENDPOINT_URL)
+        endpoint = f"{parts.scheme}://{parts.netloc}"
+        if S3_ADDRESSING_STYLE == "virtual":
+            buckets = {STAGING_BUCKET, ARCHIVE_BUCKET or STAGING_BUCKET}
+            return [f"{parts.scheme}://{bucket}.{parts.netloc}" for bucket in sorted(buckets)]
+        return [endpoint]
+    hosts = [f"s3.{S3_REGION_NAME}.amazonaws.com", "s3.amazonaws.com"]
+    for bucket in sorted({STAGING_BUCKET, ARCHIVE_BUCKET or STAGING_BUCKET}):
+        hosts += [f"{bucket}.s3.{S3_REGION_NAME}.amazonaws.com", f"{bucket}.s3.amazonaws.com"]
+    return [f"https://{host}" for host in hosts]
+
+
+CSP_EXTRA_ORIGINS = env.list("CSP_EXTRA_ORIGINS", default=[])
+_SELF = ["'self'"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": _SELF,
+        # WebAssembly (hashing in the uploader's worker) compiles under wasm-unsafe-eval;
+        # it allows no eval() of JavaScript.
+        "script-src": [*_SELF, "'wasm-unsafe-eval'"],
+        "style-src": _SELF,
+        "img-src": [*_SELF, "data:", "blob:", *_storage_origins(), *CSP_EXTRA_ORIGINS],
+        "connect-src": [*_SELF, *_storage_origins(), *CSP_EXTRA_ORIGINS],
+        "font-src": [*_SELF, "data:"],
+        "worker-src": _SELF,
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+    }
+}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import CACHES, env
 
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")
@@ -25,3 +25,13 @@ LOGGING["handlers"]["console"]["formatter"] = "json" if LOG_FORMAT == "json" els
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Probes and the metrics scraper speak plain HTTP inside the cluster.
 SECURE_REDIRECT_EXEMPT = [r"^healthz", r"^metrics$"]
+# Redis is required: it is the Celery broker and Django's cache, which holds allauth's
+# rate-limit counters for every web process (a per-process cache would multiply the limits).
+REDIS_URL = env.str("REDIS_URL")
+CELERY_BROKER_URL = REDIS_URL
+EMBEDDED_REDIS = False
+CACHES["default"] = {
+    "BACKEND": "django.core.cache.backends.redis.RedisCache",
+    "LOCATION": REDIS_URL,
+    "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="aperture"),
+}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+import uuid
 from pathlib import Path
 
 from .base import *  # noqa: F403
@@ -29,6 +30,11 @@ for _name in ("staging", "archive", "default"):
         STORAGES[_name]["OPTIONS"] = {"location": _TEST_STORAGE / _name}
 CONVERSION_SCRATCH_DIR = _TEST_STORAGE / "scratch"
 ACCOUNT_EMAIL_VERIFICATION = "optional"
+
+if not EMBEDDED_REDIS:  # noqa: F405
+    # A shared Redis is Django's cache here too: keep this run's rate-limit counters apart
+    # from other runs' (and from a `make run` using the same database number).
+    CACHES["default"]["KEY_PREFIX"] = f"aperture-test-{uuid.uuid4().hex[:12]}"  # noqa: F405
 
 if EMBEDDED_REDIS:  # noqa: F405
     # Never share the socket of a `make run` on the same machine; conftest starts this one.

@@ -8,15 +8,15 @@ from typing import Any
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
-from rest_framework.authtoken.models import Token
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from submissions.accounts import selectors, serializers, services
-from submissions.accounts.models import Facility, FacilityAuditEvent, Membership
+from submissions.accounts import selectors, serializers, services, tokens
+from submissions.accounts.models import ApiToken, Facility, FacilityAuditEvent, Membership
 from submissions.core.api import ERROR_RESPONSE, valid_data
 from submissions.core.auth import user_of
+from submissions.core.errors import PermissionDenied
 
 
 def admin_facility(request: Request, slug: str) -> Facility:
@@ -30,19 +30,49 @@ class MeView(APIView):
         return Response(serializers.MeSerializer(user_of(request)).data)
 
 
-class TokenView(APIView):
-    """The API token of the signed-in user, for the CLI. POST makes a new one."""
+class TokensView(APIView):
+    """The signed-in person's API tokens (never their keys). POST makes one and answers its
+    key, once; only a signed-in session may, so a token cannot extend its own life."""
 
-    @extend_schema(request=None, responses={200: {"type": "object"}})
+    @extend_schema(responses=serializers.ApiTokenSerializer(many=True))
     def get(self, request: Request) -> Response:
-        token, _ = Token.objects.get_or_create(user=user_of(request))
-        return Response({"token": token.key})
+        listed = tokens.listed_tokens(user=user_of(request))
+        return Response(
+            serializers.ApiTokenSerializer(listed, many=True, context={"request": request}).data
+        )
 
-    @extend_schema(request=None, responses={201: {"type": "object"}})
+    @extend_schema(
+        request=serializers.ApiTokenCreateSerializer,
+        responses={201: serializers.NewApiTokenSerializer, 403: ERROR_RESPONSE},
+    )
     def post(self, request: Request) -> Response:
-        Token.objects.filter(user=user_of(request)).delete()
-        token = Token.objects.create(user=user_of(request))
-        return Response({"token": token.key}, status=status.HTTP_201_CREATED)
+        user = user_of(request)
+        if isinstance(request.auth, ApiToken):
+            raise PermissionDenied(
+                "API tokens are made while signed in to the website (Account, API tokens), "
+                "not with another token."
+            )
+        data = valid_data(serializers.ApiTokenCreateSerializer, request)
+        token, key = tokens.issue_token(user=user, name=data.get("name", ""))
+        context = {"request": request, "key": key}
+        body = serializers.NewApiTokenSerializer(token, context=context).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class TokenView(APIView):
+    @extend_schema(responses={204: None, 404: ERROR_RESPONSE})
+    def delete(self, request: Request, pk: int) -> Response:
+        tokens.revoke_token(user=user_of(request), token_id=pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogOutEverywhereView(APIView):
+    """End every session and revoke every API token of the caller, this one included."""
+
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
+    def post(self, request: Request) -> Response:
+        revoked = tokens.log_out_everywhere(user=user_of(request))
+        return Response({"tokens_revoked": revoked})
 
 
 class FacilityListView(generics.ListAPIView[Facility]):
@@ -127,6 +157,27 @@ class InvitationView(APIView):
         invitation = selectors.get_invitation(facility=facility, invitation_id=pk)
         services.revoke_invitation(admin=user_of(request), invitation=invitation)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class FacilitySettingsView(APIView):
+    """The facility's own rules, for its administrators."""
+
+    @extend_schema(responses=serializers.FacilitySettingsSerializer)
+    def get(self, request: Request, slug: str) -> Response:
+        facility = admin_facility(request, slug)
+        return Response(serializers.FacilitySettingsSerializer(facility).data)
+
+    @extend_schema(
+        request=serializers.FacilitySettingsSerializer,
+        responses={200: serializers.FacilitySettingsSerializer, 400: ERROR_RESPONSE},
+    )
+    def patch(self, request: Request, slug: str) -> Response:
+        facility = admin_facility(request, slug)
+        data = valid_data(serializers.FacilitySettingsSerializer, request)
+        changed = services.update_facility_settings(
+            admin=user_of(request), facility=facility, changes=data
+        )
+        return Response(serializers.FacilitySettingsSerializer(changed).data)
 
 
 class AuditView(generics.ListAPIView[FacilityAuditEvent]):

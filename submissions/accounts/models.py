@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils.crypto import salted_hmac
 
 
 class _EmailUserManager(UserManager["User"]):
@@ -31,6 +32,9 @@ class User(AbstractUser):
     email = models.EmailField("e-mail address", unique=True)
     full_name = models.CharField(max_length=200, blank=True)
     orcid = models.CharField("ORCID iD", max_length=19, blank=True)
+    # Raised by "log out everywhere": part of the credentials hash below, so every session and
+    # API token made before it stops working at once, whatever the session store.
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -39,6 +43,24 @@ class User(AbstractUser):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.username = self.email
         super().save(*args, **kwargs)
+
+    def credentials_hash(self, secret: str | bytes | None = None) -> str:
+        """An HMAC of the password hash and the session epoch. Django keeps it in each session
+        and drops a session whose hash no longer matches; API tokens carry it too. A new
+        password or "log out everywhere" therefore ends both."""
+        return salted_hmac(
+            "aperture.accounts.User.credentials_hash",
+            f"{self.password}:{self.session_epoch}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+    def get_session_auth_hash(self) -> str:
+        return self.credentials_hash()
+
+    def get_session_auth_fallback_hash(self) -> Any:
+        for fallback in settings.SECRET_KEY_FALLBACKS:
+            yield self.credentials_hash(secret=fallback)
 
     @property
     def display_name(self) -> str:
@@ -58,6 +80,11 @@ class Facility(models.Model):
     # title only when the facility chooses so (accessions are sequential, titles can say much).
     show_embargoed_titles = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A curator may decide on a submission they own or co-author only where this is on
+    # (small facilities with one curator); each such decision is marked in the timeline.
+    allow_self_review = models.BooleanField(
+        "curators may review their own submissions", default=False
+    )
 
     class Meta:
         verbose_name_plural = "facilities"
@@ -160,3 +187,27 @@ class FacilityAuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.summary}"
+
+
+class ApiToken(models.Model):
+    """A personal API token (`Authorization: Token <key>`). Only the key's SHA-256 is stored:
+    the key is shown once, when it is made. It stops working at `expires_at`, when it is
+    revoked (deleted), and when its owner's credentials change (`credentials` no longer
+    matches: a new password, "log out everywhere")."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16)  # the key's first characters, to tell tokens apart
+    digest = models.CharField(max_length=64, unique=True)
+    credentials = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

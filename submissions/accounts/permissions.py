@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from allauth.account.models import EmailAddress
 from django.db.models import Q
 
 from submissions.accounts.models import Facility, Membership, Role, User
 from submissions.lifecycle.models import Submission
+from submissions.rembi.services.vocab import normalise_orcid
 
 CURATING_ROLES = (Role.CURATOR, Role.FACILITY_ADMIN)
 
@@ -42,3 +44,32 @@ def can_edit(*, user: User, submission: Submission) -> bool:
 
 def can_curate(*, user: User, submission: Submission) -> bool:
     return is_curator(user=user, facility=submission.facility_id)
+
+
+def _addresses_of(user: User) -> set[str]:
+    """The person's sign-in address and every address they verified, lower case."""
+    verified = EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)
+    return {user.email.lower(), *(address.lower() for address in verified)}
+
+
+def is_own_work(*, user: User, submission: Submission) -> bool:
+    """Whether `user` owns `submission` or is one of its REMBI authors (`study.authors`),
+    matched by any of their verified e-mail addresses or by their ORCID iD."""
+    if submission.owner_id == user.pk:
+        return True
+    metadata = submission.metadata if isinstance(submission.metadata, dict) else {}
+    study = metadata.get("study")
+    authors = study.get("authors") if isinstance(study, dict) else None
+    if not isinstance(authors, list):
+        return False
+    addresses = _addresses_of(user)
+    orcid, _ = normalise_orcid(user.orcid) if user.orcid else (None, "")
+    for author in authors:
+        if not isinstance(author, dict):
+            continue
+        email = str(author.get("email") or "").strip().lower()
+        if email and email in addresses:
+            return True
+        if orcid and author.get("orcid") and normalise_orcid(str(author["orcid"]))[0] == orcid:
+            return True
+    return False

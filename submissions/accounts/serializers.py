@@ -8,6 +8,7 @@ from typing import Any
 from rest_framework import serializers
 
 from submissions.accounts.models import (
+    ApiToken,
     Facility,
     FacilityAuditEvent,
     FacilityInvitation,
@@ -50,6 +51,15 @@ class FacilitySerializer(serializers.ModelSerializer[Facility]):
         fields = ["id", "name", "slug"]
 
 
+class FacilitySettingsSerializer(serializers.ModelSerializer[Facility]):
+    """What a facility's administrators decide (accounts.services.FACILITY_SETTINGS)."""
+
+    class Meta:
+        model = Facility
+        fields = ["allow_self_review"]
+        extra_kwargs = {"allow_self_review": {"required": False}}
+
+
 class MemberSerializer(serializers.ModelSerializer[Membership]):
     user = PersonSerializer(read_only=True)
     group_name = serializers.CharField(source="group.name", read_only=True, default=None)
@@ -87,3 +97,48 @@ class AuditEventSerializer(serializers.ModelSerializer[FacilityAuditEvent]):
         model = FacilityAuditEvent
         fields = ["id", "kind", "summary", "data", "actor", "created_at"]
         read_only_fields = fields
+
+
+class ApiTokenSerializer(serializers.ModelSerializer[ApiToken]):
+    """A token as listed: never its key, only its first characters (`prefix`)."""
+
+    expired = serializers.SerializerMethodField()
+    current = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ApiToken
+        fields = [
+            "id",
+            "name",
+            "prefix",
+            "created_at",
+            "expires_at",
+            "last_used_at",
+            "expired",
+            "current",
+        ]
+        read_only_fields = fields
+
+    def get_expired(self, token: ApiToken) -> bool:
+        return bool(getattr(token, "expired", False))
+
+    def get_current(self, token: ApiToken) -> bool:
+        """Whether this request was made with this token."""
+        request = self.context.get("request")
+        auth = getattr(request, "auth", None)
+        return isinstance(auth, ApiToken) and auth.pk == token.pk
+
+
+class NewApiTokenSerializer(ApiTokenSerializer):
+    token = serializers.SerializerMethodField(help_text="The key. Shown this once only.")
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = [*ApiTokenSerializer.Meta.fields, "token"]
+        read_only_fields = fields
+
+    def get_token(self, token: ApiToken) -> str:
+        return str(self.context["key"])
+
+
+class ApiTokenCreateSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=100, required=False, allow_blank=True)

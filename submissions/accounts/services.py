@@ -4,6 +4,7 @@ FacilityAuditEvent with its before and after; the last admin cannot leave."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -26,14 +27,34 @@ from submissions.accounts.models import (
 from submissions.accounts.permissions import is_facility_admin, role_in
 from submissions.core import dispatch
 from submissions.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from submissions.core.text import single_line
+from submissions.lifecycle.models import Submission, SubmissionStatus
 from submissions.rembi.services.vocab import normalise_orcid
 
 NAME_MAX = 200
 
 
+# A facility's own rules, each a yes/no an administrator sets on the facility's settings page
+# or with PATCH /api/v1/facilities/<slug>/settings/; the label is what the page says.
+@dataclass(frozen=True)
+class FacilitySetting:
+    label: str
+    help: str
+
+
+FACILITY_SETTINGS: dict[str, FacilitySetting] = {
+    "allow_self_review": FacilitySetting(
+        "Curators may review their own submissions",
+        "Let a curator approve, reject or request changes on a submission they own or "
+        "co-author (for facilities with a single curator). Each such decision is marked in "
+        "the submission's timeline. When off, another curator must decide.",
+    ),
+}
+
+
 def update_profile(*, user: User, full_name: str, orcid: str) -> User:
     """Save the name and ORCID iD (checksum-validated, stored canonically); all or nothing."""
-    name = " ".join(full_name.split())
+    name = single_line(full_name)
     problems: dict[str, list[str]] = {}
     if len(name) > NAME_MAX:
         problems["full_name"] = [f"At most {NAME_MAX} characters, please."]
@@ -251,10 +272,53 @@ def remove_member(*, admin: User, membership: Membership) -> None:
             raise InvalidTransition("A facility needs at least one administrator.")
         email = locked.user.email
         locked.delete()
+        # Their drafts here freeze (lifecycle.services.frozen_reason); nothing is deleted.
+        frozen = Submission.objects.filter(
+            facility=facility,
+            owner_id=locked.user_id,
+            status__in=(SubmissionStatus.DRAFT, SubmissionStatus.CHANGES_REQUESTED),
+        ).count()
         record_audit(
             facility=facility,
             actor=admin,
             kind="member.removed",
-            summary=f"Removed {email}",
-            data={"member": email, "role": locked.role},
+            summary=f"Removed {email}"
+            + (f"; {frozen} draft{'s' if frozen != 1 else ''} frozen" if frozen else ""),
+            data={"member": email, "role": locked.role, "frozen_drafts": frozen},
         )
+
+
+def update_facility_settings(
+    *, admin: User, facility: Facility, changes: dict[str, Any]
+) -> Facility:
+    """Change some of FACILITY_SETTINGS (each true or false); audited with before and after."""
+    require_admin(user=admin, facility=facility)
+    problems = {
+        name: ["Not a setting of a facility."] for name in changes if name not in FACILITY_SETTINGS
+    }
+    problems |= {
+        name: ["Must be true or false."]
+        for name, value in changes.items()
+        if name in FACILITY_SETTINGS and not isinstance(value, bool)
+    }
+    if problems:
+        raise ValidationFailed(fields=problems)
+    with transaction.atomic():
+        locked = Facility.objects.select_for_update().get(pk=facility.pk)
+        before = {name: getattr(locked, name) for name in changes}
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        altered = {name: value for name, value in changes.items() if before[name] != value}
+        if altered:
+            locked.save(update_fields=list(altered))
+            record_audit(
+                facility=locked,
+                actor=admin,
+                kind="facility.settings",
+                summary="; ".join(
+                    f"{FACILITY_SETTINGS[name].label}: {'yes' if value else 'no'}"
+                    for name, value in altered.items()
+                ),
+                data={"before": {name: before[name] for name in altered}, "after": altered},
+            )
+    return locked

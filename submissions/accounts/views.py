@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from rest_framework.authtoken.models import Token
 
-from submissions.accounts import selectors, services
+from submissions.accounts import selectors, services, tokens
 from submissions.accounts.models import Facility, Role
 from submissions.core.auth import user_of
 from submissions.core.errors import NotFound, ValidationFailed
@@ -21,12 +22,50 @@ from submissions.core.errors import NotFound, ValidationFailed
 @login_required
 @require_http_methods(["GET", "POST"])
 def api_token(request: HttpRequest) -> HttpResponse:
+    """The person's API tokens; POST makes one and shows its key on this answer only."""
+    user = user_of(request)
+    context: dict[str, Any] = {"errors": {}, "name": ""}
+    status = 200
     if request.method == "POST":
-        Token.objects.filter(user=user_of(request)).delete()
-        messages.success(request, "A new API token was made; the old one no longer works.")
-        return redirect("api-token-page")
-    token, _ = Token.objects.get_or_create(user=user_of(request))
-    return render(request, "accounts/api_token.html", {"token": token.key})
+        context["name"] = request.POST.get("name", "")
+        try:
+            context["new_token"], context["new_key"] = tokens.issue_token(
+                user=user, name=context["name"]
+            )
+            context["name"] = ""
+            status = 201
+        except ValidationFailed as error:
+            context["errors"] = error.fields
+            context["error_message"] = error.message
+            status = 400
+    context["tokens"] = tokens.listed_tokens(user=user)
+    context["token_days"] = settings.API_TOKEN_DAYS
+    response = render(request, "accounts/api_token.html", context, status=status)
+    response["Cache-Control"] = "no-store"  # the new key must not stay in any cache
+    return response
+
+
+@login_required
+@require_POST
+def revoke_token(request: HttpRequest, pk: int) -> HttpResponse:
+    tokens.revoke_token(user=user_of(request), token_id=pk)
+    messages.success(request, "The token was revoked; programs using it can no longer sign in.")
+    back = "account" if request.POST.get("from") == "account" else "api-token-page"
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def log_out_everywhere(request: HttpRequest) -> HttpResponse:
+    """End every session of the person, this one too, and revoke every API token."""
+    tokens.log_out_everywhere(user=user_of(request))
+    logout(request)
+    messages.success(
+        request,
+        "You are signed out on every device, and your API tokens no longer work. "
+        "Sign in again to continue.",
+    )
+    return redirect("account_login")
 
 
 @login_required
@@ -46,7 +85,7 @@ def account(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Your details were saved.")
             return redirect("account")
     status = 400 if errors else 200
-    context = {"values": values, "errors": errors}
+    context = {"values": values, "errors": errors, "tokens": tokens.listed_tokens(user=user)}
     return render(request, "accounts/profile.html", context, status=status)
 
 
@@ -125,7 +164,11 @@ def remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     member = selectors.get_membership(facility=facility, membership_id=pk)
     email = member.user.email
     services.remove_member(admin=user_of(request), membership=member)
-    messages.success(request, f"{email} is no longer a member. Their data stays.")
+    messages.success(
+        request,
+        f"{email} is no longer a member. Their drafts here are frozen, and the facility's "
+        "curators still see everything they submitted.",
+    )
     return redirect("facility-members", slug=facility.slug)
 
 
@@ -148,6 +191,25 @@ def choose(request: HttpRequest) -> HttpResponse:
     if len(facilities) == 1:
         return redirect("facility-dashboard", slug=facilities[0].slug)
     return render(request, "accounts/choose_facility.html", {"facilities": facilities})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def facility_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    """The facility's own rules (services.FACILITY_SETTINGS), one checkbox each."""
+    facility = admin_facility(request, slug)
+    if request.method == "POST":
+        changes = {name: name in request.POST for name in services.FACILITY_SETTINGS}
+        services.update_facility_settings(
+            admin=user_of(request), facility=facility, changes=changes
+        )
+        messages.success(request, "The facility's settings were saved.")
+        return redirect("facility-settings", slug=facility.slug)
+    rows = [
+        {"name": name, "setting": setting, "on": getattr(facility, name)}
+        for name, setting in services.FACILITY_SETTINGS.items()
+    ]
+    return facility_page(request, "accounts/settings.html", facility, rows=rows)
 
 
 @login_required

@@ -26,7 +26,14 @@ from django.utils import timezone
 
 from submissions.accounts.models import Facility, Membership, User
 from submissions.accounts.permissions import can_curate, can_edit
-from submissions.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from submissions.core.errors import (
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    PortalError,
+    ValidationFailed,
+)
+from submissions.core.text import multi_line, single_line
 from submissions.lifecycle.models import (
     AccessionCounter,
     Submission,
@@ -70,7 +77,7 @@ def record_event(
         submission=submission,
         actor=actor,
         kind=kind,
-        note=note,
+        note=multi_line(note),
         from_status=from_status,
         to_status=to_status,
     )
@@ -120,6 +127,49 @@ def require_owner(*, user: User, submission: Submission) -> None:
         raise PermissionDenied("Only the submitter can do this.")
 
 
+class SubmissionFrozen(PortalError):
+    http_status = 403
+    code = "submission_frozen"
+    default_message = "This submission is frozen."
+
+
+def frozen_reason(*, submission: Submission, viewer: User | None = None) -> str:
+    """Why nobody may change this submission now, or "" if it is not frozen; worded for its
+    owner unless another `viewer` (a curator) reads it.
+
+    A draft (or a submission sent back for changes) freezes when its owner stops being a
+    member of its facility: it cannot be edited, given files or submitted, but it is kept,
+    and the facility's curators still see it. It thaws if they join again.
+    """
+    if submission.status not in EDITABLE_STATUSES:
+        return ""
+    owner = submission.owner
+    if (
+        owner.is_superuser
+        or Membership.objects.filter(
+            user_id=submission.owner_id, facility_id=submission.facility_id
+        ).exists()
+    ):
+        return ""
+    facility = submission.facility.name
+    if viewer is not None and viewer.pk != owner.pk:
+        return (
+            f"This submission is frozen: {owner.display_name} is no longer a member of "
+            f"{facility}, so it cannot be edited, given files or submitted. It is kept as it is."
+        )
+    return (
+        f"This submission is frozen: you are no longer a member of {facility}, so it cannot "
+        f"be edited, given files or submitted. It is kept as it is, and {facility}'s curators "
+        f"can still see it. To carry on, ask an administrator of {facility} to invite you again."
+    )
+
+
+def require_not_frozen(*, submission: Submission) -> None:
+    reason = frozen_reason(submission=submission)
+    if reason:
+        raise SubmissionFrozen(reason)
+
+
 def require_curator(*, user: User, submission: Submission) -> None:
     if not can_curate(user=user, submission=submission):
         raise PermissionDenied("Only a curator of this facility can do this.")
@@ -127,7 +177,13 @@ def require_curator(*, user: User, submission: Submission) -> None:
 
 def withdraw(*, submission: Submission, user: User, note: str = "") -> Submission:
     require_owner(user=user, submission=submission)
-    return transition(submission=submission, to=S.WITHDRAWN, actor=user, note=note)
+    return transition(
+        submission=submission,
+        to=S.WITHDRAWN,
+        actor=user,
+        note=note,
+        check=lambda locked: require_not_frozen(submission=locked),
+    )
 
 
 # Autosave writes often; the timeline gets one "metadata updated" entry per person per window.
@@ -170,7 +226,7 @@ def create_submission(
     membership = Membership.objects.filter(user=user, facility=facility).first()
     if membership is None and not user.is_superuser:
         raise NotFound("No such facility.")
-    title = title.strip()
+    title = single_line(title)
     if not title:
         raise ValidationFailed(fields={"title": ["Give the submission a title."]})
     if len(title) > 300:
@@ -230,6 +286,7 @@ def _locked_editable(submission: Submission) -> Submission:
         raise InvalidTransition(
             f"A submission that is {locked.get_status_display().lower()} cannot be edited."
         )
+    require_not_frozen(submission=locked)
     return locked
 
 
@@ -248,12 +305,14 @@ def update_submission(
     editor's drafts too, unless `draft_values` says which to keep.
     """
     require_owner(user=user, submission=submission)
-    if title is not None and not title.strip():
-        raise ValidationFailed(fields={"study.title": ["Give the submission a title."]})
+    if title is not None:
+        title = single_line(title)
+        if not title:
+            raise ValidationFailed(fields={"study.title": ["Give the submission a title."]})
     with transaction.atomic():
         locked = _locked_editable(submission)
         base = locked.metadata if metadata is None else metadata
-        document = _checked_metadata(base, title=title.strip() if title is not None else None)
+        document = _checked_metadata(base, title=title)
         locked.metadata = document
         locked.title = document["study"]["title"] or locked.title
         if draft_values is not None or metadata is not None:
@@ -303,6 +362,7 @@ def delete_submission(*, submission: Submission, user: User) -> None:
         locked = Submission.objects.select_for_update().get(pk=submission.pk)
         if locked.status != SubmissionStatus.DRAFT:
             raise InvalidTransition("Only a draft can be deleted; withdraw it instead.")
+        require_not_frozen(submission=locked)
         if locked.files.exists():
             raise InvalidTransition(
                 "This draft still has files. Remove them on its files page first."

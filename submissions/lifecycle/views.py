@@ -68,8 +68,11 @@ _files_url = editor.files_url
 def submission_detail(request: HttpRequest, pk: UUID) -> HttpResponse:
     submission = _submission(request, pk)
     user = user_of(request)
-    editable = can_edit(user=user, submission=submission) and (
-        submission.status in services.EDITABLE_STATUSES
+    frozen = services.frozen_reason(submission=submission, viewer=user)
+    editable = (
+        can_edit(user=user, submission=submission)
+        and submission.status in services.EDITABLE_STATUSES
+        and not frozen
     )
     problems = services.submission_problems(submission=submission) if editable else {}
     open_request = review_selectors.open_change_request(submission=submission)
@@ -80,6 +83,7 @@ def submission_detail(request: HttpRequest, pk: UUID) -> HttpResponse:
             "submission": submission,
             "events": selectors.submission_timeline(submission=submission),
             "editable": editable,
+            "frozen": frozen,
             "is_owner": can_edit(user=user, submission=submission),
             # A draft nobody has seen ends by being deleted; withdrawing is for a submission
             # the curators know (lifecycle allows both for drafts, the page offers one).
@@ -114,6 +118,11 @@ def edit_metadata(request: HttpRequest, pk: UUID) -> HttpResponse:
         if scripted:
             return editor.refused("This submission can no longer be edited.", {}, 409)
         messages.info(request, "This submission can no longer be edited.")
+        return redirect("submission-detail", pk=submission.pk)
+    if frozen := services.frozen_reason(submission=submission):
+        if scripted:
+            return editor.refused(frozen, {}, 403)
+        messages.warning(request, frozen)
         return redirect("submission-detail", pk=submission.pk)
     if request.method == "GET":
         missing = rembi.problems(submission.metadata) if request.GET.get("check") else {}
@@ -174,6 +183,9 @@ def submit_submission(request: HttpRequest, pk: UUID) -> HttpResponse:
     user = user_of(request)
     if not can_edit(user=user, submission=submission):
         raise NotFound("No such submission.")
+    if frozen := services.frozen_reason(submission=submission):
+        messages.warning(request, frozen)
+        return redirect("submission-detail", pk=submission.pk)
     if request.method == "POST":
         try:
             review.submit(submission=submission, user=user, note=request.POST.get("note", ""))

@@ -44,6 +44,7 @@ class Migration(migrations.Migration):
                 ('ror', models.CharField(blank=True, help_text='e.g. https://ror.org/02catss52', max_length=60, verbose_name='ROR id')),
                 ('show_embargoed_titles', models.BooleanField(default=False)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('allow_self_review', models.BooleanField(default=False, verbose_name='curators may review their own submissions')),
             ],
             options={
                 'verbose_name_plural': 'facilities',
@@ -66,6 +67,7 @@ class Migration(migrations.Migration):
                 ('email', models.EmailField(max_length=254, unique=True, verbose_name='e-mail address')),
                 ('full_name', models.CharField(blank=True, max_length=200)),
                 ('orcid', models.CharField(blank=True, max_length=19, verbose_name='ORCID iD')),
+                ('session_epoch', models.PositiveIntegerField(default=0, editable=False)),
                 ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
                 ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
             ],
@@ -77,6 +79,23 @@ class Migration(migrations.Migration):
             managers=[
                 ('objects', submissions.accounts.models._EmailUserManager()),
             ],
+        ),
+        migrations.CreateModel(
+            name='ApiToken',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=100)),
+                ('prefix', models.CharField(max_length=16)),
+                ('digest', models.CharField(max_length=64, unique=True)),
+                ('credentials', models.CharField(max_length=64)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('expires_at', models.DateTimeField()),
+                ('last_used_at', models.DateTimeField(blank=True, null=True)),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL)),
+            ],
+            options={
+                'ordering': ['-created_at', '-id'],
+            },
         ),
         migrations.CreateModel(
             name='ChangeRequest',
@@ -584,6 +603,7 @@ class Migration(migrations.Migration):
             constraint=models.UniqueConstraint(fields=('account', 'day'), name='one_snapshot_per_day'),
         ),
     ]
+
 
 
 POSTGRES_INDEXES = [

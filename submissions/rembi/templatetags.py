@@ -58,6 +58,7 @@ _EVENT_LABELS = {
     "metadata_updated": "Description edited",
     "comment": "Comment",
     "assigned": "Review assigned",
+    "self_review": "Decided by its own author (self-review)",
 }
 
 

@@ -28,6 +28,7 @@ from submissions.core.errors import (
     PortalError,
     ValidationFailed,
 )
+from submissions.core.text import multi_line, single_line
 from submissions.lifecycle import services as lifecycle
 from submissions.lifecycle.models import Submission, SubmissionStatus
 from submissions.notifications.models import NotificationKind
@@ -39,6 +40,7 @@ from submissions.review.models import (
     ReviewComment,
     SubmissionSnapshot,
 )
+from submissions.review.self_review import record_self_review, require_decider
 from submissions.uploads.models import DataFile
 
 S = SubmissionStatus
@@ -87,6 +89,7 @@ def submit(*, submission: Submission, user: User, note: str = "") -> Submission:
     lifecycle.require_owner(user=user, submission=submission)
 
     def complete(locked: Submission) -> None:
+        lifecycle.require_not_frozen(submission=locked)
         problems = lifecycle.submission_problems(submission=locked)
         if problems:
             raise ValidationFailed(
@@ -110,19 +113,22 @@ def start_review(*, submission: Submission, curator: User) -> Submission:
 
 def approve(*, submission: Submission, curator: User, note: str = "") -> Submission:
     """Accept the dataset: the researcher is told, and processing starts after commit."""
-    lifecycle.require_curator(user=curator, submission=submission)
+    own = require_decider(submission=submission, curator=curator)
     with transaction.atomic():
         locked = lifecycle.transition(
             submission=submission, to=S.APPROVED, actor=curator, note=note
         )
+        if own:
+            record_self_review(submission=locked, curator=curator, decision="approved")
         dispatch.start_processing(submission_id=locked.pk)
         dispatch.submission_mail(submission_id=locked.pk, kind=NotificationKind.APPROVED)
     return locked
 
 
 def reject(*, submission: Submission, curator: User, reason: str) -> Submission:
-    lifecycle.require_curator(user=curator, submission=submission)
-    if not reason.strip():
+    own = require_decider(submission=submission, curator=curator)
+    reason = multi_line(reason)
+    if not reason:
         raise ValidationFailed(
             "A rejection needs a reason.", fields={"reason": ["Say why it is rejected."]}
         )
@@ -130,6 +136,8 @@ def reject(*, submission: Submission, curator: User, reason: str) -> Submission:
         locked = lifecycle.transition(
             submission=submission, to=S.REJECTED, actor=curator, note=reason
         )
+        if own:
+            record_self_review(submission=locked, curator=curator, decision="rejected")
         dispatch.submission_mail(submission_id=locked.pk, kind=NotificationKind.REJECTED)
     return locked
 
@@ -205,8 +213,8 @@ def request_changes(
     points: Sequence[ChangePoint] = (),
 ) -> ChangeRequest:
     """Send the submission back to its researcher with a message and field-by-field points."""
-    lifecycle.require_curator(user=curator, submission=submission)
-    message = message.strip()
+    own = require_decider(submission=submission, curator=curator)
+    message = multi_line(message)
     problems: dict[str, list[str]] = {}
     if not message:
         problems["message"] = ["Tell the researcher what to change."]
@@ -230,6 +238,8 @@ def request_changes(
         ChangeRequestPoint.objects.bulk_create(
             ChangeRequestPoint(change_request=change_request, **point) for point in clean
         )
+        if own:
+            record_self_review(submission=locked, curator=curator, decision="requested changes on")
         dispatch.submission_mail(submission_id=locked.pk, kind=NotificationKind.CHANGES_REQUESTED)
     submission.refresh_from_db()
     return change_request
@@ -242,8 +252,8 @@ def _clean_points(
     known = rembi_fields.known_paths(submission.metadata)
     clean: list[dict[str, Any]] = []
     for index, point in enumerate(points):
-        text = point.message.strip()
-        field_path = point.field_path.strip()
+        text = single_line(point.message)  # one line, as the form's field
+        field_path = single_line(point.field_path)
         file_id = str(point.file_id) if point.file_id else None
         if not text:
             problems[f"points.{index}.message"] = ["Say what should change."]
@@ -274,7 +284,7 @@ def add_comment(
         or can_curate(user=author, submission=submission)
     ):
         raise PermissionDenied("Only the submitter and the facility's curators can comment.")
-    body = body.strip()
+    body = multi_line(body)
     problems: dict[str, list[str]] = {}
     if not body:
         problems["body"] = ["Write a comment."]

@@ -40,6 +40,7 @@ from submissions.review.forms import (
     apply_point_errors,
     change_points,
 )
+from submissions.review.self_review import self_review_refusal
 
 S = SubmissionStatus
 DECIDABLE = (S.SUBMITTED, S.IN_REVIEW)
@@ -67,17 +68,22 @@ def _page(request: HttpRequest, submission: Submission, status: int = 200, **bou
     kwargs = _form_kwargs(submission)
     curating = can_curate(user=user, submission=submission)
     owning = can_edit(user=user, submission=submission)
-    editable = owning and submission.status in lifecycle.EDITABLE_STATUSES
+    frozen = lifecycle.frozen_reason(submission=submission, viewer=user)
+    editable = owning and submission.status in lifecycle.EDITABLE_STATUSES and not frozen
     open_request = selectors.open_change_request(submission=submission)
     points = selectors.points_by_target(open_request)
     curators = list(selectors.facility_curators(facility=submission.facility))
+    deciding = curating and submission.status in DECIDABLE
+    refusal = self_review_refusal(submission=submission, curator=user) if deciding else ""
     context = {
         "submission": submission,
         "files": kwargs["files"],
         "curating": curating,
         "owning": owning,
-        "can_decide": curating and submission.status in DECIDABLE,
+        "can_decide": deciding and not refusal,
+        "decide_refusal": refusal,
         "can_edit": editable,
+        "frozen": frozen,
         "open_request": open_request,
         "open_points": points,
         "blocks": rembi.display_tree(submission.metadata),

@@ -15,7 +15,7 @@ from submissions.accounts.permissions import can_edit
 from submissions.core.auth import user_of
 from submissions.core.errors import PortalError
 from submissions.lifecycle import selectors as lifecycle_selectors
-from submissions.lifecycle.services import EDITABLE_STATUSES
+from submissions.lifecycle.services import EDITABLE_STATUSES, frozen_reason
 from submissions.uploads import selectors, services
 from submissions.uploads.models import FileStatus
 from submissions.uploads.services import remove_file
@@ -28,11 +28,14 @@ def submission_files(request: HttpRequest, pk: str) -> HttpResponse:
     user = user_of(request)
     submission = lifecycle_selectors.get_submission(user=user, submission_id=pk)
     files = selectors.files_of_submission(submission=submission)
+    frozen = frozen_reason(submission=submission, viewer=user)
     context = {
         "submission": submission,
         "files": files,
+        "frozen": frozen,
         "can_upload": can_edit(user=user, submission=submission)
-        and submission.status in EDITABLE_STATUSES,
+        and submission.status in EDITABLE_STATUSES
+        and not frozen,
         "verifying": any(f.status == FileStatus.UPLOADED for f in files),
     }
     if request.headers.get("HX-Request"):

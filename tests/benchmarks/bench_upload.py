@@ -133,9 +133,8 @@ def main() -> None:
     import django
 
     django.setup()
-    from rest_framework.authtoken.models import Token
-
     from submissions.accounts.models import Facility, Membership, Role, User
+    from submissions.accounts.tokens import issue_token
     from submissions.lifecycle.models import Submission
     from submissions.uploads.models import DataFile
 
@@ -143,7 +142,7 @@ def main() -> None:
     facility = Facility.objects.create(name="Bench", slug="bench")
     Membership.objects.create(user=user, facility=facility, role=Role.RESEARCHER)
     submission = Submission.objects.create(facility=facility, owner=user, title="bench")
-    env["APERTURE_TOKEN"] = Token.objects.create(user=user).key
+    env["APERTURE_TOKEN"] = issue_token(user=user, name="benchmark")[1]
 
     files = {}
     for label, size in SIZES.items():

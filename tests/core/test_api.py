@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from submissions.accounts.models import User
+from submissions.accounts.tokens import issue_token
 from tests.conftest import client_for
 from tests.factories import SubmissionFactory
 
@@ -37,8 +37,8 @@ def test_anonymous_gets_json_error_with_code(api: APIClient) -> None:
 
 
 def test_token_authentication_works(api: APIClient, researcher: User) -> None:
-    token = Token.objects.create(user=researcher)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _token, key = issue_token(user=researcher)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     response = api.get("/api/v1/me/")
     assert response.status_code == 200
     assert response.json()["email"] == researcher.email
@@ -48,7 +48,7 @@ def test_token_authentication_works(api: APIClient, researcher: User) -> None:
 def test_session_authentication_requires_csrf(researcher: User) -> None:
     client = APIClient(enforce_csrf_checks=True)
     client.force_login(researcher)
-    response = client.post("/api/v1/me/token/")
+    response = client.post("/api/v1/me/tokens/")
     assert response.status_code == 403
     assert "CSRF" in response.json()["message"]
 

@@ -86,7 +86,7 @@ def link_in(message: Any, pattern: str) -> str:
 
 def wait_saved(page: Any) -> str:
     page.wait_for_function(
-        "['saved', 'held'].includes(document.getElementById('save-status').dataset.state)"
+        "() => ['saved', 'held'].includes(document.getElementById('save-status').dataset.state)"
     )
     return str(page.locator("#save-status").inner_text())
 

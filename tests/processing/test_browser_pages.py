@@ -27,7 +27,9 @@ def test_published_dataset_pages_render_with_thumbnails_and_progress(
     assert heading.inner_text() == submitted.title
     thumbs = page.locator("img.thumb")
     assert thumbs.count() == 2
-    page.wait_for_function("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
+    page.wait_for_function(
+        "() => [...document.images].every((i) => i.complete && i.naturalWidth > 0)"
+    )
     page.screenshot(path=str(ARTIFACTS / "dataset-landing.png"), full_page=True)
 
     page.context.add_cookies(

@@ -21,9 +21,9 @@ import pytest
 from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.core.servers.basehttp import ThreadedWSGIServer
 from django.test.testcases import LiveServerThread
-from rest_framework.authtoken.models import Token
 
 from submissions.accounts.models import Role, User
+from submissions.accounts.tokens import issue_token
 from submissions.lifecycle.models import Submission
 from submissions.quotas.models import QuotaAccount, QuotaScope
 from submissions.quotas.services import ledger as quota
@@ -102,7 +102,7 @@ def race_posts(url: str, token: str, bodies: list[dict[str, Any]]) -> list[Any]:
 def test_concurrent_create_upload_requests_never_pass_the_hard_quota(wide_server: str) -> None:
     facility = factories.FacilityFactory()
     researcher: User = factories.member(facility=facility, role=Role.RESEARCHER)
-    token = Token.objects.create(user=researcher).key
+    token = issue_token(user=researcher)[1]
     hard = 37 * MB + 123
     factories.quota(facility=facility, user=researcher, hard=hard)
     drafts = [

@@ -26,7 +26,7 @@ def add(page, what: str, first_field: str) -> None:  # type: ignore[no-untyped-d
     """Add an item in place: the new item's first field appears and has the focus."""
     page.get_by_role("button", name=f"+ Add {what}").click()
     page.locator(first_field).wait_for()
-    page.wait_for_function(f"document.activeElement.matches({first_field!r})")
+    page.wait_for_function(f"() => document.activeElement.matches({first_field!r})")
 
 
 def test_researcher_fills_the_whole_form_fixes_an_error_and_submits(

@@ -43,7 +43,7 @@ def editing(live_server, page):  # type: ignore[no-untyped-def]
 def wait_saved(page) -> str:  # type: ignore[no-untyped-def]
     status = page.locator("#save-status")
     page.wait_for_function(
-        "['saved', 'held'].includes(document.getElementById('save-status').dataset.state)"
+        "() => ['saved', 'held'].includes(document.getElementById('save-status').dataset.state)"
     )
     return str(status.inner_text())
 
@@ -156,7 +156,7 @@ def test_a_section_is_added_in_place_and_survives_until_removed(editing, page) -
     page.get_by_role("button", name="+ Add biosample").click()
     title = page.locator("#f-biosamples-0-title")
     title.wait_for()
-    page.wait_for_function("document.activeElement.id === 'f-biosamples-0-title'")
+    page.wait_for_function("() => document.activeElement.id === 'f-biosamples-0-title'")
     assert page.evaluate("window.sameDocument") == 42, "adding reloaded the page"
     # The study components' choices name the new biosample as soon as it has a title.
     page.get_by_role("button", name="+ Add study component").click()
@@ -198,10 +198,8 @@ def test_pickers_do_not_call_a_half_typed_name_wrong(editing, page) -> None:  # 
     assert "Not" not in hint.inner_text()
     assert not page.locator(".field-error:visible").count(), "an error while still typing"
     name.press_sequentially("io", delay=30)
-    page.wait_for_function(
-        "document.querySelector('[data-hint-for=\"f-biosamples-0-organism-scientific_name\"]')"
-        ".textContent.includes('7955')"
-    )
+    hint = '[data-hint-for="f-biosamples-0-organism-scientific_name"]'
+    page.wait_for_function(f"() => document.querySelector('{hint}').textContent.includes('7955')")
     assert page.locator("#f-biosamples-0-organism-taxon_id").input_value() == "7955"
 
     method_name = page.locator("#f-biosamples-0-title")

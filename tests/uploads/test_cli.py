@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from submissions.accounts.models import User
+from submissions.accounts.tokens import issue_token
 from submissions.cli.upload import collect
 from submissions.lifecycle.models import Submission
 from submissions.uploads.models import DataFile, UploadPart
@@ -37,7 +37,7 @@ def run_cli(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
 def cli_env(live_server: Any, researcher: User, tmp_path: Path) -> dict[str, str]:
     return {
         "APERTURE_URL": live_server.url,
-        "APERTURE_TOKEN": Token.objects.create(user=researcher).key,
+        "APERTURE_TOKEN": issue_token(user=researcher)[1],
         "APERTURE_STATE_DIR": str(tmp_path / "state"),
         "APERTURE_CONFIG": str(tmp_path / "no-config.toml"),
     }

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from submissions.accounts.models import User
+from submissions.accounts.tokens import issue_token
 from submissions.cli import main
 from submissions.lifecycle.models import Submission
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def cli(live_server: Any, researcher: User, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("APERTURE_URL", live_server.url)
-    monkeypatch.setenv("APERTURE_TOKEN", Token.objects.create(user=researcher).key)
+    monkeypatch.setenv("APERTURE_TOKEN", issue_token(user=researcher)[1])
     monkeypatch.setenv("APERTURE_CONFIG", str(tmp_path / "no-config.toml"))
     return live_server
 

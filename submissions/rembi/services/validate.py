@@ -20,12 +20,12 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import EmailValidator, URLValidator
 
+from submissions.core import text as clean_text
+
 from . import vocab
 from .spec import FLAG_KIND, REMBI, Field, Group, item_children, singular
 
 Errors = dict[str, list[str]]
-# Control characters other than tab and newline never belong in metadata.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 _YEAR_RE = re.compile(r"^\d{4}$")
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -42,13 +42,15 @@ def _add(errors: Errors, path: str, message: str) -> None:
     errors.setdefault(path, []).append(message)
 
 
-def _text(value: Any, path: str, errors: Errors) -> str | None:
+def _text(value: Any, path: str, errors: Errors, *, multi_line: bool = False) -> str | None:
+    """The value as clean text (core.text): long texts keep their lines; every other field is
+    one line, so a title or a name never carries a line break, NUL or bidi control."""
     if value is None:
         return ""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         _add(errors, path, "Must be text.")
         return None
-    return _CONTROL.sub("", str(value)).replace("\r\n", "\n").strip()
+    return clean_text.multi_line(value) if multi_line else clean_text.single_line(value)
 
 
 def _check_length(text: str, node: Field, path: str, errors: Errors) -> bool:
@@ -163,19 +165,19 @@ def _clean_field(value: Any, node: Field, path: str, errors: Errors) -> Any:
             return []
         items: list[str] = []
         for index, item in enumerate(value):
-            text = _text(item, _join(path, index), errors)
-            if text and _check_length(text, node, _join(path, index), errors):
-                if node.kind == "choices" and text not in dict(node.choices):
-                    _add(errors, path, f"'{text[:40]}' is not one of the listed choices.")
-                elif text not in items:
-                    items.append(text)
+            line = _text(item, _join(path, index), errors)
+            if line and _check_length(line, node, _join(path, index), errors):
+                if node.kind == "choices" and line not in dict(node.choices):
+                    _add(errors, path, f"'{line[:40]}' is not one of the listed choices.")
+                elif line not in items:
+                    items.append(line)
         return items
-    text = _text(value, path, errors)
-    if not text:
+    cleaned = _text(value, path, errors, multi_line=node.kind == "textarea")
+    if not cleaned:
         return ""
-    if not _check_length(text, node, path, errors):
-        return text  # refused with the error; kept so the editor can show what was typed
-    return _scalar(text, node, path, errors)
+    if not _check_length(cleaned, node, path, errors):
+        return cleaned  # refused with the error; kept so the editor can show what was typed
+    return _scalar(cleaned, node, path, errors)
 
 
 def _is_blank(value: Any) -> bool:

@@ -62,6 +62,7 @@ def _check_new_upload(
         raise InvalidTransition(
             "Files can be added only while the submission is a draft or has changes requested."
         )
+    lifecycle.require_not_frozen(submission=submission)
     problems: dict[str, list[str]] = {}
     if size < 0:
         problems["size"] = ["The size cannot be negative."]
@@ -168,6 +169,7 @@ def _touch(datafile: DataFile) -> None:
 def sign_part(*, datafile: DataFile, number: int, checksum: str) -> PartTarget:
     """Where to PUT part `number` and with which headers. The checksum is bound to the URL."""
     _require_active(datafile)
+    lifecycle.require_not_frozen(submission=datafile.submission)
     if not 1 <= number <= datafile.part_count:
         raise ValidationFailed(
             fields={"number": [f"Parts are numbered 1 to {datafile.part_count}."]}
@@ -269,6 +271,7 @@ def complete_upload(*, datafile: DataFile, user: User) -> DataFile:
         if datafile.status in LIVE:
             return datafile
         _require_active(datafile)
+    lifecycle.require_not_frozen(submission=datafile.submission)
     backend = staging_backend()
     parts = backend.list_parts(datafile=datafile)
     _check_parts(datafile, parts)

@@ -47,6 +47,7 @@ def remove_file(*, datafile: DataFile, user: User) -> bool:
                 "Files can be removed only while the submission is a draft or has changes "
                 "requested."
             )
+        lifecycle.require_not_frozen(submission=submission)
         reservation = locked.reservation
         if reservation is not None and reservation.state == ReservationState.HELD:
             quota.release(reservation=reservation)
