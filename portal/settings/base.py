@@ -179,6 +179,11 @@ CELERY_BEAT_SCHEDULE["quota-release-expired"] = {
     "task": "submissions.quotas.tasks.release_expired_reservations",
     "schedule": 900.0,
 }
+# Nightly: the ledger against what staging and archive storage hold (drift repaired, audited).
+CELERY_BEAT_SCHEDULE["quota-reconcile-ledger"] = {
+    "task": "submissions.quotas.tasks.reconcile_ledger",
+    "schedule": crontab(hour=env.int("LEDGER_RECONCILE_HOUR_UTC", default=2), minute=30),
+}
 CELERY_BEAT_SCHEDULE["review-daily-digest"] = {
     "task": "submissions.notifications.tasks.send_daily_digest",
     "schedule": crontab(hour=env.int("DIGEST_HOUR_UTC", default=7), minute=0),
@@ -294,9 +299,9 @@ ACCESSION_PREFIX = env.str("ACCESSION_PREFIX", default="APT")
 # --- Quotas -----------------------------------------------------------------------------------
 # A held reservation that is neither settled nor released within this time is released.
 QUOTA_RESERVATION_TTL_HOURS = env.int("QUOTA_RESERVATION_TTL_HOURS", default=7 * 24)
-# Archive estimates: uncompressed pixels x pyramid x this margin (+ originals when kept).
+# Archive estimates: uncompressed pixels x pyramid x this margin (+ originals when
+# ARCHIVE_KEEP_ORIGINALS keeps them).
 QUOTA_ARCHIVE_ESTIMATE_MARGIN = env.float("QUOTA_ARCHIVE_ESTIMATE_MARGIN", default=1.05)
-QUOTA_ARCHIVE_KEEPS_ORIGINALS = env.bool("QUOTA_ARCHIVE_KEEPS_ORIGINALS", default=True)
 FACILITY_INVITATION_DAYS = env.int("FACILITY_INVITATION_DAYS", default=14)
 
 # --- Accounts (django-allauth) ----------------------------------------------------------------

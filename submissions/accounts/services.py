@@ -49,6 +49,12 @@ FACILITY_SETTINGS: dict[str, FacilitySetting] = {
         "co-author (for facilities with a single curator). Each such decision is marked in "
         "the submission's timeline. When off, another curator must decide.",
     ),
+    "keep_staging_after_publication": FacilitySetting(
+        "Keep uploads in staging after publication",
+        "Once a dataset is published, the archive holds its originals and OME-Zarr, and the "
+        "uploaded copies in staging are deleted, so they no longer count against staging "
+        "quotas. Tick this to keep the staged copies (they keep counting).",
+    ),
 }
 
 

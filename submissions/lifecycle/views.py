@@ -18,7 +18,7 @@ from submissions.accounts import selectors as accounts_selectors
 from submissions.accounts.permissions import can_curate, can_edit
 from submissions.core.auth import user_of
 from submissions.core.errors import InvalidTransition, NotFound, ValidationFailed
-from submissions.lifecycle import editor, selectors, services
+from submissions.lifecycle import deletion, editor, selectors, services
 from submissions.lifecycle.models import Submission, SubmissionStatus
 from submissions.rembi import editor_actions
 from submissions.rembi import forms as rembi_form
@@ -92,6 +92,7 @@ def submission_detail(request: HttpRequest, pk: UUID) -> HttpResponse:
             and SubmissionStatus.WITHDRAWN in services.ALLOWED[submission.status],
             "curating": can_curate(user=user, submission=submission),
             "problems": problems,
+            "problem_count": sum(len(messages) for messages in problems.values()),
             "files_url": _files_url(submission),
             "file_count": submission.files.count(),
             "open_request": open_request,
@@ -204,7 +205,12 @@ def submit_submission(request: HttpRequest, pk: UUID) -> HttpResponse:
     return render(
         request,
         "lifecycle/submit.html",
-        {"submission": submission, "problems": problems, "files_url": _files_url(submission)},
+        {
+            "submission": submission,
+            "problems": problems,
+            "problem_count": sum(len(messages) for messages in problems.values()),
+            "files_url": _files_url(submission),
+        },
         status=400 if request.method == "POST" else 200,
     )
 
@@ -242,10 +248,17 @@ def delete_submission(request: HttpRequest, pk: UUID) -> HttpResponse:
     if not can_edit(user=user, submission=submission):
         raise NotFound("No such submission.")
     if request.method == "POST":
-        services.delete_submission(submission=submission, user=user)
-        messages.success(request, f"The draft “{submission.title}” was deleted.")
+        gone = deletion.delete_draft(submission=submission, user=user)
+        what = f" with its {gone.files} file{'s' if gone.files != 1 else ''}" if gone.files else ""
+        messages.success(request, f"The draft “{submission.title}”{what} was deleted.")
         return redirect("home")
-    return render(request, "lifecycle/delete.html", {"submission": submission})
+    if submission.status != SubmissionStatus.DRAFT:
+        messages.info(request, "Only a draft can be deleted.")
+        return redirect("submission-detail", pk=submission.pk)
+    contents = deletion.draft_contents(submission=submission)
+    return render(
+        request, "lifecycle/delete.html", {"submission": submission, "contents": contents}
+    )
 
 
 DASHBOARD_PAGE_SIZE = 25

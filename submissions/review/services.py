@@ -29,9 +29,11 @@ from submissions.core.errors import (
     ValidationFailed,
 )
 from submissions.core.text import multi_line, single_line
+from submissions.lifecycle import readiness
 from submissions.lifecycle import services as lifecycle
 from submissions.lifecycle.models import Submission, SubmissionStatus
 from submissions.notifications.models import NotificationKind
+from submissions.quotas.services import datasets as quota_datasets
 from submissions.rembi.services import fields as rembi_fields
 from submissions.review.field_paths import is_valid_path, set_path
 from submissions.review.models import (
@@ -92,9 +94,7 @@ def submit(*, submission: Submission, user: User, note: str = "") -> Submission:
         lifecycle.require_not_frozen(submission=locked)
         problems = lifecycle.submission_problems(submission=locked)
         if problems:
-            raise ValidationFailed(
-                f"{len(problems)} field(s) must be completed before submitting.", fields=problems
-            )
+            raise ValidationFailed(readiness.refusal_message(problems), fields=problems)
 
     with transaction.atomic():
         locked = lifecycle.transition(
@@ -118,6 +118,8 @@ def approve(*, submission: Submission, curator: User, note: str = "") -> Submiss
         locked = lifecycle.transition(
             submission=submission, to=S.APPROVED, actor=curator, note=note
         )
+        # The converted dataset's archive bytes, estimated; an archive limit refuses here.
+        quota_datasets.reserve_archive(submission=locked)
         if own:
             record_self_review(submission=locked, curator=curator, decision="approved")
         dispatch.start_processing(submission_id=locked.pk)

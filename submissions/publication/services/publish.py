@@ -28,6 +28,7 @@ from submissions.processing.services import fail_submission, files_to_keep
 from submissions.publication.models import Publication
 from submissions.publication.services import release
 from submissions.publication.services.release import metadata_release_date
+from submissions.quotas.services import datasets as quota_datasets
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ def publish_dataset(*, submission_id: str) -> None:
     try:
         with workclaims.Heartbeat(model=Publication, pk=publication.pk, token=token):
             totals = _write_archive(publication=publication, jobs=jobs)
+            archived = quota_datasets.archived_bytes(accession=publication.accession)
     except Exception as error:
         _record_failure(publication=publication, token=token, error=error)
         return
@@ -79,6 +81,8 @@ def publish_dataset(*, submission_id: str) -> None:
                 actor=None,
                 note=f"Published as {publication.accession}.",
             )
+            # The archive counts what it holds now; staging copies are freed.
+            quota_datasets.record_publication(submission=submission, archived=archived)
             # The embargo in force from now on; the REMBI date is where it was chosen.
             until = metadata_release_date(submission)
             Publication.objects.filter(pk=publication.pk).update(release_date=until)
