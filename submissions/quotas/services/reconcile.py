@@ -94,9 +94,10 @@ def reconcile(*, repair: bool = True) -> Report:
     staged = storage.list_all(storage=storage.staging())
     archived = storage.list_all(storage=storage.archive())
     report.objects_checked = len(staged) + len(archived)
+    # Totals first: the repairs below move them by differences, from a sound start.
+    _totals(repair=repair, report=report)
     _staging(staged, started=started, repair=repair, report=report)
     _archive(archived, repair=repair, report=report)
-    _totals(repair=repair, report=report)
     _record(report, repaired=repair)
     return report
 

@@ -110,7 +110,6 @@ def format_contradiction(*, name: str, head: bytes) -> str | None:
         return None
     what = _CONTENTS.get(found, "data of a format Aperture does not recognise")
     return (
-        f"“{name}” is named as a {label} file, but its contents are {what}, not {label}. "
-        f"It may have been saved from a web page or renamed by mistake: upload the original "
-        f"{label} file."
+        f"Its name says {label}, but its contents are {what}, not {label}. It may have been "
+        f"saved from a web page or renamed by mistake: upload the original {label} file."
     )
