@@ -19,7 +19,7 @@ from rest_framework.viewsets import GenericViewSet
 from submissions.accounts import selectors as accounts_selectors
 from submissions.core.auth import user_of
 from submissions.core.errors import NotFound
-from submissions.lifecycle import deletion, selectors, services
+from submissions.lifecycle import selectors, services
 from submissions.lifecycle.models import Submission
 from submissions.lifecycle.serializers import (
     EventSerializer,
@@ -29,6 +29,7 @@ from submissions.lifecycle.serializers import (
 )
 from submissions.rembi import services as rembi
 from submissions.review import services as review
+from submissions.uploads.services import drafts
 
 METADATA_HELP = (
     "The REMBI description; its JSON Schema is at /api/v1/rembi/schema/. A write replaces the "
@@ -126,7 +127,7 @@ class SubmissionViewSet(
 
     @extend_schema(responses={204: None})
     def destroy(self, request: Request, pk: str) -> Response:
-        deletion.delete_draft(submission=self.get_object(), user=user_of(request))
+        drafts.delete_draft(submission=self.get_object(), user=user_of(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses=EventSerializer(many=True))

@@ -18,13 +18,14 @@ from submissions.accounts import selectors as accounts_selectors
 from submissions.accounts.permissions import can_curate, can_edit
 from submissions.core.auth import user_of
 from submissions.core.errors import InvalidTransition, NotFound, ValidationFailed
-from submissions.lifecycle import deletion, editor, selectors, services
+from submissions.lifecycle import editor, selectors, services
 from submissions.lifecycle.models import Submission, SubmissionStatus
 from submissions.rembi import editor_actions
 from submissions.rembi import forms as rembi_form
 from submissions.rembi import services as rembi
 from submissions.review import selectors as review_selectors
 from submissions.review import services as review
+from submissions.uploads.services import drafts
 
 
 def _submission(request: HttpRequest, pk: UUID) -> Submission:
@@ -248,14 +249,14 @@ def delete_submission(request: HttpRequest, pk: UUID) -> HttpResponse:
     if not can_edit(user=user, submission=submission):
         raise NotFound("No such submission.")
     if request.method == "POST":
-        gone = deletion.delete_draft(submission=submission, user=user)
+        gone = drafts.delete_draft(submission=submission, user=user)
         what = f" with its {gone.files} file{'s' if gone.files != 1 else ''}" if gone.files else ""
         messages.success(request, f"The draft “{submission.title}”{what} was deleted.")
         return redirect("home")
     if submission.status != SubmissionStatus.DRAFT:
         messages.info(request, "Only a draft can be deleted.")
         return redirect("submission-detail", pk=submission.pk)
-    contents = deletion.draft_contents(submission=submission)
+    contents = drafts.draft_contents(submission=submission)
     return render(
         request, "lifecycle/delete.html", {"submission": submission, "contents": contents}
     )

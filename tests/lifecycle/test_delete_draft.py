@@ -16,10 +16,11 @@ from django.core.files.storage import storages
 from submissions.accounts.models import User
 from submissions.core.errors import InvalidTransition
 from submissions.core.units import format_bytes
-from submissions.lifecycle import deletion, services
+from submissions.lifecycle import services
 from submissions.lifecycle.models import Submission
 from submissions.quotas.models import QuotaAccount, QuotaReservation
 from submissions.uploads.models import DataFile, FileStatus
+from submissions.uploads.services import drafts
 from tests.browser import ARTIFACTS, login
 from tests.conftest import client_for
 from tests.processing.conftest import ome_tiff_bytes
@@ -68,11 +69,11 @@ def test_deleting_a_draft_frees_its_files_bytes_and_quota(
     previews = [staged(f"previews/{draft.pk}/{f.pk}.png") for f in stored]
     assert all(p.is_file() for p in previews)
     total = sum(f.size for f in files)
-    assert deletion.draft_contents(submission=draft) == deletion.DraftContents(3, total)
+    assert drafts.draft_contents(submission=draft) == drafts.DraftContents(3, total)
     assert usage(draft) == {(sum(f.size for f in stored), 200_000)}
 
     with commits():
-        gone = deletion.delete_draft(submission=draft, user=researcher)
+        gone = drafts.delete_draft(submission=draft, user=researcher)
 
     assert gone.sentence() == f"Its 3 files ({format_bytes(total)}) will be deleted too."
     assert not Submission.objects.filter(pk=draft.pk).exists()
@@ -95,7 +96,7 @@ def test_only_its_owner_deletes_only_a_draft(
     draft.status = "submitted"
     draft.save()
     with pytest.raises(InvalidTransition):
-        deletion.delete_draft(submission=draft, user=researcher)
+        drafts.delete_draft(submission=draft, user=researcher)
     assert draft.files.count() == 3
 
 

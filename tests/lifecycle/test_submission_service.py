@@ -7,10 +7,11 @@ import pytest
 
 from submissions.accounts.models import Role, User
 from submissions.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
-from submissions.lifecycle import deletion, services
+from submissions.lifecycle import services
 from submissions.lifecycle.models import Submission, SubmissionStatus
 from submissions.review import services as review
 from submissions.uploads.models import FileStatus
+from submissions.uploads.services import drafts
 from tests import factories
 from tests.factories import DataFileFactory, complete_rembi
 
@@ -115,8 +116,8 @@ def test_autosaves_make_one_timeline_entry(draft: Submission, researcher: User) 
 def test_only_drafts_are_deleted(ready: Submission, draft: Submission, researcher: User) -> None:
     review.submit(submission=ready, user=researcher)
     with pytest.raises(InvalidTransition):
-        deletion.delete_draft(submission=ready, user=researcher)
-    deletion.delete_draft(submission=draft, user=researcher)
+        drafts.delete_draft(submission=ready, user=researcher)
+    drafts.delete_draft(submission=draft, user=researcher)
     assert not Submission.objects.filter(pk=draft.pk).exists()
 
 

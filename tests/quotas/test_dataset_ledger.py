@@ -20,7 +20,6 @@ import pytest
 from submissions.accounts.models import Facility, User
 from submissions.core.errors import QuotaExceeded
 from submissions.core.units import format_bytes
-from submissions.lifecycle import deletion
 from submissions.lifecycle import services as lifecycle
 from submissions.lifecycle.models import Submission, SubmissionStatus
 from submissions.processing.models import ConversionJob
@@ -28,6 +27,7 @@ from submissions.quotas.models import QuotaAccount, QuotaReservation, QuotaScope
 from submissions.quotas.services import ledger, reconcile
 from submissions.review import services as review
 from submissions.uploads.models import DataFile, FileStatus
+from submissions.uploads.services import drafts
 from tests import factories
 from tests.conftest import client_for, signed_in
 from tests.processing.conftest import ome_tiff_bytes
@@ -247,7 +247,7 @@ def test_after_a_full_cycle_the_ledger_equals_what_storage_holds(
 
     publish(published, researcher, curator, commits)
     with commits():
-        deletion.delete_draft(submission=doomed, user=researcher)
+        drafts.delete_draft(submission=doomed, user=researcher)
 
     facility = published.facility
     staging_on_disk = sum(on_disk(folders["staging"], "uploads").values())

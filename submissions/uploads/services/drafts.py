@@ -1,4 +1,5 @@
-"""Deleting a draft: the draft, its description and every file it holds go at once.
+"""Deleting a draft: the draft, its description and every file it holds go at once. (Here,
+in uploads, because files and their quota are below lifecycle in the layers.)
 
 Nobody but its owner has seen a draft, so it can go whole: its files' quota is given back in
 the same transaction (held uploads released, stored bytes freed), and the staged objects,
@@ -18,7 +19,7 @@ from submissions.accounts.models import User
 from submissions.core import keys, storage
 from submissions.core.errors import InvalidTransition
 from submissions.core.units import format_bytes
-from submissions.lifecycle import services
+from submissions.lifecycle import services as lifecycle
 from submissions.lifecycle.models import Submission, SubmissionStatus
 from submissions.quotas.services import datasets as quota_datasets
 from submissions.uploads.models import DataFile, FileStatus
@@ -49,12 +50,12 @@ def draft_contents(*, submission: Submission) -> DraftContents:
 
 def delete_draft(*, submission: Submission, user: User) -> DraftContents:
     """Delete a draft with its files; returns what went. Only its owner may, only a draft."""
-    services.require_owner(user=user, submission=submission)
+    lifecycle.require_owner(user=user, submission=submission)
     with transaction.atomic():
         locked = Submission.objects.select_for_update().get(pk=submission.pk)
         if locked.status != SubmissionStatus.DRAFT:
             raise InvalidTransition("Only a draft can be deleted; withdraw it instead.")
-        services.require_not_frozen(submission=locked)
+        lifecycle.require_not_frozen(submission=locked)
         # Locked, so an upload completing now waits and then finds its file gone.
         files = list(
             DataFile.objects.select_for_update(of=("self",))
