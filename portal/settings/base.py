@@ -180,6 +180,8 @@ CELERY_BEAT_SCHEDULE["quota-release-expired"] = {
     "schedule": 900.0,
 }
 # Nightly: the ledger against what staging and archive storage hold (drift repaired, audited).
+# An upload object no file row explains is deleted once it is this old.
+LEDGER_ORPHAN_GRACE_SECONDS = env.int("LEDGER_ORPHAN_GRACE_SECONDS", default=3600)
 CELERY_BEAT_SCHEDULE["quota-reconcile-ledger"] = {
     "task": "submissions.quotas.tasks.reconcile_ledger",
     "schedule": crontab(hour=env.int("LEDGER_RECONCILE_HOUR_UTC", default=2), minute=30),

@@ -13,6 +13,7 @@ from submissions.accounts.models import User
 from submissions.lifecycle import services
 from submissions.lifecycle.models import Submission, SubmissionStatus
 from submissions.uploads.models import DataFile, FileStatus
+from tests.browser import ARTIFACTS, login
 from tests.conftest import client_for, signed_in
 from tests.processing.conftest import ome_tiff_bytes
 from tests.processing.test_format_claims import HTML
@@ -120,3 +121,34 @@ def test_once_the_bad_files_are_gone_it_submits(
             assert api.delete(f"/api/v1/uploads/{data_file.pk}/").status_code in (200, 204)
     assert api.get(f"{BASE}{mixed.pk}/problems/").json() == {"ready": True, "problems": {}}
     assert api.post(f"{BASE}{mixed.pk}/submit/").status_code == 200
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_refusal_in_the_browser_names_each_file(  # type: ignore[no-untyped-def]
+    live_server, page, researcher: User, tmp_path: Path, django_capture_on_commit_callbacks
+) -> None:
+    described = services.create_submission(
+        user=researcher,
+        facility=researcher.memberships.get().facility,
+        title="t",
+        metadata=complete_rembi(),
+    )
+    commits = lambda: django_capture_on_commit_callbacks(execute=True)  # noqa: E731
+    api = client_for(researcher)
+    upload_whole(api, described, "cells.ome.tif", ome_tiff_bytes(tmp_path), commits)
+    upload_whole(api, described, "figure.ome.tif", HTML, commits)
+    create(api, described, "big_stack.ome.tif", b"\0" * 300_000)
+    login(page, live_server.url, researcher.email, "correct horse battery")
+    page.goto(f"{live_server.url}/submissions/{described.pk}/")
+    page.get_by_role("link", name="Submit for review").click()
+    summary = page.get_by_role("alert")
+    summary.get_by_role("heading", name="Not ready to submit yet").wait_for()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "submit-refused-files.png"), full_page=True)
+    text = summary.inner_text()
+    assert FAILED in text
+    assert IN_FLIGHT in text
+    assert page.get_by_role("button", name="Yes, submit for review").count() == 0
+    page.get_by_role("link", name="Go to the files").click()
+    page.wait_for_url(f"**/submissions/{described.pk}/files/")

@@ -11,6 +11,7 @@ read from disk belong to this test alone.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from submissions.review import services as review
 from submissions.uploads.models import DataFile, FileStatus
 from submissions.uploads.services import drafts
 from tests import factories
+from tests.browser import ARTIFACTS, login
 from tests.conftest import client_for, signed_in
 from tests.processing.conftest import ome_tiff_bytes
 from tests.rembi_documents import complete_rembi
@@ -67,6 +69,12 @@ def on_disk(root: Path, prefix: str = "") -> dict[str, int]:
             path = Path(directory) / name
             sizes[path.relative_to(root).as_posix()] = path.stat().st_size
     return sizes
+
+
+def aged(path: Path, hours: float = 2) -> None:
+    """Make an object look `hours` old (a fresh orphan may be an upload being created)."""
+    then = time.time() - hours * 3600
+    os.utime(path, (then, then))
 
 
 def accounts(facility: Facility, area: str) -> dict[str, QuotaAccount]:
@@ -280,6 +288,7 @@ def test_reconciliation_repairs_drift_and_records_it(
     (folders["staging"] / lost.storage_key).unlink()
     orphan = folders["staging"] / "uploads" / str(draft.pk) / "0f1e2d3c-0000-4000-8000-000000000000"
     orphan.write_bytes(b"x" * 5000)
+    aged(orphan)
     thumbnail = next((folders["archive"] / "datasets" / published.accession).rglob("*.png"))
     thumbnail.unlink()
     QuotaAccount.objects.filter(facility=facility, scope=QuotaScope.GROUP, area="staging").update(
@@ -323,6 +332,7 @@ def test_the_command_reports_then_repairs(
     upload(researcher, draft, "a.ome.tif", ome_tiff_bytes(tmp_path, seed=1), commits)
     stray = folders["staging"] / "uploads" / str(draft.pk) / "c0ffee00-0000-4000-8000-000000000000"
     stray.write_bytes(b"y" * 2500)
+    aged(stray)
     out = StringIO()
     call_command("reconcile_ledger", "--dry-run", stdout=out)
     assert "found 1 difference between the ledger and storage" in out.getvalue()
@@ -332,3 +342,48 @@ def test_the_command_reports_then_repairs(
     call_command("reconcile_ledger", stdout=out)
     assert "found and repaired 1 difference" in out.getvalue()
     assert not stray.exists()
+
+
+def test_a_young_orphan_may_be_an_upload_starting_and_is_left_alone(
+    researcher: User, folders: dict[str, Path]
+) -> None:
+    draft = new_draft(researcher, "A draft")
+    young = folders["staging"] / "uploads" / str(draft.pk) / "0a0b0c0d-0000-4000-8000-000000000000"
+    young.parent.mkdir(parents=True)
+    young.write_bytes(b"z" * 100)
+    assert reconcile.reconcile(repair=True).drifts == []
+    assert young.exists()
+    aged(young)
+    assert len(reconcile.reconcile(repair=True).drifts) == 1
+    assert not young.exists()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_admin_sets_the_staging_rule_and_reads_the_drift_in_the_audit_log(  # type: ignore[no-untyped-def]
+    live_server, page, facility_admin: User, researcher: User, folders: dict[str, Path]
+) -> None:
+    facility = researcher.memberships.get().facility
+    draft = new_draft(researcher, "A draft")
+    stray = folders["staging"] / "uploads" / str(draft.pk) / "c0ffee00-0000-4000-8000-00000000abcd"
+    stray.parent.mkdir(parents=True)
+    stray.write_bytes(b"y" * 2500)
+    aged(stray)
+    reconcile.reconcile(repair=True)
+
+    login(page, live_server.url, facility_admin.email, "correct horse battery")
+    page.goto(f"{live_server.url}/facility/{facility.slug}/settings/")
+    page.get_by_label("Keep uploads in staging after publication").check()
+    page.get_by_role("button", name="Save settings").click()
+    page.get_by_text("The facility's settings were saved.").wait_for()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "ledger-facility-settings.png"), full_page=True)
+    facility.refresh_from_db()
+    assert facility.keep_staging_after_publication is True
+
+    page.goto(f"{live_server.url}/facility/{facility.slug}/audit/")
+    log = page.locator("table").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "ledger-audit-log.png"), full_page=True)
+    assert "The nightly storage check found 1 difference" in log
+    assert "the ledger counted 0 B, storage holds 2.5 kB; the orphaned object was deleted." in log
+    assert "Keep uploads in staging after publication: yes" in log

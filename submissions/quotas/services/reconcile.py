@@ -27,8 +27,9 @@ import logging
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
@@ -149,8 +150,12 @@ def _staging(listed: dict[str, int], *, started: datetime, repair: bool, report:
             if repair:
                 ledger.correct(reservation=reservation, stored_bytes=stored or 0)
         report.drifts.append(Drift(facility_id, "staging", what, counted, stored or 0, repair_text))
-    # Upload objects no file row explains: removed files, deleted drafts.
+    # Upload objects no file row explains: removed files, deleted drafts. An upload being
+    # created writes its object just before its row commits, so young orphans are left alone.
+    grace = timedelta(seconds=settings.LEDGER_ORPHAN_GRACE_SECONDS)
     for key, size in uploads.items():
+        if not _older_than(key, started - grace):
+            continue
         submission_id = key.split("/")[1] if key.count("/") >= 2 else ""
         orphan_facility = _facility_of(submission_id)
         report.drifts.append(
@@ -170,6 +175,13 @@ def _meant_gone(data_file: DataFile, reservation: QuotaReservation | None) -> bo
     if reservation.state == ReservationState.RELEASED:
         return True
     return reservation.state == ReservationState.SETTLED and reservation.deleted_bytes > 0
+
+
+def _older_than(key: str, moment: datetime) -> bool:
+    try:
+        return bool(storage.staging().get_modified_time(key) < moment)
+    except Exception:  # gone meanwhile (OSError, S3's 404), or no time known: not now
+        return False
 
 
 def _facility_of(submission_id: str) -> int | None:
