@@ -53,7 +53,8 @@ FACILITY_SETTINGS: dict[str, FacilitySetting] = {
         "Keep uploads in staging after publication",
         "Once a dataset is published, the archive holds its originals and OME-Zarr, and the "
         "uploaded copies in staging are deleted, so they no longer count against staging "
-        "quotas. Tick this to keep the staged copies (they keep counting).",
+        "quotas. Tick this to keep the staged copies (they keep counting). Where the archive "
+        "keeps no originals, the uploads are always kept.",
     ),
 }
 

@@ -33,7 +33,7 @@ def file_sentence(data_file: DataFile) -> str | None:
         reason = _sentence(data_file.failure_message or "It could not be read")
         if reason[:1].isupper() and reason[1:2].islower():
             reason = reason[0].lower() + reason[1:]  # it continues the sentence
-        return f"{name} failed: {reason} Remove it, or upload a good copy."
+        return f"{name} failed: {reason} Remove it before you submit."
     waiting = _IN_FLIGHT.get(FileStatus(data_file.status))
     return f"{name} {waiting}" if waiting else None
 

@@ -65,7 +65,7 @@ def test_problems_never_say_ready_while_a_file_failed_or_is_in_flight(
     assert answer["ready"] is False
     (in_flight, failed) = sorted(answer["problems"]["files"])
     assert failed.startswith(FAILED)
-    assert failed.endswith("Remove it, or upload a good copy.")
+    assert failed.endswith("Remove it before you submit.")
     assert in_flight == IN_FLIGHT
 
 

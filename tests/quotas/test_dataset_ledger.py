@@ -188,6 +188,25 @@ def test_a_facility_that_keeps_staging_keeps_counting_it(
     assert accounts(facility, "archive")["user"].used_bytes == archived
 
 
+def test_uploads_stay_when_the_archive_keeps_no_originals(
+    dataset: Callable[[], Submission],
+    researcher: User,
+    curator: User,
+    commits: Any,
+    folders: dict[str, Path],
+    settings: Any,
+) -> None:
+    settings.ARCHIVE_KEEP_ORIGINALS = False  # the staged uploads are then the only copy
+    submission = dataset()
+    uploaded = sum(f.size for f in submission.files.all())
+    publish(submission, researcher, curator, commits)
+    stored = on_disk(folders["archive"], "datasets")
+    assert not any(key.endswith(".original") for key in stored)
+    assert accounts(submission.facility, "archive")["user"].used_bytes == sum(stored.values())
+    assert sum(on_disk(folders["staging"], "uploads").values()) == uploaded
+    assert accounts(submission.facility, "staging")["user"].used_bytes == uploaded
+
+
 def test_the_setting_is_edited_on_the_facility_settings_page(
     facility_admin: User, facility: Facility
 ) -> None:

@@ -6,8 +6,9 @@
 - publication: `archived_bytes` lists what the archive holds under the dataset's prefix (no
   lock, no transaction: it is I/O), then `record_publication`, inside the transaction that
   makes the dataset published, settles the archive hold with exactly that and frees the
-  staging bytes of its uploads (unless the facility keeps them). The staged objects are
-  deleted after commit.
+  staging bytes of its uploads (unless the facility keeps them, or the archive keeps no
+  originals, which leaves the uploads their only copy). The staged objects are deleted after
+  commit.
 - deleting a draft: `free_files` gives back every byte its files held or used.
 
 Each of these is one small call in the step's own body, so the step says what it costs.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import transaction
 
 from submissions.core import keys, storage
@@ -94,8 +96,8 @@ def record_publication(*, submission: Submission, archived: int) -> None:
             submission=submission,
             area=StorageArea.ARCHIVE,
         )
-    if submission.facility.keep_staging_after_publication:
-        return
+    if submission.facility.keep_staging_after_publication or not settings.ARCHIVE_KEEP_ORIGINALS:
+        return  # kept by choice, or the staged uploads are the only copy of the originals
     files = list(submission.files.select_related("reservation"))
     free_files(files)
     staged = [f.storage_key for f in files]
