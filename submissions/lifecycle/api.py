@@ -125,7 +125,10 @@ class SubmissionViewSet(
     def partial_update(self, request: Request, pk: str) -> Response:
         return self._update(request, partial=True)
 
-    @extend_schema(responses={204: None})
+    @extend_schema(
+        summary="Delete a draft with its files (their bytes and quota are freed)",
+        responses={204: None},
+    )
     def destroy(self, request: Request, pk: str) -> Response:
         drafts.delete_draft(submission=self.get_object(), user=user_of(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
