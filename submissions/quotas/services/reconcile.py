@@ -118,10 +118,12 @@ def _staging(listed: dict[str, int], *, started: datetime, repair: bool, report:
     to_delete: list[str] = []
     for data_file in files.iterator(chunk_size=1000):
         stored = uploads.pop(data_file.storage_key, None)
-        changed_since = data_file.last_activity_at >= started or data_file.created_at >= started
-        if data_file.status == FileStatus.UPLOADING or changed_since:
-            continue  # in flight: the held reservation covers it
+        moments = (data_file.created_at, data_file.last_activity_at, data_file.uploaded_at)
+        changed_since = any(moment is not None and moment >= started for moment in moments)
         reservation = data_file.reservation
+        held = reservation is not None and reservation.state == ReservationState.HELD
+        if data_file.status == FileStatus.UPLOADING or changed_since or held:
+            continue  # in flight: its held reservation covers it (or the sweep releases it)
         counted = _counted(reservation)
         if counted == (stored or 0):
             continue
