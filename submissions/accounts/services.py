@@ -40,6 +40,7 @@ NAME_MAX = 200
 class FacilitySetting:
     label: str
     help: str
+    section: str = "review"  # the form of the settings page it is saved with
 
 
 FACILITY_SETTINGS: dict[str, FacilitySetting] = {
@@ -55,6 +56,7 @@ FACILITY_SETTINGS: dict[str, FacilitySetting] = {
         "uploaded copies in staging are deleted, so they no longer count against staging "
         "quotas. Tick this to keep the staged copies (they keep counting). Where the archive "
         "keeps no originals, the uploads are always kept.",
+        section="storage",
     ),
 }
 

@@ -219,7 +219,13 @@ def facility_settings(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(request, "The publication settings were saved.")
             return redirect("facility-settings", slug=facility.slug)
     elif request.method == "POST":
-        changes = {name: name in request.POST for name in services.FACILITY_SETTINGS}
+        # Each form saves its own section's checkboxes (an unticked box is simply absent).
+        section = request.POST.get("section") or "review"
+        changes = {
+            name: name in request.POST
+            for name, setting in services.FACILITY_SETTINGS.items()
+            if setting.section == section
+        }
         services.update_facility_settings(
             admin=user_of(request), facility=facility, changes=changes
         )
@@ -229,11 +235,14 @@ def facility_settings(request: HttpRequest, slug: str) -> HttpResponse:
         {"name": name, "setting": setting, "on": getattr(facility, name)}
         for name, setting in services.FACILITY_SETTINGS.items()
     ]
+    storage_rows = [row for row in rows if row["setting"].section == "storage"]
+    rows = [row for row in rows if row["setting"].section == "review"]
     return facility_page(
         request,
         "accounts/settings.html",
         facility,
         rows=rows,
+        storage_rows=storage_rows,
         ror=ror,
         show_titles=show_titles,
         errors=errors,

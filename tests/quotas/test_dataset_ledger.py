@@ -213,9 +213,18 @@ def test_the_setting_is_edited_on_the_facility_settings_page(
     browser = signed_in(facility_admin)
     url = f"/facility/{facility.slug}/settings/"
     assert "Keep uploads in staging after publication" in browser.get(url).content.decode()
-    browser.post(url, {"keep_staging_after_publication": "on"})
+    browser.post(url, {"section": "storage", "keep_staging_after_publication": "on"})
     facility.refresh_from_db()
     assert facility.keep_staging_after_publication is True
+    # Saving the review rules leaves the storage rule alone, and the other way round.
+    browser.post(url, {"allow_self_review": "on"})
+    facility.refresh_from_db()
+    assert facility.keep_staging_after_publication is True
+    assert facility.allow_self_review is True
+    browser.post(url, {"section": "storage"})
+    facility.refresh_from_db()
+    assert facility.keep_staging_after_publication is False
+    assert facility.allow_self_review is True
 
 
 def test_an_archive_limit_refuses_approval_and_says_why(
@@ -393,7 +402,7 @@ def test_the_admin_sets_the_staging_rule_and_reads_the_drift_in_the_audit_log(  
     login(page, live_server.url, facility_admin.email, "correct horse battery")
     page.goto(f"{live_server.url}/facility/{facility.slug}/settings/")
     page.get_by_label("Keep uploads in staging after publication").check()
-    page.get_by_role("button", name="Save settings").click()
+    page.get_by_role("button", name="Save storage settings").click()
     page.get_by_text("The facility's settings were saved.").wait_for()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "ledger-facility-settings.png"), full_page=True)
