@@ -245,6 +245,11 @@ def test_an_archive_limit_refuses_approval_and_says_why(
     assert not QuotaReservation.objects.filter(submission=submission, area="archive").exists()
     assert accounts(facility, "archive")["facility"].held_bytes == 0
 
+    # Through the API: 409 with the same reason.
+    answer = client_for(curator).post(f"/api/v1/review/submissions/{submission.pk}/approve/")
+    assert answer.status_code == 409
+    assert answer.json()["code"] == "quota_exceeded"
+    assert answer.json()["message"] == message
     # The curator pressing Approve on the review page reads the same reason.
     page = signed_in(curator).post(
         f"/submissions/{submission.pk}/review/approve/", {"note": ""}, follow=True
