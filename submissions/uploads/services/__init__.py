@@ -9,6 +9,7 @@ from submissions.uploads.services.fixity import (
     verify_upload,
 )
 from submissions.uploads.services.names import sanitise_name
+from submissions.uploads.services.parts import list_parts, receive_part, sign_part
 from submissions.uploads.services.protocol import (
     UploadStarted,
     abort_upload,
@@ -16,9 +17,6 @@ from submissions.uploads.services.protocol import (
     complete_upload,
     create_upload,
     expire_stale_uploads,
-    list_parts,
-    receive_part,
-    sign_part,
 )
 from submissions.uploads.services.removal import remove_file
 

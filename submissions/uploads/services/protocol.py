@@ -1,7 +1,7 @@
 """The upload protocol, the same for the browser, the CLI and the API.
 
-create_upload -> sign_part (per part; the client PUTs the bytes to the URL it gets) ->
-list_parts (to resume) -> complete_upload, or abort_upload. Quota is reserved at create,
+create_upload -> parts.sign_part (per part; the client PUTs the bytes to the URL it gets) ->
+parts.list_parts (to resume) -> complete_upload, or abort_upload. Quota is reserved at create,
 settled at complete and released at abort or expiry, so no byte lands unaccounted for.
 """
 
@@ -12,7 +12,6 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import IO
 
 from django.conf import settings
 from django.db import transaction
@@ -26,10 +25,16 @@ from submissions.core.units import format_bytes
 from submissions.lifecycle import services as lifecycle
 from submissions.lifecycle.models import Submission
 from submissions.quotas.services import ledger as quota
-from submissions.uploads.models import ChecksumAlgorithm, DataFile, FileStatus, UploadPart
-from submissions.uploads.services import checksums
-from submissions.uploads.services.backends import PartInfo, PartTarget, staging_backend
-from submissions.uploads.services.errors import PartsMissing, SizeMismatch, UploadNotActive
+from submissions.uploads.models import ChecksumAlgorithm, DataFile, FileStatus
+from submissions.uploads.services.backends import (
+    PartInfo,
+    staging_backend,
+)
+from submissions.uploads.services.errors import (
+    PartsMissing,
+    SizeMismatch,
+    UploadNotActive,
+)
 from submissions.uploads.services.names import numbered, sanitise_name
 
 log = logging.getLogger(__name__)
@@ -154,7 +159,7 @@ def create_upload(
     return UploadStarted(datafile, resumed=False)
 
 
-def _require_active(datafile: DataFile) -> None:
+def require_active(datafile: DataFile) -> None:
     if datafile.status != FileStatus.UPLOADING:
         raise UploadNotActive(
             f"This upload is {datafile.get_status_display().lower()}; start a new one to send "
@@ -162,84 +167,8 @@ def _require_active(datafile: DataFile) -> None:
         )
 
 
-def _touch(datafile: DataFile) -> None:
+def touch(datafile: DataFile) -> None:
     DataFile.objects.filter(pk=datafile.pk).update(last_activity_at=timezone.now())
-
-
-def sign_part(*, datafile: DataFile, number: int, checksum: str) -> PartTarget:
-    """Where to PUT part `number` and with which headers. The checksum is bound to the URL."""
-    _require_active(datafile)
-    lifecycle.require_not_frozen(submission=datafile.submission)
-    if not 1 <= number <= datafile.part_count:
-        raise ValidationFailed(
-            fields={"number": [f"Parts are numbered 1 to {datafile.part_count}."]}
-        )
-    if not checksums.is_valid(datafile.checksum_algorithm, checksum):
-        raise ValidationFailed(
-            fields={
-                "checksum": [
-                    f"Give the part's {datafile.get_checksum_algorithm_display()} "
-                    "as base64, as in S3's x-amz-checksum headers."
-                ]
-            }
-        )
-    backend = staging_backend()
-    target = backend.part_target(datafile=datafile, number=number, checksum=checksum)
-    if backend.name == "s3":
-        # S3 keeps the parts; remember the checksum it will need again at completion.
-        UploadPart.objects.update_or_create(
-            datafile=datafile,
-            number=number,
-            defaults={"size": datafile.expected_part_size(number), "checksum": checksum},
-        )
-    _touch(datafile)
-    return target
-
-
-def receive_part(
-    *, datafile_id: str, number: int, checksum: str, body: IO[bytes], content_length: int
-) -> str:
-    """Folder storage: stream one part to disk, check it, record it. Returns its ETag.
-
-    Called from a URL the server signed for this part and checksum, so it needs no session.
-    No lock or transaction is held while the bytes arrive.
-    """
-    datafile = DataFile.objects.filter(pk=datafile_id).first()
-    if datafile is None:
-        raise NotFound("No such upload.")
-    _require_active(datafile)
-    expected = datafile.expected_part_size(number)
-    if content_length != expected:
-        raise SizeMismatch(
-            f"Part {number} must be {expected} bytes (the part size is {datafile.part_size}); "
-            f"{content_length} were sent."
-        )
-    backend = staging_backend()
-    etag = backend.write_part(  # type: ignore[union-attr]
-        datafile=datafile, number=number, body=body, size=expected, checksum=checksum
-    )
-    with transaction.atomic():
-        locked = DataFile.objects.select_for_update().get(pk=datafile.pk)
-        _require_active(locked)  # aborted while the bytes were arriving: record nothing
-        UploadPart.objects.update_or_create(
-            datafile=locked,
-            number=number,
-            defaults={
-                "size": expected,
-                "checksum": checksum,
-                "etag": etag,
-                "received_at": timezone.now(),
-            },
-        )
-        locked.last_activity_at = timezone.now()
-        locked.save(update_fields=["last_activity_at"])
-    return etag
-
-
-def list_parts(*, datafile: DataFile) -> list[PartInfo]:
-    _require_active(datafile)
-    _touch(datafile)
-    return sorted(staging_backend().list_parts(datafile=datafile), key=lambda p: p.number)
 
 
 def _check_parts(datafile: DataFile, parts: list[PartInfo]) -> None:
@@ -262,15 +191,38 @@ def _check_parts(datafile: DataFile, parts: list[PartInfo]) -> None:
         )
 
 
-def complete_upload(*, datafile: DataFile, user: User) -> DataFile:
+def _declared_at_completion(datafile: DataFile, sha256: str) -> str:
+    """The whole-file SHA-256 to verify against: the one given now, or at creation.
+
+    Two different declarations mean the local file changed while it was being sent.
+    """
+    sha256 = sha256.strip().lower()
+    if sha256 and not SHA256_HEX.match(sha256):
+        raise ValidationFailed(
+            fields={"sha256": ["Give the SHA-256 as 64 lowercase hexadecimal characters."]}
+        )
+    if sha256 and datafile.declared_sha256 and sha256 != datafile.declared_sha256:
+        raise ValidationFailed(
+            "The file's SHA-256 now differs from the one declared when the upload began: the "
+            "file changed on your computer while it was being sent. Upload it again.",
+            fields={"sha256": ["Differs from the SHA-256 declared at the start of the upload."]},
+        )
+    return sha256 or datafile.declared_sha256
+
+
+def complete_upload(*, datafile: DataFile, user: User, sha256: str = "") -> DataFile:
     """Check every part is there and the sizes add up, then settle quota and verify.
 
-    A repeated complete (a double click, a retried request) returns the file unchanged.
+    `sha256` is the whole file's SHA-256 as the client computed it while reading the file
+    (optional, and may instead be declared at creation); verification refuses stored bytes
+    that differ. A repeated complete (a double click, a retried request) returns the file
+    unchanged.
     """
+    declared = _declared_at_completion(datafile, sha256)
     if datafile.status != FileStatus.UPLOADING:
         if datafile.status in LIVE:
             return datafile
-        _require_active(datafile)
+        require_active(datafile)
     lifecycle.require_not_frozen(submission=datafile.submission)
     backend = staging_backend()
     parts = backend.list_parts(datafile=datafile)
@@ -286,7 +238,8 @@ def complete_upload(*, datafile: DataFile, user: User) -> DataFile:
         locked.status = FileStatus.UPLOADED
         locked.uploaded_at = now
         locked.last_activity_at = now
-        locked.save(update_fields=["status", "uploaded_at", "last_activity_at"])
+        locked.declared_sha256 = declared
+        locked.save(update_fields=["status", "uploaded_at", "last_activity_at", "declared_sha256"])
         lifecycle.record_event(
             submission=locked.submission, actor=user, kind="upload_completed", note=locked.name
         )
@@ -307,7 +260,7 @@ def abort_upload(*, datafile: DataFile, user: User | None, reason: str = "") -> 
         locked = DataFile.objects.select_for_update().get(pk=datafile.pk)
         if locked.status == FileStatus.ABORTED:
             return locked
-        _require_active(locked)
+        require_active(locked)
         locked.status = FileStatus.ABORTED
         locked.failure_code = "expired" if user is None else "aborted"
         locked.failure_message = reason or "Stopped by the uploader."
