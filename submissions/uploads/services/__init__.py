@@ -16,9 +16,13 @@ from submissions.uploads.services.protocol import (
     choose_part_size,
     complete_upload,
     create_upload,
-    expire_stale_uploads,
 )
 from submissions.uploads.services.removal import remove_file
+from submissions.uploads.services.sweeps import (
+    expire_empty_uploads,
+    expire_stale_uploads,
+    sweep_temporary_parts,
+)
 
 __all__ = [
     "PartInfo",
@@ -28,6 +32,7 @@ __all__ = [
     "choose_part_size",
     "complete_upload",
     "create_upload",
+    "expire_empty_uploads",
     "expire_stale_uploads",
     "fixity_receipt",
     "list_parts",
@@ -37,5 +42,6 @@ __all__ = [
     "sign_part",
     "staging_backend",
     "stalled_verifications",
+    "sweep_temporary_parts",
     "verify_upload",
 ]

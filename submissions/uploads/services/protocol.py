@@ -11,10 +11,10 @@ import logging
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from submissions.accounts.models import User
@@ -97,6 +97,77 @@ def _free_name(*, submission: Submission, name: str) -> str:
     return candidate
 
 
+def _resumable(
+    *,
+    user: User,
+    submission: Submission,
+    name: str,
+    size: int,
+    fingerprint: str,
+    sha256: str,
+    algorithm: str,
+) -> DataFile | None:
+    """The upload in progress of the same local file, which a new creation resumes: same
+    uploader, submission, size and checksum algorithm, and the same fingerprint (the
+    client's identity of the local file) or the same name and declared SHA-256."""
+    same_file = Q()
+    if fingerprint:
+        same_file |= Q(fingerprint=fingerprint)
+    if sha256:
+        same_file |= Q(declared_sha256=sha256, name=name)
+    if not same_file:
+        return None
+    return (
+        DataFile.objects.filter(
+            submission=submission,
+            uploader=user,
+            size=size,
+            checksum_algorithm=algorithm,
+            status=FileStatus.UPLOADING,
+        )
+        .filter(same_file)
+        .order_by("created_at")
+        .first()
+    )
+
+
+def _create_locked(
+    *,
+    user: User,
+    submission: Submission,
+    file_id: uuid.UUID,
+    key: str,
+    multipart_id: str,
+    display: str,
+    size: int,
+    fingerprint: str,
+    sha256: str,
+    algorithm: str,
+) -> DataFile:
+    """Reserve the quota and record the new upload (the submission's row is locked)."""
+    reservation = quota.reserve(
+        user=user, facility=submission.facility, nbytes=size, submission=submission
+    )
+    datafile = DataFile.objects.create(
+        id=file_id,
+        submission=submission,
+        name=_free_name(submission=submission, name=display),
+        storage_key=key,
+        size=size,
+        uploader=user,
+        fingerprint=fingerprint,
+        declared_sha256=sha256,
+        checksum_algorithm=algorithm,
+        part_size=choose_part_size(size),
+        multipart_id=multipart_id,
+        reservation=reservation,
+    )
+    lifecycle.record_event(
+        submission=submission, actor=user, kind="upload_started", note=datafile.name
+    )
+    return datafile
+
+
 def create_upload(
     *,
     user: User,
@@ -107,7 +178,9 @@ def create_upload(
     checksum_algorithm: str = ChecksumAlgorithm.SHA256,
     fingerprint: str = "",
 ) -> UploadStarted:
-    """Start an upload (or find the one to resume: same uploader, file fingerprint and size)."""
+    """Start an upload, or find the one to resume (see `_resumable`): clients that lost an
+    upload's id, or send the same file twice at once, continue one upload and one
+    reservation."""
     sha256 = sha256.strip().lower()
     _check_new_upload(
         user=user, submission=submission, size=size, sha256=sha256, algorithm=checksum_algorithm
@@ -116,46 +189,48 @@ def create_upload(
     if not display:
         raise ValidationFailed(fields={"name": ["Give the file a name with visible characters."]})
     fingerprint = fingerprint[:200]
-    if fingerprint:
-        existing = DataFile.objects.filter(
-            submission=submission,
-            uploader=user,
-            fingerprint=fingerprint,
-            size=size,
-            status=FileStatus.UPLOADING,
-        ).first()
-        if existing is not None:
-            return UploadStarted(existing, resumed=True)
+    same = {
+        "user": user,
+        "submission": submission,
+        "name": display,
+        "size": size,
+        "fingerprint": fingerprint,
+        "sha256": sha256,
+        "algorithm": checksum_algorithm,
+    }
+    existing = _resumable(**same)
+    if existing is not None:
+        return UploadStarted(existing, resumed=True)
     file_id = uuid.uuid4()
     key = keys.upload_key(submission_id=submission.pk, file_id=file_id)
     backend = staging_backend()
     multipart_id = backend.start(key=key, algorithm=checksum_algorithm)
+    started = DataFile(storage_key=key, multipart_id=multipart_id)
     try:
         with transaction.atomic():
-            Submission.objects.select_for_update().get(pk=submission.pk)  # serialise names
-            reservation = quota.reserve(
-                user=user, facility=submission.facility, nbytes=size, submission=submission
-            )
-            datafile = DataFile.objects.create(
-                id=file_id,
-                submission=submission,
-                name=_free_name(submission=submission, name=display),
-                storage_key=key,
-                size=size,
-                uploader=user,
-                fingerprint=fingerprint,
-                declared_sha256=sha256,
-                checksum_algorithm=checksum_algorithm,
-                part_size=choose_part_size(size),
-                multipart_id=multipart_id,
-                reservation=reservation,
-            )
-            lifecycle.record_event(
-                submission=submission, actor=user, kind="upload_started", note=datafile.name
-            )
+            # One creation at a time per submission: names stay unique, and of identical
+            # creations racing each other the first creates and the others resume it.
+            Submission.objects.select_for_update().get(pk=submission.pk)
+            existing = _resumable(**same)
+            if existing is None:
+                datafile = _create_locked(
+                    user=user,
+                    submission=submission,
+                    file_id=file_id,
+                    key=key,
+                    multipart_id=multipart_id,
+                    display=display,
+                    size=size,
+                    fingerprint=fingerprint,
+                    sha256=sha256,
+                    algorithm=checksum_algorithm,
+                )
     except Exception:
-        _discard_quietly(DataFile(storage_key=key, multipart_id=multipart_id))
+        _discard_quietly(started)
         raise
+    if existing is not None:
+        _discard_quietly(started)  # what the storage began for the duplicate
+        return UploadStarted(existing, resumed=True)
     return UploadStarted(datafile, resumed=False)
 
 
@@ -275,21 +350,3 @@ def abort_upload(*, datafile: DataFile, user: User | None, reason: str = "") -> 
         )
         transaction.on_commit(lambda: _discard_quietly(locked))
     return locked
-
-
-def expire_stale_uploads(*, now: datetime | None = None) -> int:
-    """Abort uploads with no activity for UPLOAD_EXPIRY_HOURS (the beat task calls this)."""
-    cutoff = (now or timezone.now()) - timedelta(hours=settings.UPLOAD_EXPIRY_HOURS)
-    stale = DataFile.objects.filter(status=FileStatus.UPLOADING, last_activity_at__lt=cutoff)
-    count = 0
-    for datafile in stale.iterator():
-        try:
-            abort_upload(
-                datafile=datafile,
-                user=None,
-                reason=f"No activity for {settings.UPLOAD_EXPIRY_HOURS} hours; start it again.",
-            )
-        except UploadNotActive:  # completed while the sweep ran
-            continue
-        count += 1
-    return count
