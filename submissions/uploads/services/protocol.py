@@ -7,6 +7,7 @@ settled at complete and released at abort or expiry, so no byte lands unaccounte
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import uuid
@@ -189,16 +190,17 @@ def create_upload(
     if not display:
         raise ValidationFailed(fields={"name": ["Give the file a name with visible characters."]})
     fingerprint = fingerprint[:200]
-    same = {
-        "user": user,
-        "submission": submission,
-        "name": display,
-        "size": size,
-        "fingerprint": fingerprint,
-        "sha256": sha256,
-        "algorithm": checksum_algorithm,
-    }
-    existing = _resumable(**same)
+    same = functools.partial(
+        _resumable,
+        user=user,
+        submission=submission,
+        name=display,
+        size=size,
+        fingerprint=fingerprint,
+        sha256=sha256,
+        algorithm=checksum_algorithm,
+    )
+    existing = same()
     if existing is not None:
         return UploadStarted(existing, resumed=True)
     file_id = uuid.uuid4()
@@ -211,7 +213,7 @@ def create_upload(
             # One creation at a time per submission: names stay unique, and of identical
             # creations racing each other the first creates and the others resume it.
             Submission.objects.select_for_update().get(pk=submission.pk)
-            existing = _resumable(**same)
+            existing = same()
             if existing is None:
                 datafile = _create_locked(
                     user=user,
