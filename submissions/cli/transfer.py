@@ -68,14 +68,7 @@ def part_checksum(fd: int, part: Part, algorithm: str, stop: threading.Event) ->
     return base64.b64encode(hasher.digest()).decode()
 
 
-def _body(
-    fd: int,
-    part: Part,
-    stop: threading.Event,
-    limit: RateLimit,
-    progress: Callable[[int], None],
-    sent: list[int],
-) -> Iterator[bytes]:
+def _body(fd: int, part: Part, stop: threading.Event, limit: RateLimit) -> Iterator[bytes]:
     done = 0
     while done < part.size:
         if stop.is_set():
@@ -84,8 +77,46 @@ def _body(
         limit.take(len(data))
         yield data
         done += len(data)
-        sent[0] += len(data)
-        progress(len(data))
+
+
+class WholeFileHash(threading.Thread):
+    """The whole file's SHA-256, read in order beside the parts being sent (mostly from the
+    page cache they were just read into), for the server to verify the stored file against.
+    """
+
+    def __init__(self, fd: int, size: int, stop: threading.Event) -> None:
+        super().__init__(daemon=True, name="sha256")
+        self.fd, self.size, self.stop = fd, size, stop
+        self.cancelled = threading.Event()
+        self.hexdigest: str | None = None
+        self.error: str | None = None
+
+    def run(self) -> None:
+        hasher = hashlib.sha256()
+        offset = 0
+        while offset < self.size:
+            if self.stop.is_set() or self.cancelled.is_set():
+                return
+            data = os.pread(self.fd, min(8 * CHUNK, self.size - offset), offset)
+            if not data:
+                self.error = "The file got shorter while it was being uploaded."
+                return
+            hasher.update(data)
+            offset += len(data)
+        self.hexdigest = hasher.hexdigest()
+
+    def cancel(self) -> None:
+        self.cancelled.set()
+
+    def result(self) -> str:
+        """Wait for the hash; Interrupted when the upload was stopped meanwhile."""
+        while self.is_alive():
+            self.join(timeout=0.2)
+        if self.error:
+            raise UploadError(self.error)
+        if self.hexdigest is None:
+            raise Interrupted
+        return self.hexdigest
 
 
 @dataclass
@@ -99,24 +130,23 @@ class PartSender:
     progress: Callable[[int], None]
 
     def send(self, fd: int, part: Part) -> None:
+        """Send one part; `progress` hears of its bytes only once the server accepted them."""
         checksum = part_checksum(fd, part, self.algorithm, self.stop)
         for attempt, delay in enumerate((0, *RETRY_DELAYS)):
             self._pause(delay)
-            sent = [0]
             try:
                 target = self._sign(part, checksum)
                 response = self.plain.request(
                     target["method"],
                     target["url"],
-                    content=_body(fd, part, self.stop, self.limit, self.progress, sent),
+                    content=_body(fd, part, self.stop, self.limit),
                     headers={**target["headers"], "Content-Length": str(part.size)},
                 )
             except (httpx.TransportError, UploadRetry):
-                self.progress(-sent[0])
                 continue
             if response.status_code in (200, 204):
+                self.progress(part.size)
                 return
-            self.progress(-sent[0])
             retryable = response.status_code >= 500 or response.status_code in RETRY_STATUSES
             if retryable and attempt < len(RETRY_DELAYS):
                 continue
