@@ -167,7 +167,7 @@ class Uploader:
 
         sender = PartSender(
             self.api, self.plain, upload["id"], upload["checksum_algorithm"], self.stop,
-            self.limit, accepted,
+            self.limit, accepted, notice=lambda text: self.say(f"{name}: {text}"),
         )  # fmt: skip
         fd = os.open(path, os.O_RDONLY)
         whole = WholeFileHash(fd, size, self.stop)

@@ -5,6 +5,7 @@ failure and 2 for a command used wrongly, the traceback only with --debug."""
 from __future__ import annotations
 
 import http.server
+import json
 import os
 import re
 import shutil
@@ -17,6 +18,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 import pytest
 import tifffile
@@ -251,3 +253,61 @@ def test_the_readme_commands_work_as_written(
     assert f"{draft.pk}  draft" in done.stdout  # `aperture submissions`
     assert "Zebrafish heart regeneration" in done.stdout
     assert (tmp_path / "cells.ome.zarr" / "zarr.json").exists()
+
+
+def test_a_part_tried_again_says_why_and_counts_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server whose part endpoint answers 503 twice (a restarting portal behind its proxy),
+    then takes the part: the sender says why it waits, and the bar hears of the part once."""
+    from submissions.cli import transfer
+
+    monkeypatch.setattr(transfer, "RETRY_DELAYS", (0.05, 0.05, 0.05))
+    monkeypatch.setattr(transfer, "NOTICE_SECONDS", 0.0)
+    puts: list[int] = []
+
+    class Flaky(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # sign part n
+            self.rfile.read(int(self.headers["Content-Length"]))
+            host = f"http://127.0.0.1:{self.server.server_address[1]}"
+            body = json.dumps({"method": "PUT", "url": f"{host}/data", "headers": {}}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_PUT(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            puts.append(1)
+            self.send_response(503 if len(puts) <= 2 else 200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Flaky)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    source = tmp_path / "part.bin"
+    source.write_bytes(os.urandom(5000))
+    said: list[str] = []
+    counted: list[int] = []
+    with httpx.Client(base_url=url) as client:
+        sender = transfer.PartSender(
+            client, client, "u1", "crc32c", threading.Event(), transfer.RateLimit(None),
+            counted.append, notice=said.append,
+        )  # fmt: skip
+        fd = os.open(source, os.O_RDONLY)
+        try:
+            sender.send(fd, transfer.Part(1, 0, 5000))
+        finally:
+            os.close(fd)
+    server.shutdown()
+    assert len(puts) == 3
+    assert counted == [5000]
+    assert said == [
+        f"part 1: {url} answered 503; trying again in 0.05 s (attempt 2 of 4)",
+        f"part 1: {url} answered 503; trying again in 0.05 s (attempt 3 of 4)",
+    ]
