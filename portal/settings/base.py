@@ -268,9 +268,11 @@ UPLOAD_MIN_PART_SIZE = 5 * MIB  # S3's floor for every part but the last
 UPLOAD_MAX_PART_SIZE = 5 * 1024 * MIB
 UPLOAD_MAX_PARTS = 10_000
 UPLOAD_EXPIRY_HOURS = env.int("UPLOAD_EXPIRY_HOURS", default=24)
+# An upload that receives no byte this long after it was created gives its reservation back.
+UPLOAD_FIRST_BYTE_MINUTES = env.int("UPLOAD_FIRST_BYTE_MINUTES", default=60)
 CELERY_BEAT_SCHEDULE["expire-stale-uploads"] = {
     "task": "submissions.uploads.tasks.expire_stale_uploads",
-    "schedule": 3600.0,
+    "schedule": 900.0,
 }
 
 # --- Mail: files under var/mail unless EMAIL_URL is set -------------------------------------
@@ -446,6 +448,16 @@ EMBARGO_RELEASE_SECONDS = env.float("EMBARGO_RELEASE_SECONDS", default=900.0)
 CELERY_BEAT_SCHEDULE["release-embargoed-datasets"] = {
     "task": "submissions.publication.tasks.release_due_datasets",
     "schedule": EMBARGO_RELEASE_SECONDS,
+}
+# Re-hash the archive against the manifests (publication.services.fixity); mismatches are
+# mailed to the facility's admins.
+CELERY_BEAT_SCHEDULE["audit-archive-fixity"] = {
+    "task": "submissions.publication.tasks.audit_fixity",
+    "schedule": crontab(
+        day_of_week=env.int("FIXITY_AUDIT_WEEKDAY", default=0),  # Sunday
+        hour=env.int("FIXITY_AUDIT_HOUR_UTC", default=2),
+        minute=30,
+    ),
 }
 # DOIs: "none" (no DOI is minted) or "datacite" (DataCite's REST API, JSON:API at /dois).
 DOI_PROVIDER = env.str("DOI_PROVIDER", default="none")
