@@ -101,6 +101,9 @@ def submit(*, submission: Submission, user: User, note: str = "") -> Submission:
             submission=submission, to=S.SUBMITTED, actor=user, note=note, check=complete
         )
         _snapshot(locked)
+        # Every image is converted now, into a private review copy, so the curators see it
+        # before deciding; a resubmission converts only files that are new.
+        dispatch.start_review_copies(submission_id=locked.pk)
         dispatch.submission_mail(submission_id=locked.pk, kind=NotificationKind.SUBMITTED)
     submission.refresh_from_db()
     return locked
@@ -111,12 +114,38 @@ def start_review(*, submission: Submission, curator: User) -> Submission:
     return lifecycle.transition(submission=submission, to=S.IN_REVIEW, actor=curator)
 
 
+class ImagesNotConverted(PortalError):
+    http_status = 409
+    code = "conversion_failed"
+    default_message = "An image of this submission could not be converted."
+
+
+def _require_convertible(locked: Submission) -> None:
+    """Approval publishes the review copies: an image whose conversion failed because of the
+    file cannot be published. (Read through the reverse relation: review sits below
+    processing and imports nothing of it.)"""
+    failed = locked.conversion_jobs.filter(
+        state="failed", error_kind="user", data_file__isnull=False
+    ).select_related("data_file")
+    names = [job.data_file.name for job in failed[:5] if job.data_file is not None]
+    if names:
+        raise ImagesNotConverted(
+            f"{', '.join(names)} could not be converted, so the dataset cannot be published "
+            "as it is. Request changes: the researcher has been told what to fix."
+        )
+
+
 def approve(*, submission: Submission, curator: User, note: str = "") -> Submission:
-    """Accept the dataset: the researcher is told, and processing starts after commit."""
+    """Accept the dataset: the researcher is told, and processing starts after commit (it
+    publishes the review copies made at submit)."""
     own = require_decider(submission=submission, curator=curator)
     with transaction.atomic():
         locked = lifecycle.transition(
-            submission=submission, to=S.APPROVED, actor=curator, note=note
+            submission=submission,
+            to=S.APPROVED,
+            actor=curator,
+            note=note,
+            check=_require_convertible,
         )
         if own:
             record_self_review(submission=locked, curator=curator, decision="approved")
@@ -138,6 +167,7 @@ def reject(*, submission: Submission, curator: User, reason: str) -> Submission:
         )
         if own:
             record_self_review(submission=locked, curator=curator, decision="rejected")
+        dispatch.clean_up_review_copies(submission_id=locked.pk)
         dispatch.submission_mail(submission_id=locked.pk, kind=NotificationKind.REJECTED)
     return locked
 
