@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from submissions.accounts.models import User
 from submissions.accounts.permissions import can_curate, can_edit, is_curator
-from submissions.core import dispatch
+from submissions.core import dispatch, storage
 from submissions.core.errors import (
     InvalidTransition,
     PermissionDenied,
@@ -33,6 +33,7 @@ from submissions.lifecycle import services as lifecycle
 from submissions.lifecycle.models import Submission, SubmissionStatus
 from submissions.notifications.models import NotificationKind
 from submissions.rembi.services import fields as rembi_fields
+from submissions.review import image_points
 from submissions.review.field_paths import is_valid_path, set_path
 from submissions.review.models import (
     ChangeRequest,
@@ -58,11 +59,14 @@ class AlreadyClaimed(PortalError):
 
 @dataclass(frozen=True)
 class ChangePoint:
-    """One point of a change request: about a field (dotted path), a file, or neither."""
+    """One point of a change request: about a field (dotted path), a file, or neither; a
+    point made in the viewer also carries what was shown and a PNG screenshot of it."""
 
     message: str
     field_path: str = ""
     file_id: str | None = None
+    image_view: Any = None
+    screenshot: bytes | None = None
 
 
 NOT_A_FIELD = "Choose one of this submission's fields from the list."
@@ -255,6 +259,36 @@ def request_changes(
     clean = [] if "points" in problems else _clean_points(submission, points, problems)
     if problems:
         raise ValidationFailed("The change request needs attention.", fields=problems)
+    stored = _store_screenshots(submission, clean)
+    try:
+        return _record_change_request(submission, curator, message, clean, own=own)
+    except BaseException:
+        storage.delete_keys(storage=storage.staging(), keys=stored)
+        raise
+
+
+def _store_screenshots(submission: Submission, clean: list[dict[str, Any]]) -> list[str]:
+    """Write each point's screenshot (checked already) under a server-chosen key."""
+    stored = []
+    for point in clean:
+        data = point.pop("screenshot", None)
+        if data:
+            point["screenshot_key"] = image_points.store_screenshot(
+                submission_id=submission.pk, data=data
+            )
+            point["screenshot_bytes"] = len(data)
+            stored.append(point["screenshot_key"])
+    return stored
+
+
+def _record_change_request(
+    submission: Submission,
+    curator: User,
+    message: str,
+    clean: list[dict[str, Any]],
+    *,
+    own: bool,
+) -> ChangeRequest:
     with transaction.atomic():
         locked = lifecycle.transition(
             submission=submission, to=S.CHANGES_REQUESTED, actor=curator, note=message
@@ -293,8 +327,31 @@ def _clean_points(
             problems[f"points.{index}.field"] = [NOT_A_FIELD]
         if file_id and file_id not in file_ids:
             problems[f"points.{index}.file"] = ["This file is not part of the submission."]
-        clean.append({"field_path": field_path, "file_id": file_id, "message": text})
+        row: dict[str, Any] = {"field_path": field_path, "file_id": file_id, "message": text}
+        if point.image_view is not None or point.screenshot:
+            row.update(_clean_image_part(point, index, problems))
+        clean.append(row)
     return clean
+
+
+def _clean_image_part(
+    point: ChangePoint, index: int, problems: dict[str, list[str]]
+) -> dict[str, Any]:
+    """The viewer's part of a point: it must name a file; the view and PNG are checked."""
+    if not point.file_id:
+        problems[f"points.{index}.file"] = ["Choose the image this point is about."]
+    row: dict[str, Any] = {}
+    if point.image_view is not None:
+        view = image_points.clean_view(point.image_view)
+        if view is None:
+            problems[f"points.{index}.image_view"] = [image_points.NOT_A_VIEW]
+        row["image_view"] = view or {}
+    if point.screenshot:
+        problem = image_points.screenshot_problem(point.screenshot)
+        if problem:
+            problems[f"points.{index}.screenshot"] = [problem]
+        row["screenshot"] = point.screenshot
+    return row
 
 
 # --- The conversation ------------------------------------------------------------------
