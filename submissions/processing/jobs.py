@@ -282,4 +282,9 @@ def _record_failure(*, job: ConversionJob, token: Any, error: BaseException) -> 
         )
         if failed:
             review_copies.give_back_space(reservation=job.review_reservation)
-            review_copies.conversion_failed(job=job, message=message, attempt=attempts or 0)
+            review_copies.conversion_failed(
+                job=job,
+                message=message,
+                attempt=attempts or 0,
+                users_fault=kind == ErrorKind.USER,
+            )

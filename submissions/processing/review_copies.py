@@ -223,9 +223,13 @@ def clean_up_review_copies(*, submission_id: str) -> int:
 # --- Failures before approval -------------------------------------------------------------------
 
 
-def conversion_failed(*, job: ConversionJob, message: str, attempt: int) -> None:
+def conversion_failed(
+    *, job: ConversionJob, message: str, attempt: int, users_fault: bool = True
+) -> None:
     """A job failed for good. After approval the submission fails (processing_failed, mailed);
-    before it, the timeline says which file and why, and the researcher is told what to fix.
+    before it, the timeline and the review page say which file and why, and, when the file is
+    at fault, the researcher is told what to fix. A failure on our side waits for approval,
+    which queues the job again (processing.services.start_processing).
     Runs inside the caller's transaction."""
     from submissions.processing.services import fail_submission
 
@@ -243,6 +247,8 @@ def conversion_failed(*, job: ConversionJob, message: str, attempt: int) -> None
         kind="conversion_failed",
         note=note[:2000],
     )
+    if not users_fault:
+        return
     dispatch.submission_mail(
         submission_id=job.submission_id,
         kind=NotificationKind.REVIEW_COPY_FAILED,

@@ -59,7 +59,7 @@ def _take_back_stale(model: type[ConversionJob] | type[Publication], enqueue: An
                     if isinstance(row, ConversionJob):
                         review_copies.give_back_space(reservation=row.review_reservation)
                         review_copies.conversion_failed(
-                            job=row, message=reason, attempt=row.attempts
+                            job=row, message=reason, attempt=row.attempts, users_fault=False
                         )
                     else:
                         fail_submission(submission_id=row.submission_id, reason=reason)

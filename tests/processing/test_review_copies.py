@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from django.core import mail
 
@@ -30,7 +28,6 @@ from submissions.quotas.services import ledger
 from submissions.review import services as review
 from submissions.uploads.services.removal import remove_file
 from tests import factories
-from tests.conftest import empty_bucket, use_s3_staging
 from tests.processing.conftest import add_file, ome_tiff_bytes
 
 pytestmark = pytest.mark.django_db
@@ -260,23 +257,6 @@ def test_a_full_staging_quota_fails_the_review_copy_with_a_message_to_act_on(
     assert "staging space" in job.error_message
     assert staging_used(submission) == 0
     assert ledger.ledger_problems() == []
-
-
-@pytest.fixture
-def s3_both(settings: Any, moto_endpoint: str):
-    """Staging and archive both on the moto S3 server (two buckets)."""
-    staging_client = use_s3_staging(settings, moto_endpoint)
-    bucket = f"aperture-archive-{uuid.uuid4().hex[:8]}"
-    archive_client = boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1")
-    archive_client.create_bucket(Bucket=bucket)
-    archive_client.bucket = bucket
-    stores = dict(settings.STORAGES)
-    options = {**stores["staging"]["OPTIONS"], "bucket_name": bucket}
-    stores["archive"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
-    settings.STORAGES = stores
-    yield staging_client, archive_client
-    empty_bucket(staging_client)
-    empty_bucket(archive_client)
 
 
 def test_on_s3_approval_copies_the_review_copy_server_side(
