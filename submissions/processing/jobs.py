@@ -126,6 +126,11 @@ def _convert_and_push(
         directory=scratch / "input",
         name=safe_local_name(data_file.name),
     ) as local_input:
+        if not local_input.exists():  # a dangling link to a staged file that is not there
+            raise ApplicationError(
+                code="upload_missing",
+                message=f"The staged upload {data_file.storage_key} is missing.",
+            )
         timings["fetch_seconds"] = round(time.monotonic() - started, 3)
         checksum = data_file.sha256 or _sha256(local_input)
         beat.set(stage="converting")

@@ -140,10 +140,11 @@ class PointForm(forms.Form):
     screenshot = forms.FileField(required=False, label="Screenshot")
 
     def __init__(
-        self, *args: Any, files: list[DataFile], fields: list[FieldRef], **kwargs: Any
+        self, *args: Any, data_files: list[DataFile], fields: list[FieldRef], **kwargs: Any
     ) -> None:
+        # `data_files`, not `files`: a formset passes the request's uploads as `files`.
         super().__init__(*args, **kwargs)
-        _choice(self, "file").choices = [("", "—")] + [(str(f.pk), f.name) for f in files]
+        _choice(self, "file").choices = [("", "—")] + [(str(f.pk), f.name) for f in data_files]
         _choice(self, "field").choices = field_choices(fields)
 
     def clean(self) -> dict[str, Any]:

@@ -62,7 +62,11 @@ def _points_formset(request: HttpRequest, submission: Submission, kwargs: dict[s
     with that field when the page works without its script."""
     asked = request.GET.get("point", "")
     initial = [{"field": asked}] if any(f.path == asked for f in kwargs["fields"]) else None
-    return PointFormSet(prefix="points", form_kwargs=kwargs, initial=initial)
+    return PointFormSet(prefix="points", form_kwargs=_point_kwargs(kwargs), initial=initial)
+
+
+def _point_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {"data_files": kwargs["files"], "fields": kwargs["fields"]}
 
 
 def _page(request: HttpRequest, submission: Submission, status: int = 200, **bound: Any) -> Any:
@@ -291,7 +295,10 @@ def request_changes(request: HttpRequest, submission_id: str) -> HttpResponse:
     user, submission = _submission(request, submission_id)
     form = ChangeRequestForm(request.POST)
     formset = PointFormSet(
-        request.POST, request.FILES, prefix="points", form_kwargs=_form_kwargs(submission)
+        request.POST,
+        request.FILES,
+        prefix="points",
+        form_kwargs=_point_kwargs(_form_kwargs(submission)),
     )
     bound = {"request_form": form, "points_formset": formset}
     if not all([form.is_valid(), formset.is_valid()]):  # both, so both show their errors

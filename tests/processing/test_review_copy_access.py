@@ -201,3 +201,29 @@ def test_on_s3_the_proxy_passes_ranges_to_the_bucket(
     assert b"".join(part.streaming_content) == stored[10:30]
     assert signed_in(outsider).get(url, HTTP_RANGE="bytes=10-29").status_code == 404
     assert signed_in(researcher).get(url + "-missing").status_code == 404
+
+
+def test_a_point_posted_from_the_review_page_keeps_its_view_and_screenshot(
+    submitted: Submission, curator: User
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from submissions.review.models import ChangeRequestPoint
+
+    job = ConversionJob.objects.get(submission=submitted)
+    response = signed_in(curator).post(
+        f"/submissions/{submitted.pk}/review/request-changes/",
+        {
+            "message": "One thing about the image.",
+            "points-TOTAL_FORMS": "1",
+            "points-INITIAL_FORMS": "0",
+            "points-0-file": str(job.data_file_id),
+            "points-0-message": "Out of focus.",
+            "points-0-image_view": '{"series": 0, "z": 1, "t": 0, "channels": []}',
+            "points-0-screenshot": SimpleUploadedFile("s.png", PNG, content_type="image/png"),
+        },
+    )
+    assert response.status_code == 302
+    point = ChangeRequestPoint.objects.get(change_request__submission=submitted)
+    assert point.image_view == {"series": 0, "z": 1, "t": 0, "channels": []}
+    assert point.screenshot_bytes == len(PNG)
