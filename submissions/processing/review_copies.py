@@ -19,7 +19,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -255,15 +254,3 @@ def conversion_failed(
         key=f"job:{job.pk}:{attempt}",
         note=note,
     )
-
-
-def failed_images(*, submission: Submission) -> list[dict[str, Any]]:
-    """Files whose conversion failed because of the file: what stops approval."""
-    return [
-        {"name": job.data_file.name if job.data_file else "", "message": job.error_message}
-        for job in ConversionJob.objects.filter(
-            submission=submission, state=JobState.FAILED, error_kind="user"
-        )
-        .exclude(data_file=None)
-        .select_related("data_file")
-    ]

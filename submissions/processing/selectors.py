@@ -140,3 +140,20 @@ def review_copy_key(*, submission: Submission, file_id: str, path: str) -> str:
     if job is None or not parts or any(part in {".", ".."} for part in parts):
         raise NotFound("No such object.")
     return f"{job.review_prefix}/{'/'.join(parts)}"
+
+
+def failed_review_copies(*, submission: Submission) -> list[dict[str, str]]:
+    """Images whose conversion failed because of the file: what the researcher must fix."""
+    jobs = (
+        ConversionJob.objects.filter(
+            submission=submission, state=JobState.FAILED, error_kind="user"
+        )
+        .exclude(data_file=None)
+        .select_related("data_file")
+        .order_by("data_file__name")
+    )
+    return [
+        {"name": job.data_file.name, "message": job.error_message, "file_id": str(job.data_file.pk)}
+        for job in jobs
+        if job.data_file is not None
+    ]

@@ -28,6 +28,7 @@ from submissions.quotas.services import ledger
 from submissions.review import services as review
 from submissions.uploads.services.removal import remove_file
 from tests import factories
+from tests.conftest import signed_in
 from tests.processing.conftest import add_file, ome_tiff_bytes
 
 pytestmark = pytest.mark.django_db
@@ -238,6 +239,15 @@ def test_a_file_that_cannot_be_converted_is_shown_before_approval_and_stops_it(
     told = [m for m in mail.outbox if researcher.email in m.to]
     assert any("could not be converted" in m.subject for m in told)
     assert any("broken.tif" in m.body for m in told)
+    # The researcher reads what to fix on the submission's page; the curators on the review
+    # page, before any decision.
+    detail = signed_in(researcher).get(f"/submissions/{submission.pk}/").content.decode()
+    assert "An image could not be converted" in detail
+    assert f"<strong>broken.tif</strong>: {job.error_message}" in detail
+    page = signed_in(curator).get(f"/submissions/{submission.pk}/review/").content.decode()
+    assert "Could not be converted" in page
+    assert "Ready to view" in page  # the other image converted and is in the viewer
+    assert f"/submissions/{submission.pk}/review-copies/" in page
     with pytest.raises(PortalError) as refused:
         review.approve(submission=submission, curator=curator)
     assert refused.value.http_status == 409
