@@ -75,3 +75,37 @@ def describe_view(view: dict[str, Any]) -> str:
     if names:
         text += f"; {'channel' if len(names) == 1 else 'channels'} {', '.join(names)}"
     return text[:1].upper() + text[1:]
+
+
+def clean_image_part(
+    *, view: Any, screenshot: bytes | None, has_file: bool, index: int, problems: dict[str, Any]
+) -> dict[str, Any]:
+    """The viewer's part of point `index`: it must name a file; the view and PNG are checked
+    (problems by field, as the form shows them)."""
+    if not has_file:
+        problems[f"points.{index}.file"] = ["Choose the image this point is about."]
+    row: dict[str, Any] = {}
+    if view is not None:
+        cleaned = clean_view(view)
+        if cleaned is None:
+            problems[f"points.{index}.image_view"] = [NOT_A_VIEW]
+        row["image_view"] = cleaned or {}
+    if screenshot:
+        problem = screenshot_problem(screenshot)
+        if problem:
+            problems[f"points.{index}.screenshot"] = [problem]
+        row["screenshot"] = screenshot
+    return row
+
+
+def store_screenshots(*, submission_id: Any, points: list[dict[str, Any]]) -> list[str]:
+    """Write each checked point's screenshot under a new key (in place: `screenshot` becomes
+    `screenshot_key` and `screenshot_bytes`); returns the keys written."""
+    stored = []
+    for point in points:
+        data = point.pop("screenshot", None)
+        if data:
+            point["screenshot_key"] = store_screenshot(submission_id=submission_id, data=data)
+            point["screenshot_bytes"] = len(data)
+            stored.append(point["screenshot_key"])
+    return stored

@@ -41,6 +41,7 @@ from submissions.review.models import (
     ReviewComment,
     SubmissionSnapshot,
 )
+from submissions.review.readiness import require_convertible
 from submissions.review.self_review import record_self_review, require_decider
 from submissions.uploads.models import DataFile
 
@@ -118,27 +119,6 @@ def start_review(*, submission: Submission, curator: User) -> Submission:
     return lifecycle.transition(submission=submission, to=S.IN_REVIEW, actor=curator)
 
 
-class ImagesNotConverted(PortalError):
-    http_status = 409
-    code = "conversion_failed"
-    default_message = "An image of this submission could not be converted."
-
-
-def _require_convertible(locked: Submission) -> None:
-    """Approval publishes the review copies: an image whose conversion failed because of the
-    file cannot be published. (Read through the reverse relation: review sits below
-    processing and imports nothing of it.)"""
-    failed = locked.conversion_jobs.filter(
-        state="failed", error_kind="user", data_file__isnull=False
-    ).select_related("data_file")
-    names = [job.data_file.name for job in failed[:5] if job.data_file is not None]
-    if names:
-        raise ImagesNotConverted(
-            f"{', '.join(names)} could not be converted, so the dataset cannot be published "
-            "as it is. Request changes: the researcher has been told what to fix."
-        )
-
-
 def approve(*, submission: Submission, curator: User, note: str = "") -> Submission:
     """Accept the dataset: the researcher is told, and processing starts after commit (it
     publishes the review copies made at submit)."""
@@ -149,7 +129,7 @@ def approve(*, submission: Submission, curator: User, note: str = "") -> Submiss
             to=S.APPROVED,
             actor=curator,
             note=note,
-            check=_require_convertible,
+            check=require_convertible,
         )
         if own:
             record_self_review(submission=locked, curator=curator, decision="approved")
@@ -259,26 +239,12 @@ def request_changes(
     clean = [] if "points" in problems else _clean_points(submission, points, problems)
     if problems:
         raise ValidationFailed("The change request needs attention.", fields=problems)
-    stored = _store_screenshots(submission, clean)
+    stored = image_points.store_screenshots(submission_id=submission.pk, points=clean)
     try:
         return _record_change_request(submission, curator, message, clean, own=own)
     except BaseException:
         storage.delete_keys(storage=storage.staging(), keys=stored)
         raise
-
-
-def _store_screenshots(submission: Submission, clean: list[dict[str, Any]]) -> list[str]:
-    """Write each point's screenshot (checked already) under a server-chosen key."""
-    stored = []
-    for point in clean:
-        data = point.pop("screenshot", None)
-        if data:
-            point["screenshot_key"] = image_points.store_screenshot(
-                submission_id=submission.pk, data=data
-            )
-            point["screenshot_bytes"] = len(data)
-            stored.append(point["screenshot_key"])
-    return stored
 
 
 def _record_change_request(
@@ -329,29 +295,17 @@ def _clean_points(
             problems[f"points.{index}.file"] = ["This file is not part of the submission."]
         row: dict[str, Any] = {"field_path": field_path, "file_id": file_id, "message": text}
         if point.image_view is not None or point.screenshot:
-            row.update(_clean_image_part(point, index, problems))
+            row.update(
+                image_points.clean_image_part(
+                    view=point.image_view,
+                    screenshot=point.screenshot,
+                    has_file=bool(file_id),
+                    index=index,
+                    problems=problems,
+                )
+            )
         clean.append(row)
     return clean
-
-
-def _clean_image_part(
-    point: ChangePoint, index: int, problems: dict[str, list[str]]
-) -> dict[str, Any]:
-    """The viewer's part of a point: it must name a file; the view and PNG are checked."""
-    if not point.file_id:
-        problems[f"points.{index}.file"] = ["Choose the image this point is about."]
-    row: dict[str, Any] = {}
-    if point.image_view is not None:
-        view = image_points.clean_view(point.image_view)
-        if view is None:
-            problems[f"points.{index}.image_view"] = [image_points.NOT_A_VIEW]
-        row["image_view"] = view or {}
-    if point.screenshot:
-        problem = image_points.screenshot_problem(point.screenshot)
-        if problem:
-            problems[f"points.{index}.screenshot"] = [problem]
-        row["screenshot"] = point.screenshot
-    return row
 
 
 # --- The conversation ------------------------------------------------------------------
