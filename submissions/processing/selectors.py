@@ -40,6 +40,7 @@ def processing_view(*, submission: Submission, user: User) -> ProcessingView:
     """What the researcher and curator see of a submission's background work."""
     jobs = list(
         ConversionJob.objects.filter(submission=submission)
+        .exclude(data_file=None)  # a removed file's job is not part of the dataset
         .select_related("data_file")
         .order_by("data_file__name", "created_at")
     )

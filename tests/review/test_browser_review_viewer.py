@@ -148,3 +148,56 @@ def test_a_curator_explores_the_review_copy_and_files_a_change_about_the_image(
         assert stranger.get(path, HTTP_RANGE="bytes=0-15").status_code == 404, path
     screenshot = f"/submissions/{submission.pk}/review/points/{point.pk}/screenshot.png"
     assert stranger.get(screenshot).status_code == 404
+
+
+def test_the_review_page_shows_each_conversion_as_it_stands_and_updates_itself(
+    page: Any, live_server: Any, researcher: Any, curator: Any, tmp_path: Path
+) -> None:
+    submission = submit_grid(researcher, tmp_path)
+    ready = ConversionJob.objects.get(submission=submission)
+    waiting = add_file(submission, b"II*\x00" + b"\x00" * 60, name="waiting.tif")
+    running = add_file(submission, b"II*\x00" + b"\x00" * 60, name="running.tif")
+    broken = add_file(submission, b"II*\x00" + b"\x00" * 60, name="broken.tif")
+    now = dt.datetime.now(dt.UTC)
+    ConversionJob.objects.create(submission=submission, data_file=waiting, due_at=now)
+    converting = ConversionJob.objects.create(
+        submission=submission,
+        data_file=running,
+        due_at=now,
+        state=JobState.RUNNING,
+        progress=0.42,
+        stage="converting",
+    )
+    ConversionJob.objects.create(
+        submission=submission,
+        data_file=broken,
+        due_at=now,
+        state=JobState.FAILED,
+        error_kind="user",
+        error_message="This file is not a TIFF the converter can read: the header is cut short.",
+        error_details="tifffile: TiffFileError at offset 8",
+    )
+    login(page, live_server.url, curator.email, PASSWORD)
+    page.goto(f"{live_server.url}/submissions/{submission.pk}/review/")
+    states = page.get_by_role("list", name="Conversion of each image")
+    assert "Waiting for a converter" in states.locator("#image-" + str(waiting.pk)).inner_text()
+    row = states.locator(f"#image-{running.pk}")
+    assert "Converting" in row.inner_text()
+    assert row.get_by_role("progressbar").get_attribute("value") == "42"
+    failed = states.locator(f"#image-{broken.pk}")
+    assert "Could not be converted" in failed.inner_text()
+    assert "the header is cut short" in failed.inner_text()
+    failed.get_by_text("Details for curators").click()
+    assert "TiffFileError" in failed.inner_text()
+    assert "Ready to view" in states.locator(f"#image-{ready.data_file_id}").inner_text()
+    viewer_ready(page)  # the ready one is in the viewer already
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator("#images").screenshot(path=str(ARTIFACTS / "review-images-states.png"))
+
+    # The converter finishes the running one: the list says so by itself, and offers the
+    # viewer for it without reloading what the curator is doing.
+    ConversionJob.objects.filter(pk=converting.pk).update(
+        state=JobState.SUCCEEDED, progress=1.0, review_prefix=ready.review_prefix
+    )
+    page.wait_for_selector(f"#image-{running.pk} >> text=Ready to view", timeout=15_000)
+    assert page.get_by_role("link", name="Show them in the viewer").is_visible()
