@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from submissions.accounts import selectors as accounts_selectors
 from submissions.accounts.models import User
@@ -208,6 +208,7 @@ def review_images(request: HttpRequest, submission_id: str) -> HttpResponse:
     return render(request, "review/_review_images.html", context)
 
 
+@require_safe
 def point_screenshot(request: HttpRequest, submission_id: str, point_id: int) -> Any:
     """A curator's screenshot with a change point: for whoever may see the submission."""
     if not request.user.is_authenticated:

@@ -147,6 +147,10 @@ def test_a_change_point_screenshot_is_served_only_to_those_who_see_the_submissio
     page = signed_in(researcher).get(f"/submissions/{submitted.pk}/review/").content.decode()
     assert url in page
     assert "Seen at: Series 1, z-plane 3, time point 1; channel G" in page
+    # And on the files page, where the file is replaced.
+    files = signed_in(researcher).get(f"/submissions/{submitted.pk}/files/").content.decode()
+    assert "Saturated here." in files
+    assert url in files
 
 
 @pytest.mark.parametrize(
