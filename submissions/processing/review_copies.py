@@ -44,23 +44,26 @@ CONVERTIBLE = frozenset({S.SUBMITTED, S.IN_REVIEW, S.CHANGES_REQUESTED, S.APPROV
 DISCARDED = frozenset({S.REJECTED, S.WITHDRAWN})
 
 
-def files_to_convert(*, submission: Submission) -> list[DataFile]:
-    """Image files: inspected ones with pixel data (or a vendor format), or not yet inspected."""
+def files_to_convert(*, submission: Submission, uninspected: bool = True) -> list[DataFile]:
+    """Image files: inspected ones with pixel data (or a vendor format), and, unless
+    `uninspected` is False, files not inspected yet (after approval nothing waits for them;
+    before it, inspection starts their review copy when it knows they are images)."""
     files = submission.files.filter(status__in=[FileStatus.VERIFIED, FileStatus.INSPECTED])
     return [
         f
         for f in files
-        if f.status == FileStatus.VERIFIED
+        if (uninspected and f.status == FileStatus.VERIFIED)
         or f.inspection.get("series")
         or f.inspection.get("needs_bioformats")
     ]
 
 
-def sync_jobs(*, submission: Submission) -> list[ConversionJob]:
+def sync_jobs(*, submission: Submission, uninspected: bool = True) -> list[ConversionJob]:
     """Make the jobs match the submission's image files and queue what is not converted.
 
     Runs inside the caller's transaction, with the submission row locked. Orphans (their file
     was removed) are reused for a new file with the same bytes, or deleted with their copy.
+    Before approval (`uninspected=False`) a file not inspected yet waits for its inspection.
     """
     now = timezone.now()
     orphans: dict[str, list[ConversionJob]] = {}
@@ -68,7 +71,7 @@ def sync_jobs(*, submission: Submission) -> list[ConversionJob]:
         state=JobState.RUNNING
     ):
         orphans.setdefault(orphan.source_sha256, []).append(orphan)
-    for data_file in files_to_convert(submission=submission):
+    for data_file in files_to_convert(submission=submission, uninspected=uninspected):
         if ConversionJob.objects.filter(data_file=data_file).exists():
             continue
         reusable = [j for j in orphans.get(data_file.sha256, []) if data_file.sha256]
@@ -103,7 +106,7 @@ def start_review_copies(*, submission_id: str) -> None:
         submission = Submission.objects.select_for_update().filter(pk=submission_id).first()
         if submission is None or submission.status not in (S.SUBMITTED, S.IN_REVIEW):
             return
-        sync_jobs(submission=submission)
+        sync_jobs(submission=submission, uninspected=False)
 
 
 # --- The staging quota of a review copy ---------------------------------------------------------

@@ -118,7 +118,8 @@ def _start_missing_review_copies(cutoff: Any) -> int:
             )
         )
         if any(
-            f.pk not in with_jobs for f in review_copies.files_to_convert(submission=submission)
+            f.pk not in with_jobs
+            for f in review_copies.files_to_convert(submission=submission, uninspected=False)
         ):
             with transaction.atomic():
                 dispatch.start_review_copies(submission_id=submission.pk)

@@ -29,6 +29,7 @@ from submissions.lifecycle.models import (
     SubmissionEvent,
     SubmissionStatus,
 )
+from submissions.processing.inspection import inspect_data_file
 from submissions.processing.models import ConversionJob, JobState
 from submissions.processing.review_copies import start_review_copies
 from submissions.review import services as review
@@ -64,9 +65,16 @@ def harness(transactional_db: None, tmp_path: Path) -> Iterator[dict]:
 
 
 def staged_submission(researcher: User, tmp: Path, files: int = 1) -> Submission:
-    submission = make_submission(researcher=researcher)
+    """Files uploaded and inspected while a draft, then submitted (its review copies are
+    started by `submit`)."""
+    submission = make_submission(researcher=researcher, status=SubmissionStatus.DRAFT)
     for index in range(files):
-        add_file(submission, ome_tiff_bytes(tmp, seed=index), name=f"stack_{index}.ome.tif")
+        data_file = add_file(
+            submission, ome_tiff_bytes(tmp, seed=index), name=f"stack_{index}.ome.tif"
+        )
+        inspect_data_file(file_id=str(data_file.pk))
+    Submission.objects.filter(pk=submission.pk).update(status=SubmissionStatus.SUBMITTED)
+    submission.refresh_from_db()
     return submission
 
 

@@ -26,6 +26,7 @@ from submissions.processing.models import ConversionJob, JobState
 from submissions.quotas.models import QuotaAccount, StorageArea
 from submissions.quotas.services import ledger
 from submissions.review import services as review
+from submissions.uploads.models import FileStatus
 from submissions.uploads.services.removal import remove_file
 from tests import factories
 from tests.conftest import signed_in
@@ -226,7 +227,14 @@ def test_a_file_that_cannot_be_converted_is_shown_before_approval_and_stops_it(
     researcher: User, curator: User, tmp_path: Path, submit
 ) -> None:
     submission = complete_draft(researcher, tmp_path, files=1)
-    broken = add_file(submission, b"II*\x00" + b"\x00" * 64, name="broken.tif")
+    # Its header passed inspection; its pixels cannot be read (what only converting finds).
+    broken = add_file(
+        submission,
+        b"II*\x00" + b"\x00" * 64,
+        name="broken.tif",
+        status=FileStatus.INSPECTED,
+        inspection={"series": [{"sizes": {"T": 1, "C": 1, "Z": 1, "Y": 64, "X": 64}}]},
+    )
     mail.outbox.clear()
     submission = submit(submission)
 
@@ -315,3 +323,18 @@ def test_on_s3_approval_copies_the_review_copy_server_side(
     left = staging_client.list_objects_v2(Bucket=staging_client.bucket, Prefix="review/")
     assert left.get("KeyCount", 0) == 0
     assert ledger.ledger_problems() == []
+
+
+def test_a_file_inspected_after_submit_gets_its_review_copy_then(
+    researcher: User, tmp_path: Path, submit, django_capture_on_commit_callbacks: Any
+) -> None:
+    submission = complete_draft(researcher, tmp_path, files=1)
+    late = add_file(submission, ome_tiff_bytes(tmp_path, seed=3), name="late.tif")
+    submission = submit(submission)  # `late` is verified, not inspected yet
+    assert not ConversionJob.objects.filter(data_file=late).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        inspect_data_file(file_id=str(late.pk))
+    job = ConversionJob.objects.get(data_file=late)
+    assert job.state == JobState.SUCCEEDED
+    assert review_tree(job)

@@ -127,7 +127,13 @@ def test_a_submission_whose_review_copies_never_started_is_started(
     researcher, sent, review_copy_tasks, django_capture_on_commit_callbacks
 ) -> None:
     lost = make_submission(researcher=researcher, status=SubmissionStatus.SUBMITTED)
-    add_file(lost, b"II*\x00" + b"\x00" * 60)  # verified, never converted
+    add_file(  # an inspected image, never converted
+        lost,
+        b"II*\x00" + b"\x00" * 60,
+        status=FileStatus.INSPECTED,
+        inspection={"series": [{"sizes": {"X": 8, "Y": 8}}]},
+    )
+    add_file(lost, b"II*\x00" + b"\x00" * 60, name="later.tif")  # inspection will start it
     attachment_only = make_submission(researcher=researcher, status=SubmissionStatus.SUBMITTED)
     add_file(
         attachment_only,
