@@ -31,7 +31,6 @@ from submissions.conversion.runner import convert_file
 from submissions.conversion.thumbnail import make_thumbnail
 from submissions.core import dispatch, keys, storage
 from submissions.core.errors import QuotaExceeded
-from submissions.core.units import format_bytes
 from submissions.lifecycle.models import Submission, SubmissionStatus
 from submissions.processing import review_copies, workclaims
 from submissions.processing.inspection import safe_local_name
@@ -98,13 +97,12 @@ def _reserve(job: ConversionJob) -> None:
     try:
         review_copies.reserve_space(job=job)
     except QuotaExceeded as error:
-        needed = job.data_file.size if job.data_file else 0
         raise UserFileError(
             code="quota_exceeded",
             message=(
-                "There is not enough staging space for the review copy of this image (about "
-                f"{format_bytes(needed)} or more). Remove files you do not need, or ask your "
-                f"facility for more space, then submit again. {error.message}"
+                "There is not enough staging space for the review copy of this image. "
+                f"{error.message} Remove files you do not need or ask your facility for more "
+                "space; the image is converted again when you resubmit."
             ),
         ) from error
 

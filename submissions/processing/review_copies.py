@@ -19,9 +19,11 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from submissions.core import dispatch, keys, storage, treecopy
@@ -29,7 +31,7 @@ from submissions.core.errors import InvalidTransition, PortalError
 from submissions.lifecycle import services as lifecycle
 from submissions.lifecycle.models import Submission, SubmissionStatus
 from submissions.notifications.models import NotificationKind
-from submissions.processing.models import ConversionJob, JobState
+from submissions.processing.models import ConversionJob, ErrorKind, JobState
 from submissions.quotas.models import QuotaReservation, ReservationState, StorageArea
 from submissions.quotas.services import ledger as quota
 from submissions.quotas.services.estimate import estimate_file_archive_bytes
@@ -100,12 +102,35 @@ def sync_jobs(*, submission: Submission, uninspected: bool = True) -> list[Conve
     return list(ConversionJob.objects.filter(submission=submission))
 
 
+_NOT_THE_FILE = ("quota_exceeded",)
+
+
+def _retry_fields() -> dict[str, Any]:
+    return {
+        "state": JobState.QUEUED,
+        "attempts": 0,
+        "claim_token": None,
+        "due_at": timezone.now(),
+        "progress": 0.0,
+        "stage": "",
+        "error_kind": ErrorKind.NONE,
+        "error_code": "",
+        "error_message": "",
+        "error_details": "",
+    }
+
+
 def start_review_copies(*, submission_id: str) -> None:
     """After submit: queue the conversion of every image file not converted yet. Idempotent."""
     with transaction.atomic():
         submission = Submission.objects.select_for_update().filter(pk=submission_id).first()
         if submission is None or submission.status not in (S.SUBMITTED, S.IN_REVIEW):
             return
+        # Failures that were not the bytes' fault (ours, or a full quota since freed) get a
+        # fresh start at each submit; a file whose bytes failed stays failed until replaced.
+        ConversionJob.objects.filter(submission=submission, state=JobState.FAILED).filter(
+            Q(error_kind=ErrorKind.APPLICATION) | Q(error_code__in=_NOT_THE_FILE)
+        ).update(**_retry_fields())
         sync_jobs(submission=submission, uninspected=False)
 
 

@@ -264,7 +264,7 @@ def test_a_file_that_cannot_be_converted_is_shown_before_approval_and_stops_it(
 
 
 def test_a_full_staging_quota_fails_the_review_copy_with_a_message_to_act_on(
-    researcher: User, tmp_path: Path, submit
+    researcher: User, tmp_path: Path, submit, decide
 ) -> None:
     submission = complete_draft(researcher, tmp_path, files=1)
     factories.quota(facility=submission.facility, user=researcher, hard=1000)
@@ -274,6 +274,15 @@ def test_a_full_staging_quota_fails_the_review_copy_with_a_message_to_act_on(
     assert job.error_code == "quota_exceeded"
     assert "staging space" in job.error_message
     assert staging_used(submission) == 0
+    assert ledger.ledger_problems() == []
+
+    # The curators ask for changes; the facility raises the limit; resubmitting converts it.
+    decide("request_changes", submission, message="Your staging space is full.")
+    factories.quota(facility=submission.facility, user=researcher, hard=None)
+    submission = submit(submission)
+    job.refresh_from_db()
+    assert job.state == JobState.SUCCEEDED
+    assert staging_used(submission) == job.output_bytes
     assert ledger.ledger_problems() == []
 
 
