@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from submissions.accounts.models import Facility, Membership, User
 from submissions.accounts.permissions import can_curate, can_edit
+from submissions.core import dispatch
 from submissions.core.errors import (
     InvalidTransition,
     NotFound,
@@ -176,14 +177,18 @@ def require_curator(*, user: User, submission: Submission) -> None:
 
 
 def withdraw(*, submission: Submission, user: User, note: str = "") -> Submission:
+    """The researcher takes the submission back; its review copies are deleted after commit."""
     require_owner(user=user, submission=submission)
-    return transition(
-        submission=submission,
-        to=S.WITHDRAWN,
-        actor=user,
-        note=note,
-        check=lambda locked: require_not_frozen(submission=locked),
-    )
+    with transaction.atomic():
+        locked = transition(
+            submission=submission,
+            to=S.WITHDRAWN,
+            actor=user,
+            note=note,
+            check=lambda locked: require_not_frozen(submission=locked),
+        )
+        dispatch.clean_up_review_copies(submission_id=locked.pk)
+    return locked
 
 
 # Autosave writes often; the timeline gets one "metadata updated" entry per person per window.

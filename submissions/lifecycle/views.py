@@ -20,6 +20,7 @@ from submissions.core.auth import user_of
 from submissions.core.errors import InvalidTransition, NotFound, ValidationFailed
 from submissions.lifecycle import editor, selectors, services
 from submissions.lifecycle.models import Submission, SubmissionStatus
+from submissions.processing import selectors as processing_selectors
 from submissions.rembi import editor_actions
 from submissions.rembi import forms as rembi_form
 from submissions.rembi import services as rembi
@@ -97,6 +98,7 @@ def submission_detail(request: HttpRequest, pk: UUID) -> HttpResponse:
             "files_url": _files_url(submission),
             "file_count": submission.files.count(),
             "open_request": open_request,
+            "failed_images": processing_selectors.failed_review_copies(submission=submission),
             # Which requested fields the editor shows, so the panel can link straight there.
             "editor_paths": (
                 rembi_form.editor_paths(submission.metadata) if open_request and editable else set()

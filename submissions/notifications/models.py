@@ -17,6 +17,7 @@ class NotificationKind(models.TextChoices):
     PUBLISHED = "published", "My dataset is published"
     RELEASED = "released", "A dataset I submitted or curate is released from embargo"
     PROCESSING_FAILED = "processing_failed", "Processing of a dataset failed"
+    REVIEW_COPY_FAILED = "review_copy_failed", "An image I submitted could not be converted"
     DIGEST = "digest", "Daily digest of submissions waiting for review"
     COMMENT = "comment", "Someone comments on a submission I submitted or curate"
     SOFT_LIMIT = "soft_limit", "Storage I use passes its soft limit"

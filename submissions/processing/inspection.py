@@ -22,9 +22,9 @@ from submissions.conversion.builtin.sources import ImageSource, needs_local_path
 from submissions.conversion.errors import UserFileError
 from submissions.conversion.inspect import inspect_file
 from submissions.conversion.preview import make_preview
-from submissions.core import keys, storage
+from submissions.core import dispatch, keys, storage
 from submissions.lifecycle import services as lifecycle
-from submissions.lifecycle.models import Submission
+from submissions.lifecycle.models import Submission, SubmissionStatus
 from submissions.uploads.models import DataFile, FileStatus
 from submissions.uploads.services.filetypes import HEAD_BYTES, format_contradiction
 
@@ -78,6 +78,12 @@ def inspect_data_file(*, file_id: str) -> None:
         )
         if updated:
             apply_inspection_to_metadata(submission_id=data_file.submission_id, inspection=result)
+            # Submitted before this file was inspected: its review copy starts now.
+            if Submission.objects.filter(
+                pk=data_file.submission_id,
+                status__in=[SubmissionStatus.SUBMITTED, SubmissionStatus.IN_REVIEW],
+            ).exists():
+                dispatch.start_review_copies(submission_id=data_file.submission_id)
 
 
 def _inspect_stored(*, data_file: DataFile, name: str) -> dict[str, Any]:

@@ -1,4 +1,8 @@
-"""One conversion job: fetch the upload, convert it, validate, push it to the archive.
+"""One conversion job: fetch the upload, convert it, validate, push the review copy to staging.
+
+Jobs run from submit on (processing.review_copies); publication later copies the review
+copy into the archive. The staging quota of the copy is held before converting and settled
+with the real size when the result is recorded.
 
 Check-and-mark, work, check-and-record: the job is claimed with a conditional update, the
 slow part (download, converter child process, upload) runs with no lock and no open
@@ -26,11 +30,11 @@ from submissions.conversion.errors import ApplicationError, UserFileError
 from submissions.conversion.runner import convert_file
 from submissions.conversion.thumbnail import make_thumbnail
 from submissions.core import dispatch, keys, storage
-from submissions.lifecycle.models import Submission
-from submissions.processing import workclaims
+from submissions.core.errors import QuotaExceeded
+from submissions.lifecycle.models import Submission, SubmissionStatus
+from submissions.processing import review_copies, workclaims
 from submissions.processing.inspection import safe_local_name
 from submissions.processing.models import ConversionJob, ErrorKind, JobState
-from submissions.processing.services import fail_submission
 from submissions.publication.models import Publication
 
 logger = logging.getLogger(__name__)
@@ -56,10 +60,19 @@ def run_conversion(*, job_id: str) -> None:
     token = workclaims.claim(model=ConversionJob, pk=job_id)
     if token is None:
         return  # done, running elsewhere, or gone: a duplicate message is a no-op
-    job = ConversionJob.objects.select_related("data_file", "submission").get(pk=job_id)
-    if job.submission.status != "processing":
+    job = ConversionJob.objects.select_related(
+        "data_file", "submission", "submission__owner", "submission__facility"
+    ).get(pk=job_id)
+    status = job.submission.status
+    if status in review_copies.DISCARDED or job.data_file is None:
+        # Rejected, withdrawn, or its file removed: nothing to convert, the copy goes.
         workclaims.requeue_later(model=ConversionJob, pk=job.pk, token=token, delay_s=0)
-        return  # e.g. failed meanwhile: the retry button re-queues it
+        if status in review_copies.DISCARDED:
+            review_copies.discard_job(job=job)
+        return
+    if status not in review_copies.CONVERTIBLE:
+        workclaims.requeue_later(model=ConversionJob, pk=job.pk, token=token, delay_s=0)
+        return  # e.g. processing failed meanwhile: the retry button re-queues it
     scratch_root = Path(settings.CONVERSION_SCRATCH_DIR)
     # An earlier attempt's converter may outlive its killed worker (it runs in its own
     # process group): each attempt gets its own directory, and older ones are removed.
@@ -80,10 +93,26 @@ def run_conversion(*, job_id: str) -> None:
     _record_success(job=job, token=token, outcome=outcome)
 
 
+def _reserve(job: ConversionJob) -> None:
+    try:
+        review_copies.reserve_space(job=job)
+    except QuotaExceeded as error:
+        raise UserFileError(
+            code="quota_exceeded",
+            message=(
+                "There is not enough staging space for the review copy of this image. "
+                f"{error.message} Remove files you do not need or ask your facility for more "
+                "space; the image is converted again when you resubmit."
+            ),
+        ) from error
+
+
 def _convert_and_push(
     *, job: ConversionJob, scratch: Path, beat: workclaims.Heartbeat
 ) -> dict[str, Any]:
-    data_file, accession = job.data_file, job.submission.accession or ""
+    data_file = job.data_file
+    assert data_file is not None
+    _reserve(job)
     timings: dict[str, float] = {}
     started = time.monotonic()
     beat.set(stage="fetching")
@@ -95,6 +124,11 @@ def _convert_and_push(
         directory=scratch / "input",
         name=safe_local_name(data_file.name),
     ) as local_input:
+        if not local_input.exists():  # a dangling link to a staged file that is not there
+            raise ApplicationError(
+                code="upload_missing",
+                message=f"The staged upload {data_file.storage_key} is missing.",
+            )
         timings["fetch_seconds"] = round(time.monotonic() - started, 3)
         checksum = data_file.sha256 or _sha256(local_input)
         beat.set(stage="converting")
@@ -114,18 +148,19 @@ def _convert_and_push(
         )
     beat.set(stage="uploading")
     pushed_at = time.monotonic()
-    prefix = keys.archive_prefix(accession=accession, file_id=data_file.pk)
+    prefix = keys.review_prefix(submission_id=job.submission_id, job_id=job.pk)
     tree = _push_with_retries(output=output, prefix=prefix, beat=beat)
     timings["push_seconds"] = round(time.monotonic() - pushed_at, 3)
-    thumb = _thumbnail(make_thumbnail, output, accession, data_file.pk)
+    thumb_key = keys.review_thumbnail_key(submission_id=job.submission_id, job_id=job.pk)
+    thumb = _thumbnail(make_thumbnail, output, thumb_key, data_file.pk)
     provenance = {**result.as_dict(), **timings}
     provenance["output_tail"] = provenance.get("output_tail", "")[-2000:]
     provenance["input_name"] = data_file.name
     provenance.pop("input_path", None)
     provenance.pop("output_path", None)
-    provenance["archive_prefix"] = prefix
-    provenance["archive_objects"] = tree.object_count
-    provenance["archive_bytes"] = tree.total_bytes
+    provenance["review_prefix"] = prefix
+    provenance["output_objects"] = tree.object_count
+    provenance["output_bytes"] = tree.total_bytes
     return {"prefix": prefix, "tree": tree, "thumbnail": thumb, "provenance": provenance}
 
 
@@ -138,7 +173,7 @@ def _push_with_retries(
         try:
             return storage.upload_tree(
                 local_root=output,
-                storage=storage.archive(),
+                storage=storage.staging(),
                 prefix=prefix,
                 on_progress=lambda f: beat.progress(f, start=_CONVERT_END, end=0.98),
             )
@@ -152,14 +187,13 @@ def _push_with_retries(
     raise AssertionError("unreachable")
 
 
-def _thumbnail(make: Any, output: Path, accession: str, file_id: Any) -> str:
-    key = keys.thumbnail_key(accession=accession, file_id=file_id)
+def _thumbnail(make: Any, output: Path, key: str, file_id: Any) -> str:
     try:
         png = make(zarr_path=output, series=0, max_size=256)
     except Exception:  # a preview is a nicety; the dataset is still good without one
         logger.exception("thumbnail of %s failed", file_id)
         return ""
-    storage.write_bytes(storage=storage.archive(), key=key, data=png, content_type="image/png")
+    storage.write_bytes(storage=storage.staging(), key=key, data=png, content_type="image/png")
     return key
 
 
@@ -167,15 +201,19 @@ def _record_success(*, job: ConversionJob, token: Any, outcome: dict[str, Any]) 
     with transaction.atomic():
         # Locking the submission serialises the last jobs to finish: exactly one of them
         # sees all jobs succeeded and queues publication.
-        Submission.objects.select_for_update().get(pk=job.submission_id)
+        status = (
+            Submission.objects.select_for_update()
+            .values_list("status", flat=True)
+            .get(pk=job.submission_id)
+        )
         recorded = workclaims.owned(model=ConversionJob, pk=job.pk, token=token).update(
             state=JobState.SUCCEEDED,
             progress=1.0,
             stage="done",
             finished_at=timezone.now(),
             provenance=outcome["provenance"],
-            archive_prefix=outcome["prefix"],
-            thumbnail_key=outcome["thumbnail"],
+            review_prefix=outcome["prefix"],
+            review_thumbnail_key=outcome["thumbnail"],
             output_bytes=outcome["tree"].total_bytes,
             object_count=outcome["tree"].object_count,
             error_kind=ErrorKind.NONE,
@@ -186,10 +224,17 @@ def _record_success(*, job: ConversionJob, token: Any, outcome: dict[str, Any]) 
         if not recorded:
             logger.warning("job %s finished after its claim was taken back", job.pk)
             return
-        others = ConversionJob.objects.filter(submission_id=job.submission_id).exclude(
-            state=JobState.SUCCEEDED
+        review_copies.settle_space(job=job, nbytes=outcome["tree"].total_bytes)
+        if status in review_copies.DISCARDED:
+            # Rejected or withdrawn while converting: the copy is deleted, quota freed.
+            dispatch.clean_up_review_copies(submission_id=job.submission_id)
+            return
+        others = (
+            ConversionJob.objects.filter(submission_id=job.submission_id)
+            .exclude(data_file=None)
+            .exclude(state=JobState.SUCCEEDED)
         )
-        if not others.exists():
+        if status == SubmissionStatus.PROCESSING and not others.exists():
             Publication.objects.filter(
                 submission_id=job.submission_id, state=JobState.QUEUED
             ).update(due_at=timezone.now())
@@ -239,7 +284,10 @@ def _record_failure(*, job: ConversionJob, token: Any, error: BaseException) -> 
             state=JobState.FAILED, finished_at=timezone.now(), **fields
         )
         if failed:
-            fail_submission(
-                submission_id=job.submission_id,
-                reason=f"{job.data_file.name}: {message}",
+            review_copies.give_back_space(reservation=job.review_reservation)
+            review_copies.conversion_failed(
+                job=job,
+                message=message,
+                attempt=attempts or 0,
+                users_fault=kind == ErrorKind.USER,
             )
