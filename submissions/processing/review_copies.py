@@ -148,7 +148,7 @@ def reserve_space(*, job: ConversionJob) -> QuotaReservation:
     data_file = job.data_file
     assert data_file is not None
     estimate = estimate_file_archive_bytes(data_file=data_file)
-    if settings.QUOTA_ARCHIVE_KEEPS_ORIGINALS:
+    if settings.ARCHIVE_KEEP_ORIGINALS:
         estimate -= data_file.size  # the original is not part of the review copy
     submission = job.submission
     reservation = quota.reserve(
