@@ -1,30 +1,159 @@
-"""A researcher uploads two files on the files page, and the network drops in the middle."""
+"""A researcher uploads good and bad files on the files page and is told the truth about each:
+Verified (the server confirmed the SHA-256), Failed with the server's reason, or Removed.
+
+The uploader hashes each file in a Web Worker while reading its parts and declares the
+SHA-256 at completion. "Bad" files here are made the honest ways: a file whose bytes are not
+what its name claims (inspection refuses it), and bytes altered on the way by a tampering
+proxy (a Playwright route): once with the part's checksum left as it was (the part is
+refused), once with the checksum re-signed to match (every part passes; only the whole-file
+SHA-256 catches it).
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import re
 import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
+import tifffile
 
 from submissions.accounts.models import User
+from submissions.core.units import format_bytes
 from submissions.lifecycle.models import Submission
-from submissions.uploads.models import DataFile
+from submissions.uploads.models import DataFile, FileStatus
 from tests.browser import ARTIFACTS, login
+from tests.uploads.uploader import UploaderPage
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 MIB = 1024 * 1024
+PASSWORD = "correct horse battery"
+
+
+def look(page: Any, name: str) -> None:
+    """A 1366x768 screenshot with the uploader in view, kept in test-results/."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.evaluate("() => document.getElementById('upload-drop').scrollIntoView()")
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def b64sha256(data: bytes) -> str:
+    return base64.b64encode(hashlib.sha256(data).digest()).decode()
+
+
+@pytest.mark.usefixtures("five_mib_parts")
+def test_good_and_bad_files_each_show_their_true_end_state(
+    live_server: Any, page: Any, researcher: User, draft: Submission, tmp_path: Path
+) -> None:
+    good = tmp_path / "cell-a.raw"
+    good.write_bytes(os.urandom(12 * MIB))  # 3 parts
+    broken = tmp_path / "broken_stack.ome.tif"
+    broken.write_bytes(b"II*\x00" + bytes(range(256)) * 40)  # a TIFF header over nothing
+    damaged = tmp_path / "damaged.raw"
+    damaged.write_bytes(os.urandom(6 * MIB))  # 2 parts; part 2 is altered on the way
+    total = sum(p.stat().st_size for p in (good, broken, damaged))
+
+    def alter_part_two(route: Any) -> None:
+        request = route.request
+        if "/parts/2/data" in request.url and request.post_data_buffer[:1]:
+            body = bytearray(request.post_data_buffer)
+            body[0] ^= 0xFF
+            route.continue_(post_data=bytes(body))
+        else:
+            route.continue_()
+
+    login(page, live_server.url, researcher.email, PASSWORD)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    uploader = UploaderPage(page, live_server.url, draft)
+    uploader.open()
+    damaged_id: list[str] = []
+    page.route(
+        "**/parts/*/data?*",
+        lambda route: (
+            alter_part_two(route)
+            if damaged_id and damaged_id[0] in route.request.url
+            else route.continue_()
+        ),
+    )
+    page.on(
+        "response",
+        lambda r: (
+            damaged_id.append(r.json()["id"])
+            if r.url.endswith("/api/v1/uploads/")
+            and r.request.method == "POST"
+            and r.ok
+            and r.json()["name"] == "damaged.raw"
+            else None
+        ),
+    )
+    uploader.add(good, broken, damaged)
+
+    # Sizes and the total are known before any byte moves.
+    assert uploader.row("cell-a.raw").size == format_bytes(12 * MIB) == "12.6 MB"
+    assert uploader.row("damaged.raw").state == "Ready"
+    assert uploader.progress_text() == f"0 B of {format_bytes(total)} · 3 files ready"
+    look(page, "uploader-ready")
+    uploader.start("Upload 3 files")
+
+    uploader.wait_settled(3)
+    look(page, "uploader-good-and-bad")
+    assert uploader.row("cell-a.raw").state == "Verified"
+    assert uploader.row("cell-a.raw").detail == "SHA-256 confirmed by the server."
+    broken_row = uploader.row("broken_stack.ome.tif")
+    assert broken_row.state == "Failed"
+    stored = {f.name: f for f in DataFile.objects.all()}
+    assert stored["broken_stack.ome.tif"].status == FileStatus.FAILED
+    assert broken_row.detail == stored["broken_stack.ome.tif"].failure_message
+    damaged_row = uploader.row("damaged.raw")
+    assert damaged_row.state == "Failed"
+    assert damaged_row.detail.startswith(
+        "Part 2 did not match its checksum when it arrived, 3 times in a row"
+    )
+    assert "Upload complete" not in page.locator("#uploader").inner_text()
+    assert uploader.summary() == "1 verified, 2 failed. Retry or remove the failed files."
+    log = uploader.log()
+    assert "cell-a.raw: verified. The server confirmed its SHA-256." in log
+    assert f"broken_stack.ome.tif: failed. {broken_row.detail}" in log
+    assert log[-1] == "1 verified, 2 failed. Retry or remove the failed files."
+    assert uploader.progress_text().startswith(f"{format_bytes(12 * MIB + 5 * MIB)} of ")
+    # The table below says the same as the uploader.
+    table = page.locator("#file-table")
+    table.get_by_text("Inspected").wait_for()
+    assert table.locator("tr", has_text="broken_stack.ome.tif").get_by_text("Failed").count() == 1
+
+    # The keyboard alone: retry the damaged file (the proxy is gone), remove the broken one.
+    page.unroute_all(behavior="ignoreErrors")
+    listed = page.get_by_role("list", name="Files in this upload")
+    retry = listed.get_by_role("button", name="Retry damaged.raw")
+    retry.focus()
+    page.keyboard.press("Enter")
+    uploader.wait_state("damaged.raw", "Verified")
+    remove = listed.get_by_role("button", name="Remove broken_stack.ome.tif")
+    remove.focus()
+    page.keyboard.press("Enter")
+    uploader.wait_state("broken_stack.ome.tif", "Removed")
+    assert uploader.summary() == "Upload complete: 2 verified, 1 removed."
+    assert uploader.log()[-1] == "Upload complete: 2 verified, 1 removed."
+    look(page, "uploader-retried-and-removed")
+    names = sorted(DataFile.objects.values_list("name", "status"))
+    assert names == [("cell-a.raw", "inspected"), ("damaged.raw", "inspected")]
+    assert DataFile.objects.get(name="damaged.raw").sha256 == (
+        hashlib.sha256(damaged.read_bytes()).hexdigest()
+    )
 
 
 @pytest.mark.usefixtures("five_mib_parts")
 def test_two_files_upload_through_a_network_interruption(
     live_server: Any, page: Any, researcher: User, draft: Submission, tmp_path: Path
 ) -> None:
-    first = tmp_path / "cell-a.tif"
-    first.write_bytes(b"II*\x00" + os.urandom(12 * MIB))
+    first = tmp_path / "cell-a.tif"  # a real TIFF of 12.8 MB: inspection accepts it
+    pixels = np.random.default_rng(3).integers(0, 4000, size=(2, 1600, 2000), dtype=np.uint16)
+    tifffile.imwrite(first, pixels, photometric="minisblack")
     second = tmp_path / "cell-b.bin"
     second.write_bytes(os.urandom(11 * MIB))
 
@@ -33,12 +162,12 @@ def test_two_files_upload_through_a_network_interruption(
         route.continue_()
 
     page.route("**/parts/*/data?*", slow_parts)
-    login(page, live_server.url, researcher.email, "correct horse battery")
-    page.goto(f"{live_server.url}/submissions/{draft.pk}/files/")
-    page.get_by_role("heading", name="Files", exact=True).wait_for()
+    login(page, live_server.url, researcher.email, PASSWORD)
+    uploader = UploaderPage(page, live_server.url, draft)
+    uploader.open()
     page.get_by_text("No files yet").wait_for()
-    page.locator("input.uppy-Dashboard-input").first.set_input_files([str(first), str(second)])
-    page.get_by_role("button", name="Upload 2 files").click()
+    uploader.add(first, second)
+    uploader.start("Upload 2 files")
 
     with page.expect_response(lambda r: "/data?" in r.url and r.status == 200):
         pass
@@ -46,25 +175,23 @@ def test_two_files_upload_through_a_network_interruption(
     time.sleep(2)
     page.context.set_offline(False)
 
-    table = page.locator("#file-table")
-    # Verified, and then (tasks run eagerly here) inspected at once.
-    table.get_by_text(re.compile("^(Verified|Inspected|Failed)$")).nth(1).wait_for(timeout=60_000)
+    uploader.wait_settled(2)
+    assert uploader.summary() == "Upload complete: 2 verified.", uploader.log()
     files = {f.name: f for f in DataFile.objects.all()}
     assert set(files) == {"cell-a.tif", "cell-b.bin"}
     assert all(f.verified_at and len(f.sha256) == 64 for f in files.values())
     assert files["cell-a.tif"].detected_type == "image/tiff"
-    import hashlib
-
     assert files["cell-b.bin"].sha256 == hashlib.sha256(second.read_bytes()).hexdigest()
+    table = page.locator("#file-table")
+    table.get_by_text(re.compile("^(Verified|Inspected)$")).nth(1).wait_for()
     assert table.get_by_role("link", name="Receipt for cell-a.tif").count() == 1
-    ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "uploads-files-page.png"), full_page=True)
 
 
 def test_someone_elses_files_page_is_404(
     live_server: Any, page: Any, outsider: User, draft: Submission
 ) -> None:
-    login(page, live_server.url, outsider.email, "correct horse battery")
+    login(page, live_server.url, outsider.email, PASSWORD)
     page.get_by_role("link", name="My submissions").wait_for()
     response = page.goto(f"{live_server.url}/submissions/{draft.pk}/files/")
     assert response.status == 404

@@ -1,168 +1,389 @@
-// The browser uploader: Uppy's Dashboard and its S3 multipart plugin, whose hooks call
-// Aperture's upload API. With S3 storage the part URLs are presigned S3 URLs; with folder
-// storage they point at Aperture. The chunking, retries, pause and resume are Uppy's.
-// Golden Retriever (in the Uppy bundle) remembers the file list across a reload; files too
-// big for the browser to keep come back as "ghosts" the researcher re-selects, and the
-// server's list of received parts decides what is still to send.
+// The browser uploader of a submission's files page. It speaks Aperture's upload protocol
+// (create -> sign and PUT each part -> complete with the whole file's SHA-256) and reports
+// each file's real end state: Verified (the server confirmed the checksum), Failed with the
+// server's reason, or Removed. Nothing is called done before the server says so.
+//
+// Reading and hashing happen in a Web Worker (build/vendor/uploader/hash-worker.js, hash-wasm
+// bundled by frontend/build.mjs): parts are read in order, once, and the same bytes are
+// hashed and sent. With S3 storage the part URLs are presigned S3 URLs; with folder storage
+// they point at Aperture. A file whose upload was interrupted (a reload, a closed tab) is
+// remembered here by name, size and date; added again, it resumes: the server lists the parts
+// it holds and only the others are sent (they are read, to hash the whole file, not re-sent).
 (function () {
   'use strict';
   const root = document.getElementById('uploader');
-  if (!root || !window.Uppy) return;
-  const { Uppy, Dashboard, AwsS3, GoldenRetriever } = window.Uppy;
-  const MiB = 1024 * 1024;
+  if (!root || !window.Worker || !window.apertureUnits) return;
+  const UploadView = window.apertureUploadView;
+  const formatBytes = window.apertureUnits.formatBytes;
   const submission = root.dataset.submission;
   const facility = root.dataset.facility;
   const csrf = root.dataset.csrf;
-  const status = document.getElementById('upload-status');
-  // Uppy asks for the part size with only the Blob in hand; the server chose it per upload.
-  const partSizes = new WeakMap();
+  const FILES_AT_ONCE = 2;
+  const PARTS_IN_FLIGHT = 3; // per file: bytes held in memory are at most this many parts
+  const RETRY_DELAYS = [1000, 3000, 5000, 10000, 20000, 30000];
+  const MEMORY = 'aperture-uploads:' + submission;
 
+  const view = new UploadView(root, { remove, retry, start: startAll, pause: togglePause });
+  const items = [];
+  let nextId = 1;
+  let paused = false;
+  let resumeWaiters = [];
+
+  // --- the worker: read a part once, hash it into the file's SHA-256 ----------------------
+  const worker = new Worker(root.dataset.worker);
+  const jobs = new Map();
+  let nextJob = 1;
+  worker.onmessage = (event) => {
+    const reply = event.data;
+    const job = jobs.get(reply.job);
+    jobs.delete(reply.job);
+    if (!job) return;
+    if (reply.error) job.reject(new Error(reply.error));
+    else job.resolve(reply);
+  };
+  function ask(message, transfer) {
+    return new Promise((resolve, reject) => {
+      const job = nextJob++;
+      jobs.set(job, { resolve, reject });
+      worker.postMessage({ ...message, job }, transfer || []);
+    });
+  }
+
+  // --- the server ----------------------------------------------------------------------------
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
   function waitOnline() {
     if (navigator.onLine !== false) return Promise.resolve();
     return new Promise((resolve) => window.addEventListener('online', resolve, { once: true }));
   }
+  function whilePaused() {
+    if (!paused) return Promise.resolve();
+    return new Promise((resolve) => resumeWaiters.push(resolve));
+  }
+
+  class Refused extends Error {} // the server said no: retrying the same request will not help
+
+  // The human reason from {code, message, fields}: the message, then what each field says.
+  function reasonOf(data, status) {
+    const message = (data && data.message) || 'The server answered ' + status + '.';
+    const fields = data && data.fields ? Object.values(data.fields).flat().filter(Boolean) : [];
+    const extra = fields.filter((text) => !message.includes(text));
+    return [message, ...extra].join(' ');
+  }
 
   async function api(method, path, body) {
-    await waitOnline();
-    const response = await fetch('/api/v1/' + path, {
-      method,
-      credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRFToken': csrf },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const data = await response.json().catch(() => ({}));
-    if (!response.ok) {
-      const error = new Error(data.message || 'The server answered ' + response.status + '.');
-      error.status = response.status;
-      error.data = data;
-      throw error;
-    }
-    return data;
-  }
-
-  async function sha256base64(blob) {
-    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await blob.arrayBuffer()));
-    let text = '';
-    for (const byte of digest) text += String.fromCharCode(byte);
-    return btoa(text);
-  }
-
-  const nameOf = (file) => file.meta.relativePath || file.name;
-  const fingerprintOf = (file) => ['browser', nameOf(file), file.size, file.data.lastModified || 0].join('|');
-
-  // One id per submission: Golden Retriever keys what it remembers by it, so files left
-  // on one submission's page never reappear on another's.
-  const uppy = new Uppy({ id: 'aperture-' + submission, autoProceed: false, meta: {} });
-  uppy.use(Dashboard, {
-    inline: true,
-    target: '#uppy-dashboard',
-    height: 380,
-    width: '100%',
-    showProgressDetails: true,
-    fileManagerSelectionType: 'both',
-    proudlyDisplayPoweredByUppy: false,
-    note: 'Any file type and size. Every part is checksummed (SHA-256).',
-    doneButtonHandler: null,
-    locale: {
-      strings: {
-        recoveredXFiles: {
-          0: 'The page was reloaded during an upload. Add the same file again (“Re-select”) to resume it: parts that already arrived are not sent again.',
-          1: 'The page was reloaded during an upload. Add the same %{smart_count} files again (“Re-select”) to resume them: parts that already arrived are not sent again.',
-        },
-        recoveredAllFiles: 'The page was reloaded during an upload; your files are back. Resume to send the parts that have not arrived yet.',
-      },
-    },
-  });
-  uppy.use(AwsS3, {
-    shouldUseMultipart: true,
-    limit: 4,
-    retryDelays: [0, 1000, 3000, 5000, 10000, 20000, 30000],
-    getChunkSize: (blob) => partSizes.get(blob) || 32 * MiB,
-    async createMultipartUpload(file) {
-      const upload = await startUpload(file);
-      return { uploadId: upload.id, key: upload.id };
-    },
-    async listParts(file, { uploadId }) {
-      const parts = await api('GET', 'uploads/' + uploadId + '/parts/');
-      return parts.map((p) => ({ PartNumber: p.number, Size: p.size, ETag: p.etag }));
-    },
-    async signPart(file, { uploadId, partNumber, body }) {
-      const checksum = await sha256base64(body);
-      const target = await api('POST', 'uploads/' + uploadId + '/parts/' + partNumber + '/', { checksum });
-      return { url: target.url, headers: target.headers, method: target.method };
-    },
-    async completeMultipartUpload(file, { uploadId }) {
-      const upload = await api('POST', 'uploads/' + uploadId + '/complete/');
-      return { location: upload.receipt_url || '' };
-    },
-    async abortMultipartUpload(file, { uploadId }) {
-      await api('POST', 'uploads/' + uploadId + '/abort/').catch(() => {});
-    },
-  });
-
-  async function startUpload(file) {
-    const upload = await api('POST', 'uploads/', {
-      submission, name: nameOf(file), size: file.size, checksum_algorithm: 'sha256',
-      fingerprint: fingerprintOf(file),
-    });
-    partSizes.set(file.data, upload.part_size);
-    return upload;
-  }
-
-  // Before any byte moves: ask the quota (when that endpoint exists), then create or find
-  // each upload. Marking the file as "restoring" makes Uppy list the parts that already
-  // arrived (after a reload, or a previous attempt) and send only the others. A file that
-  // already has an upload holds its quota; creating it again finds it (or says why not).
-  uppy.addPreProcessor(async (fileIDs) => {
-    const files = fileIDs.map((id) => uppy.getFile(id));
-    const fresh = files.filter((f) => !(f.s3Multipart && f.s3Multipart.uploadId));
-    try {
-      if (fresh.length) await api('POST', 'quota/check/', { facility, files: fresh.map((f) => ({ name: nameOf(f), size: f.size })) });
-    } catch (error) {
-      if (error.status !== 404) {
-        uppy.info(error.message, 'error', 15000);
-        announce(error.message);
-        throw error;
-      }
-    }
-    for (const file of files) {
-      if (file.s3Multipart && file.s3Multipart.uploadId && partSizes.has(file.data)) continue;
+    for (let attempt = 0; ; attempt += 1) {
+      await waitOnline();
+      let response;
       try {
-        const upload = await startUpload(file);
-        uppy.setFileState(file.id, { s3Multipart: { uploadId: upload.id, key: upload.id } });
-      } catch (error) {
-        const detail = error.data && error.data.fields ? Object.values(error.data.fields).flat().join(' ') : '';
-        uppy.info(nameOf(file) + ': ' + error.message + ' ' + detail, 'error', 15000);
+        response = await fetch('/api/v1/' + path, {
+          method,
+          credentials: 'same-origin',
+          headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRFToken': csrf },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+      } catch (error) { // the network, not the server
+        if (attempt >= RETRY_DELAYS.length) throw new Error('The connection to Aperture was lost. Retry when you are back online.');
+        await sleep(RETRY_DELAYS[attempt]);
+        continue;
+      }
+      if (response.status >= 502 && response.status <= 504 && attempt < RETRY_DELAYS.length) {
+        await sleep(RETRY_DELAYS[attempt]);
+        continue;
+      }
+      if (response.status === 204) return null;
+      const data = await response.json().catch(() => ({}));
+      if (!response.ok) {
+        const error = new Refused(reasonOf(data, response.status));
+        error.status = response.status;
+        error.code = data.code;
         throw error;
       }
+      return data;
     }
-  });
-
-  function announce(text) { if (status) status.textContent = text; }
-  function refreshTable() {
-    if (window.htmx) window.htmx.ajax('GET', root.dataset.tableUrl, { target: '#file-table', swap: 'outerHTML' });
   }
-  uppy.on('upload-success', (file) => { announce(nameOf(file) + ' uploaded; verifying.'); refreshTable(); });
-  uppy.on('upload-error', (file, error) => announce(nameOf(file) + ' failed: ' + error.message));
-  uppy.on('complete', (result) => {
-    announce(result.successful.length + ' uploaded, ' + result.failed.length + ' failed.');
-    refreshTable();
-  });
-  // A network loss longer than Uppy's retries leaves files in error: take them up again.
-  uppy.on('back-online', () => uppy.retryAll());
 
-  if (GoldenRetriever) {
-    // Restored uploads would continue at the step they reached, past the pre-processor that
-    // finds each upload on the server and its part size; run them from the start instead.
-    uppy.on('restored', () => {
-      const { currentUploads } = uppy.getState();
-      const restarted = {};
-      for (const [id, upload] of Object.entries(currentUploads)) restarted[id] = { ...upload, step: 0 };
-      uppy.setState({ currentUploads: restarted });
-      const ghosts = uppy.getFiles().filter((f) => f.isGhost).map(nameOf);
-      if (ghosts.length) announce('Add ' + ghosts.join(', ') + ' again to resume: the page was reloaded during the upload.');
-    });
-    uppy.use(GoldenRetriever);
+  // PUT one part's bytes where the server signed them to go. Network losses and expired URLs
+  // are retried (a new URL each time); a refusal is final and carries the storage's reason.
+  async function sendPart(item, number, checksum, bytes) {
+    let garbled = 0; // times the storage found other bytes than the checksum promised
+    for (let attempt = 0; ; attempt += 1) {
+      await whilePaused();
+      await waitOnline();
+      if (item.abort.signal.aborted) throw new Refused('Stopped.');
+      const target = await api('POST', 'uploads/' + item.upload.id + '/parts/' + number + '/', { checksum });
+      let response;
+      try {
+        response = await fetch(target.url, { method: target.method || 'PUT', headers: target.headers, body: bytes, signal: item.abort.signal });
+      } catch (error) {
+        if (item.abort.signal.aborted) throw new Refused('Stopped.');
+        if (attempt >= RETRY_DELAYS.length) throw new Error('The connection was lost while sending part ' + number + '. Retry when you are back online.');
+        await sleep(RETRY_DELAYS[attempt]);
+        continue;
+      }
+      if (response.ok) return;
+      const text = await response.text();
+      const expired = response.status === 403 && text.includes('Request has expired');
+      if ((expired || response.status >= 500) && attempt < RETRY_DELAYS.length) {
+        if (!expired) await sleep(RETRY_DELAYS[attempt]);
+        continue;
+      }
+      let data = {};
+      try { data = JSON.parse(text); } catch (error) {
+        const s3 = /<Code>([^<]*)<\/Code>[\s\S]*?<Message>([^<]*)<\/Message>/.exec(text); // S3 answers in XML
+        if (s3) data = { code: s3[1], message: s3[2] };
+      }
+      if (data.code === 'bad_digest' || data.code === 'BadDigest') {
+        garbled += 1;
+        if (garbled < 3) continue; // damaged on the way: the same bytes again
+        throw new Refused('Part ' + number + ' did not match its checksum when it arrived, ' + garbled + ' times in a row: something between this browser and the server changes the bytes. Retry later, or use the command-line uploader.');
+      }
+      const reason = reasonOf(data, response.status);
+      throw new Refused(/^Part \d/.test(reason) ? reason : 'Part ' + number + ': ' + reason);
+    }
   }
-  window.apertureUppy = uppy; // for the browser tests and the curious
+
+  // --- memory across reloads -----------------------------------------------------------------
+  function remembered() {
+    try { return JSON.parse(localStorage.getItem(MEMORY) || '[]'); } catch (error) { return []; }
+  }
+  function remember(item) {
+    const kept = remembered().filter((r) => r.id !== item.upload.id);
+    kept.push({ id: item.upload.id, name: item.name, size: item.size, modified: item.modified });
+    localStorage.setItem(MEMORY, JSON.stringify(kept));
+  }
+  function forget(uploadId) {
+    const kept = remembered().filter((r) => r.id !== uploadId);
+    if (kept.length) localStorage.setItem(MEMORY, JSON.stringify(kept));
+    else localStorage.removeItem(MEMORY);
+  }
+
+  // --- one file from start to its end state -----------------------------------------------
+  const nameOf = (file) => file.relativePath || file.webkitRelativePath || file.name;
+  const sameFile = (item, file) => item.name === nameOf(file) && item.size === file.size && item.modified === (file.lastModified || 0);
+
+  function set(item, state, reason) {
+    item.state = state;
+    item.reason = reason || '';
+    view.update(item);
+    if (state === 'verified') view.announce(item.name + ': verified. The server confirmed its SHA-256.');
+    if (state === 'failed') view.announce(item.name + ': failed. ' + item.reason);
+    if (state === 'removed') view.announce(item.name + ': removed.');
+    if (['verified', 'failed', 'removed'].includes(state)) {
+      view.refreshTable();
+      pump();
+    }
+    progress();
+  }
+
+  function progress() {
+    const counted = items.filter((i) => i.state !== 'removed' && i.file);
+    const total = counted.reduce((sum, i) => sum + i.size, 0);
+    const accepted = counted.reduce((sum, i) => sum + Math.min(i.accepted, i.size), 0);
+    const counts = { verified: 0, failed: 0, removed: 0 };
+    for (const item of items) if (item.state in counts) counts[item.state] += 1;
+    const busy = items.some((i) => ['waiting', 'uploading', 'verifying'].includes(i.state));
+    const started = items.some((i) => i.state !== 'ready' && i.state !== 'interrupted');
+    view.progress({ accepted, total, busy, paused, counts, ready: items.filter((i) => i.state === 'ready').length });
+    if (started && !busy) {
+      const parts = [counts.verified + ' verified'];
+      if (counts.failed) parts.push(counts.failed + ' failed');
+      if (counts.removed) parts.push(counts.removed + ' removed');
+      const text = counts.failed
+        ? parts.join(', ') + '. Retry or remove the failed ' + (counts.failed === 1 ? 'file' : 'files') + '.'
+        : (counts.verified ? 'Upload complete: ' : '') + parts.join(', ') + '.';
+      if (text !== view.summaryText) view.summary(text);
+    }
+  }
+
+  async function create(item) {
+    const body = {
+      submission, name: item.name, size: item.size, checksum_algorithm: 'sha256',
+      fingerprint: ['browser', item.name, item.size, item.modified].join('|'),
+    };
+    return api('POST', 'uploads/', body);
+  }
+
+  async function run(item) {
+    item.attempt += 1;
+    item.cancelled = false;
+    item.abort = new AbortController();
+    item.accepted = 0;
+    const key = item.id + ':' + item.attempt;
+    set(item, 'uploading');
+    try {
+      if (!item.upload) item.upload = await create(item);
+      remember(item);
+      const held = new Map(); // part number -> checksum, of parts the server already holds
+      if (item.upload.resumed || item.resuming) {
+        for (const part of await api('GET', 'uploads/' + item.upload.id + '/parts/')) held.set(part.number, part.checksum);
+      }
+      const { part_size: partSize, part_count: partCount } = item.upload;
+      const inFlight = new Set();
+      for (let number = 1; number <= partCount; number += 1) {
+        await whilePaused();
+        if (item.cancelled) return;
+        while (inFlight.size >= PARTS_IN_FLIGHT) await Promise.race(inFlight);
+        const start = (number - 1) * partSize;
+        const end = Math.min(item.size, start + partSize);
+        const read = await ask({ type: 'part', key, file: item.file, number, start, end });
+        if (held.has(number)) {
+          if (held.get(number) !== read.checksum) throw new Refused('This file changed since its upload began: part ' + number + ' differs from the part the server holds. Remove it and add it again.');
+          item.accepted += end - start;
+          progress();
+          continue;
+        }
+        const sent = sendPart(item, number, read.checksum, read.bytes).then(() => {
+          inFlight.delete(sent);
+          item.accepted += end - start;
+          progress();
+          view.update(item);
+        });
+        sent.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
+        inFlight.add(sent);
+      }
+      await Promise.all(inFlight);
+      if (item.cancelled) return;
+      const { sha256 } = await ask({ type: 'digest', key });
+      item.sha256 = sha256;
+      set(item, 'verifying');
+      let upload = await api('POST', 'uploads/' + item.upload.id + '/complete/', { sha256 });
+      forget(item.upload.id);
+      await follow(item, upload);
+    } catch (error) {
+      worker.postMessage({ type: 'forget', key });
+      item.abort.abort(); // parts still on their way stop
+      if (item.cancelled) return;
+      if (error instanceof Refused && item.upload) forget(item.upload.id);
+      set(item, 'failed', error.message);
+    }
+  }
+
+  // After completion the server verifies (SHA-256 and size), then inspects the content.
+  // Verified is shown once the checksum is confirmed; a later inspection failure still shows.
+  async function follow(item, upload) {
+    for (let delay = 500; ; delay = Math.min(delay * 1.5, 5000)) {
+      item.serverStatus = upload.status;
+      if (upload.status === 'failed' || upload.status === 'aborted') {
+        set(item, 'failed', upload.failure_message || 'The server could not verify this file. Upload it again.');
+        return;
+      }
+      if ((upload.status === 'verified' || upload.status === 'inspected') && item.state !== 'verified') {
+        item.accepted = item.size;
+        set(item, 'verified');
+      }
+      if (upload.status === 'inspected' || item.cancelled) return;
+      await sleep(delay);
+      upload = await api('GET', 'uploads/' + item.upload.id + '/');
+    }
+  }
+
+  let running = 0;
+  function pump() {
+    while (running < FILES_AT_ONCE) {
+      const item = items.find((i) => i.state === 'waiting');
+      if (!item) return;
+      running += 1;
+      run(item).finally(() => { running -= 1; pump(); });
+    }
+  }
+
+  // --- what the researcher does ---------------------------------------------------------------
+  function add(files) {
+    let added = 0;
+    for (const file of files) {
+      const known = items.find((i) => i.state !== 'removed' && sameFile(i, file));
+      if (known && known.file) continue; // already in the list
+      if (known) { // an interrupted upload: this is its file again
+        known.file = file;
+        set(known, 'ready');
+        added += 1;
+        continue;
+      }
+      const item = { id: nextId++, file, name: nameOf(file), size: file.size, modified: file.lastModified || 0, state: 'ready', reason: '', accepted: 0, attempt: 0, upload: null };
+      items.push(item);
+      view.add(item);
+      added += 1;
+    }
+    if (added) view.announce(added + (added === 1 ? ' file' : ' files') + ' added, ' + formatBytes(items.filter((i) => i.state === 'ready').reduce((s, i) => s + i.size, 0)) + ' ready to upload.');
+    progress();
+  }
+
+  async function startAll() {
+    const ready = items.filter((i) => i.state === 'ready');
+    if (!ready.length) return;
+    // Would they fit? Files that already hold a reservation (resumed) are not counted again.
+    const fresh = ready.filter((i) => !i.upload);
+    if (fresh.length) {
+      try {
+        await api('POST', 'quota/check/', { facility, files: fresh.map((i) => ({ name: i.name, size: i.size })) });
+      } catch (error) {
+        if (error.status !== 404) {
+          view.summary('Nothing was sent: ' + error.message);
+          return;
+        }
+      }
+    }
+    for (const item of ready) set(item, 'waiting');
+    pump();
+  }
+
+  function togglePause() {
+    paused = !paused;
+    if (!paused) {
+      const waiters = resumeWaiters;
+      resumeWaiters = [];
+      waiters.forEach((resolve) => resolve());
+    }
+    view.announce(paused ? 'Paused: parts already on their way finish, no new part starts.' : 'Resumed.');
+    progress();
+  }
+
+  async function retry(item) {
+    if (item.state !== 'failed') return;
+    // A file the server verified and refused is removed first; an upload still open resumes.
+    if (item.upload && item.serverStatus && item.serverStatus !== 'uploading') {
+      try { await api('DELETE', 'uploads/' + item.upload.id + '/'); } catch (error) { /* already gone */ }
+      item.upload = null;
+    }
+    item.resuming = Boolean(item.upload);
+    item.serverStatus = '';
+    set(item, 'waiting');
+    pump();
+  }
+
+  async function remove(item) {
+    if (['verifying', 'verified', 'removed'].includes(item.state)) return;
+    item.cancelled = true;
+    if (item.abort) item.abort.abort();
+    if (item.upload) {
+      try { await api('DELETE', 'uploads/' + item.upload.id + '/'); } catch (error) {
+        if (error.status !== 404) { view.announce(item.name + ' could not be removed: ' + error.message); return; }
+      }
+      forget(item.upload.id);
+    }
+    set(item, 'removed');
+  }
+
+  // Uploads interrupted by a reload: shown until their file is added again (or removed).
+  async function restore() {
+    for (const entry of remembered()) {
+      let upload;
+      try { upload = await api('GET', 'uploads/' + entry.id + '/'); } catch (error) { forget(entry.id); continue; }
+      if (upload.status !== 'uploading') { forget(entry.id); continue; }
+      const item = { id: nextId++, file: null, name: entry.name, size: entry.size, modified: entry.modified, state: 'interrupted', reason: '', accepted: 0, attempt: 0, upload: { ...upload, resumed: true } };
+      items.push(item);
+      view.add(item);
+    }
+    const waiting = items.filter((i) => i.state === 'interrupted').map((i) => i.name);
+    if (waiting.length) view.announce('Add ' + waiting.join(', ') + ' again to resume: the page was closed or reloaded during the upload.');
+    progress();
+  }
+
+  view.onFiles(add);
+  window.addEventListener('online', () => items.filter((i) => i.state === 'failed' && i.upload && !i.serverStatus).forEach(retry));
+  window.addEventListener('beforeunload', (event) => {
+    if (items.some((i) => ['waiting', 'uploading'].includes(i.state))) event.preventDefault();
+  });
+  restore();
+  window.apertureUploader = { items }; // for the browser tests and the curious
 })();
