@@ -261,9 +261,11 @@ UPLOAD_MIN_PART_SIZE = 5 * MIB  # S3's floor for every part but the last
 UPLOAD_MAX_PART_SIZE = 5 * 1024 * MIB
 UPLOAD_MAX_PARTS = 10_000
 UPLOAD_EXPIRY_HOURS = env.int("UPLOAD_EXPIRY_HOURS", default=24)
+# An upload that receives no byte this long after it was created gives its reservation back.
+UPLOAD_FIRST_BYTE_MINUTES = env.int("UPLOAD_FIRST_BYTE_MINUTES", default=60)
 CELERY_BEAT_SCHEDULE["expire-stale-uploads"] = {
     "task": "submissions.uploads.tasks.expire_stale_uploads",
-    "schedule": 3600.0,
+    "schedule": 900.0,
 }
 
 # --- Mail: files under var/mail unless EMAIL_URL is set -------------------------------------
