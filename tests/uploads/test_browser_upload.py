@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 import re
 import time
@@ -101,6 +102,8 @@ def test_good_and_bad_files_each_show_their_true_end_state(
     uploader.start("Upload 3 files")
 
     uploader.wait_settled(3)
+    table = page.locator("#file-table")
+    table.locator("tr", has_text="broken_stack.ome.tif").get_by_text("Failed").wait_for()
     look(page, "uploader-good-and-bad")
     assert uploader.row("cell-a.raw").state == "Verified"
     assert uploader.row("cell-a.raw").detail == "SHA-256 confirmed by the server."
@@ -120,23 +123,30 @@ def test_good_and_bad_files_each_show_their_true_end_state(
     assert "cell-a.raw: verified. The server confirmed its SHA-256." in log
     assert f"broken_stack.ome.tif: failed. {broken_row.detail}" in log
     assert log[-1] == "1 verified, 2 failed. Retry or remove the failed files."
-    assert uploader.progress_text().startswith(f"{format_bytes(12 * MIB + 5 * MIB)} of ")
+    # Only what arrived and stayed counts: the verified file, not the failed ones.
+    assert uploader.progress_text() == f"{format_bytes(12 * MIB)} of {format_bytes(total)}"
     # The table below says the same as the uploader.
-    table = page.locator("#file-table")
     table.get_by_text("Inspected").wait_for()
     assert table.locator("tr", has_text="broken_stack.ome.tif").get_by_text("Failed").count() == 1
 
-    # The keyboard alone: retry the damaged file (the proxy is gone), remove the broken one.
+    # The keyboard alone (the proxy is gone): remove the broken file; the focus moves on to
+    # the next file's first button, Retry, and Enter sends the damaged file again.
     page.unroute_all(behavior="ignoreErrors")
     listed = page.get_by_role("list", name="Files in this upload")
-    retry = listed.get_by_role("button", name="Retry damaged.raw")
-    retry.focus()
-    page.keyboard.press("Enter")
-    uploader.wait_state("damaged.raw", "Verified")
-    remove = listed.get_by_role("button", name="Remove broken_stack.ome.tif")
-    remove.focus()
+    listed.get_by_role("button", name="Remove broken_stack.ome.tif").focus()
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("() => document.activeElement.textContent") == (
+        "Retry broken_stack.ome.tif"
+    )
+    page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     uploader.wait_state("broken_stack.ome.tif", "Removed")
+    assert page.evaluate("() => document.activeElement.textContent") == "Retry damaged.raw"
+    page.keyboard.press("Enter")
+    uploader.wait_state("damaged.raw", "Verified")
+    uploader.wait_settled(3)
+    table.get_by_role("cell", name="broken_stack.ome.tif", exact=True).wait_for(state="detached")
+    table.locator("tr", has_text="damaged.raw").get_by_text("Inspected").wait_for()
     assert uploader.summary() == "Upload complete: 2 verified, 1 removed."
     assert uploader.log()[-1] == "Upload complete: 2 verified, 1 removed."
     look(page, "uploader-retried-and-removed")
@@ -145,6 +155,74 @@ def test_good_and_bad_files_each_show_their_true_end_state(
     assert DataFile.objects.get(name="damaged.raw").sha256 == (
         hashlib.sha256(damaged.read_bytes()).hexdigest()
     )
+
+
+@pytest.mark.usefixtures("five_mib_parts")
+def test_bytes_changed_on_the_way_fail_on_the_whole_file_sha256_and_retry_verifies(
+    live_server: Any, page: Any, researcher: User, draft: Submission, tmp_path: Path
+) -> None:
+    """A proxy alters part 2 and re-signs its checksum: every part passes its own check, and
+    only the SHA-256 the browser computed while reading the file tells the server."""
+    stack = tmp_path / "stack.raw"
+    data = os.urandom(13 * MIB)  # 3 parts of 5 MiB
+    stack.write_bytes(data)
+    part_two = bytearray(data[5 * MIB : 10 * MIB])
+    part_two[1000] ^= 0x01
+    altered = bytes(part_two)
+
+    def resign(route: Any) -> None:  # POST .../parts/2/ {"checksum": ...}
+        route.continue_(post_data=json.dumps({"checksum": b64sha256(altered)}))
+
+    def alter(route: Any) -> None:  # PUT .../parts/2/data?token=...
+        route.continue_(post_data=altered)
+
+    page.route(re.compile(r"/api/v1/uploads/[^/]+/parts/2/$"), resign)
+    page.route(re.compile(r"/parts/2/data\?"), alter)
+    declared: list[str] = []
+    page.on(
+        "request",
+        lambda r: (
+            declared.append(json.loads(r.post_data or "{}").get("sha256", ""))
+            if r.url.endswith("/complete/")
+            else None
+        ),
+    )
+    login(page, live_server.url, researcher.email, PASSWORD)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    uploader = UploaderPage(page, live_server.url, draft)
+    uploader.open()
+    uploader.add(stack)
+    assert uploader.progress_text() == "0 B of 13.6 MB · 1 file ready"
+    uploader.start("Upload 1 file")
+    uploader.wait_settled(1)
+    page.locator("#file-table").get_by_role("cell", name="stack.raw", exact=True).wait_for()
+    look(page, "uploader-sha256-mismatch")
+
+    # The browser declared the true SHA-256 of the researcher's file, read once.
+    assert declared == [hashlib.sha256(data).hexdigest()]
+    stored = DataFile.objects.get()
+    assert stored.status == FileStatus.FAILED
+    assert stored.failure_code == "checksum_mismatch"
+    row = uploader.row("stack.raw")
+    assert row.state == "Failed"
+    assert row.detail == stored.failure_message
+    assert row.detail.endswith("Upload the file again.")
+    assert uploader.summary() == "0 verified, 1 failed. Retry or remove the failed file."
+    assert "Upload complete" not in page.locator("#uploader").inner_text()
+    assert uploader.log()[-2] == f"stack.raw: failed. {stored.failure_message}"
+
+    page.unroute_all(behavior="ignoreErrors")
+    page.get_by_role("list", name="Files in this upload").get_by_role(
+        "button", name="Retry stack.raw"
+    ).click()
+    uploader.wait_state("stack.raw", "Verified")
+    uploader.wait_settled(1)
+    assert uploader.summary() == "Upload complete: 1 verified."
+    assert declared == [hashlib.sha256(data).hexdigest()] * 2
+    # The failed attempt was removed before the new one: one file, the right bytes.
+    (kept,) = DataFile.objects.all()
+    assert kept.sha256 == hashlib.sha256(data).hexdigest()
+    assert kept.status in (FileStatus.VERIFIED, FileStatus.INSPECTED)
 
 
 @pytest.mark.usefixtures("five_mib_parts")

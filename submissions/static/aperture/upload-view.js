@@ -126,9 +126,20 @@
       parts.remove.hidden = ['verifying', 'verified', 'removed'].includes(item.state);
       // Keep the keyboard somewhere sensible when the focused button goes away.
       if ((focused === parts.retry && parts.retry.hidden) || (focused === parts.remove && parts.remove.hidden)) {
-        const next = [parts.remove, parts.retry].find((b) => !b.hidden);
-        (next || this.list).focus();
+        this.focusNear(parts);
       }
+    }
+
+    // The row's other button, else the nearest button of a following (then a preceding) row.
+    focusNear(parts) {
+      const own = [parts.remove, parts.retry].find((b) => !b.hidden);
+      if (own) { own.focus(); return; }
+      const buttons = (row) => Array.from(row.querySelectorAll('button')).filter((b) => !b.hidden);
+      const rows = Array.from(this.list.children);
+      const at = rows.indexOf(parts.row);
+      const after = rows.slice(at + 1).flatMap(buttons);
+      const before = rows.slice(0, at).flatMap(buttons);
+      (after[0] || before[before.length - 1] || this.list).focus();
     }
 
     detailOf(item) {
@@ -154,7 +165,7 @@
       this.progressText.textContent = total ? text : '';
       this.startButton.textContent = 'Upload ' + ready + (ready === 1 ? ' file' : ' files');
       this.startButton.disabled = ready === 0;
-      this.startButton.hidden = ready === 0 && busy;
+      this.startButton.hidden = ready === 0;
       this.pauseButton.hidden = !busy;
       this.pauseButton.textContent = paused ? 'Resume' : 'Pause';
     }

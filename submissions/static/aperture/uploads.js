@@ -178,7 +178,8 @@
   function progress() {
     const counted = items.filter((i) => i.state !== 'removed' && i.file);
     const total = counted.reduce((sum, i) => sum + i.size, 0);
-    const accepted = counted.reduce((sum, i) => sum + Math.min(i.accepted, i.size), 0);
+    // A failed file's parts were accepted, but its bytes are gone: they do not count.
+    const accepted = counted.filter((i) => i.state !== 'failed').reduce((sum, i) => sum + Math.min(i.accepted, i.size), 0);
     const counts = { verified: 0, failed: 0, removed: 0 };
     for (const item of items) if (item.state in counts) counts[item.state] += 1;
     const busy = items.some((i) => ['waiting', 'uploading', 'verifying'].includes(i.state));
