@@ -74,3 +74,30 @@ class UploaderPage:
     def log(self) -> list[str]:
         """What the polite live region has said, oldest first."""
         return [str(t) for t in self.page.locator("#upload-log p").all_text_contents()]
+
+    def assert_true_to(self, submission: Any) -> None:
+        """No row and no summary claims more than the server knows about the files."""
+        from submissions.uploads.models import DataFile, FileStatus
+
+        rows = [self.row(n) for n in self.page.locator(".upload-name").all_inner_texts()]
+        counts = {state: sum(r.state == state for r in rows) for state in SETTLED}
+        for row in rows:
+            newest = (
+                DataFile.objects.filter(submission=submission, name=row.name)
+                .order_by("-created_at")
+                .first()
+            )
+            status = newest.status if newest else None
+            if row.state == "Verified":
+                assert status in (FileStatus.VERIFIED, FileStatus.INSPECTED), (row, status)
+            elif row.state == "Failed" and status == FileStatus.FAILED:
+                assert newest is not None and row.detail == newest.failure_message, row
+            elif row.state == "Failed":  # refused before completion: the upload stays open
+                assert status == FileStatus.UPLOADING, (row, status)
+            elif row.state == "Removed":
+                assert status in (None, FileStatus.ABORTED), (row, status)
+        if counts["Verified"] + counts["Failed"] + counts["Removed"] == len(rows) and rows:
+            summary = self.summary()
+            assert f"{counts['Verified']} verified" in summary, summary
+            assert (f"{counts['Failed']} failed" in summary) == bool(counts["Failed"]), summary
+            assert summary.startswith("Upload complete") == (not counts["Failed"]), summary

@@ -367,11 +367,15 @@
 
   // Uploads interrupted by a reload: shown until their file is added again (or removed).
   async function restore() {
-    for (const entry of remembered()) {
+    const entries = remembered().sort((a, b) => a.name.localeCompare(b.name));
+    for (const entry of entries) {
       let upload;
       try { upload = await api('GET', 'uploads/' + entry.id + '/'); } catch (error) { forget(entry.id); continue; }
       if (upload.status !== 'uploading') { forget(entry.id); continue; }
-      const item = { id: nextId++, file: null, name: entry.name, size: entry.size, modified: entry.modified, state: 'interrupted', reason: '', accepted: 0, attempt: 0, upload: { ...upload, resumed: true } };
+      let held = [];
+      try { held = await api('GET', 'uploads/' + entry.id + '/parts/'); } catch (error) { /* shown as 0 */ }
+      const accepted = held.reduce((sum, part) => sum + part.size, 0);
+      const item = { id: nextId++, file: null, name: entry.name, size: entry.size, modified: entry.modified, state: 'interrupted', reason: '', accepted, attempt: 0, upload: { ...upload, resumed: true } };
       items.push(item);
       view.add(item);
     }
