@@ -59,9 +59,14 @@ self.onmessage = async (event) => {
       files.delete(message.key);
     }
   } catch (error) {
-    const reason = error && error.name === "NotReadableError"
-      ? "The browser could not read this file any more (was it moved or changed?). Add it again."
-      : String((error && error.message) || error);
+    const text = String((error && error.message) || error);
+    let reason = text;
+    if (error && error.name === "NotReadableError") {
+      reason = "The browser could not read this file any more (was it moved or changed?). Add it again.";
+    } else if (/WebAssembly|wasm/i.test(text)) {
+      reason = "This browser refused to run the SHA-256 code (WebAssembly), so the file was not sent. "
+        + "Try another browser, or the command-line uploader.";
+    }
     self.postMessage({ job: message.job, error: reason });
   }
 };

@@ -225,6 +225,40 @@ def test_bytes_changed_on_the_way_fail_on_the_whole_file_sha256_and_retry_verifi
     assert kept.status in (FileStatus.VERIFIED, FileStatus.INSPECTED)
 
 
+def test_hashing_runs_under_the_policy_the_portal_serves_on_its_worker(
+    live_server: Any, page: Any, researcher: User, draft: Submission, tmp_path: Path
+) -> None:
+    """In production the CSP middleware also heads the worker's script (CSPMiddleware comes
+    before WhiteNoise); the test server serves static files without it. So the worker is
+    served here with the portal's own header: hash-wasm must compile under it (script-src
+    'self' 'wasm-unsafe-eval', worker-src 'self')."""
+    note = tmp_path / "notes.txt"
+    note.write_bytes(b"field notes\n" * 1000)
+    served: list[str] = []
+
+    def with_policy(route: Any) -> None:
+        response = route.fetch()
+        served.append(policy)
+        headers = {**response.headers, "content-security-policy": policy}
+        route.fulfill(response=response, headers=headers)
+
+    login(page, live_server.url, researcher.email, PASSWORD)
+    uploader = UploaderPage(page, live_server.url, draft)
+    policy = page.request.get(uploader.url).headers["content-security-policy"]
+    assert "worker-src 'self'" in policy
+    assert "'wasm-unsafe-eval'" in policy
+    assert "'unsafe-eval'" not in policy.replace("'wasm-unsafe-eval'", "")
+    page.route(re.compile(r"/static/vendor/uploader/hash-worker[^/]*\.js$"), with_policy)
+    uploader.open()
+    uploader.add(note)
+    uploader.start("Upload 1 file")
+    uploader.wait_settled(1)
+    assert served == [policy]
+    assert uploader.row("notes.txt").state == "Verified"
+    stored = DataFile.objects.get()
+    assert stored.declared_sha256 == stored.sha256 == hashlib.sha256(note.read_bytes()).hexdigest()
+
+
 @pytest.mark.usefixtures("five_mib_parts")
 def test_two_files_upload_through_a_network_interruption(
     live_server: Any, page: Any, researcher: User, draft: Submission, tmp_path: Path

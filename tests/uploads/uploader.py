@@ -90,8 +90,8 @@ class UploaderPage:
             status = newest.status if newest else None
             if row.state == "Verified":
                 assert status in (FileStatus.VERIFIED, FileStatus.INSPECTED), (row, status)
-            elif row.state == "Failed" and status == FileStatus.FAILED:
-                assert newest is not None and row.detail == newest.failure_message, row
+            elif row.state == "Failed" and newest is not None and status == FileStatus.FAILED:
+                assert row.detail == newest.failure_message, row
             elif row.state == "Failed":  # refused before completion: the upload stays open
                 assert status == FileStatus.UPLOADING, (row, status)
             elif row.state == "Removed":
