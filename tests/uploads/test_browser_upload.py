@@ -234,6 +234,8 @@ def test_hashing_runs_under_the_policy_the_portal_serves_on_its_worker(
     'self' 'wasm-unsafe-eval', worker-src 'self')."""
     note = tmp_path / "notes.txt"
     note.write_bytes(b"field notes\n" * 1000)
+    empty = tmp_path / "empty.txt"  # one empty part; it has a SHA-256 too
+    empty.write_bytes(b"")
     served: list[str] = []
 
     def with_policy(route: Any) -> None:
@@ -250,13 +252,22 @@ def test_hashing_runs_under_the_policy_the_portal_serves_on_its_worker(
     assert "'unsafe-eval'" not in policy.replace("'wasm-unsafe-eval'", "")
     page.route(re.compile(r"/static/vendor/uploader/hash-worker[^/]*\.js$"), with_policy)
     uploader.open()
-    uploader.add(note)
-    uploader.start("Upload 1 file")
-    uploader.wait_settled(1)
+    uploader.add(note, empty)
+    assert uploader.row("empty.txt").size == "0 B"
+    uploader.start("Upload 2 files")
+    uploader.wait_settled(2)
     assert served == [policy]
-    assert uploader.row("notes.txt").state == "Verified"
-    stored = DataFile.objects.get()
-    assert stored.declared_sha256 == stored.sha256 == hashlib.sha256(note.read_bytes()).hexdigest()
+    # The empty file's bytes arrive intact (its SHA-256 checks out) but inspection refuses
+    # it, and the uploader says so rather than calling it done.
+    assert uploader.summary() == "1 verified, 1 failed. Retry or remove the failed file."
+    assert (
+        uploader.row("empty.txt").detail == DataFile.objects.get(name="empty.txt").failure_message
+    )
+    assert uploader.row("empty.txt").detail.startswith("The file empty.txt is empty (0 bytes).")
+    for path in (note, empty):
+        stored = DataFile.objects.get(name=path.name)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        assert stored.declared_sha256 == stored.sha256 == digest
 
 
 @pytest.mark.usefixtures("five_mib_parts")

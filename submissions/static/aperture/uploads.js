@@ -255,6 +255,7 @@
       item.abort.abort(); // parts still on their way stop
       if (item.cancelled) return;
       if (error instanceof Refused && item.upload) forget(item.upload.id);
+      item.lostConnection = !(error instanceof Refused);
       set(item, 'failed', error.message);
     }
   }
@@ -319,7 +320,7 @@
         await api('POST', 'quota/check/', { facility, files: fresh.map((i) => ({ name: i.name, size: i.size })) });
       } catch (error) {
         if (error.status !== 404) {
-          view.summary('Nothing was sent: ' + error.message);
+          view.summary('Nothing was sent. ' + error.message);
           return;
         }
       }
@@ -348,6 +349,7 @@
     }
     item.resuming = Boolean(item.upload);
     item.serverStatus = '';
+    item.lostConnection = false;
     set(item, 'waiting');
     pump();
   }
@@ -385,7 +387,8 @@
   }
 
   view.onFiles(add);
-  window.addEventListener('online', () => items.filter((i) => i.state === 'failed' && i.upload && !i.serverStatus).forEach(retry));
+  // Files that failed because the connection was lost start again when it is back.
+  window.addEventListener('online', () => items.filter((i) => i.state === 'failed' && i.lostConnection).forEach(retry));
   window.addEventListener('beforeunload', (event) => {
     if (items.some((i) => ['waiting', 'uploading'].includes(i.state))) event.preventDefault();
   });

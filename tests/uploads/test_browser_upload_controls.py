@@ -1,0 +1,119 @@
+"""The uploader's controls tell the truth too: pausing holds new parts back, removing a file in
+flight aborts its upload on the server, and a quota refusal sends nothing and says why."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from submissions.accounts.models import User
+from submissions.core.units import format_bytes
+from submissions.lifecycle.models import Submission
+from submissions.uploads.models import DataFile, FileStatus, UploadPart
+from tests import factories
+from tests.browser import ARTIFACTS, login
+from tests.uploads.uploader import UploaderPage
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+MIB = 1024 * 1024
+PASSWORD = "correct horse battery"
+PART_DATA = re.compile(r"/parts/\d+/data\?")
+
+
+def slowly(route: Any) -> None:
+    time.sleep(0.4)  # keeps parts on their way long enough to act in between
+    route.continue_()
+
+
+@pytest.mark.usefixtures("five_mib_parts")
+def test_pause_holds_new_parts_back_and_resume_finishes(
+    live_server: Any, page: Any, researcher: User, draft: Submission, tmp_path: Path
+) -> None:
+    stack = tmp_path / "stack.raw"
+    stack.write_bytes(os.urandom(30 * MIB))  # 6 parts, 3 in flight at most
+    puts: list[str] = []
+    page.on("request", lambda r: puts.append(r.url) if PART_DATA.search(r.url) else None)
+    page.route(PART_DATA, slowly)
+    login(page, live_server.url, researcher.email, PASSWORD)
+    uploader = UploaderPage(page, live_server.url, draft)
+    uploader.open()
+    uploader.add(stack)
+    uploader.start("Upload 1 file")
+    page.wait_for_function("() => document.querySelector('#upload-pause') !== null")
+    with page.expect_request(lambda r: bool(PART_DATA.search(r.url))):
+        pass
+    pause = page.get_by_role("button", name="Pause")
+    pause.focus()
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Resume").wait_for()
+    page.get_by_text(re.compile(r" · paused$")).wait_for()
+    time.sleep(1.5)  # the parts already on their way arrive
+    held = len(puts)
+    assert held < 6
+    time.sleep(1.5)
+    assert len(puts) == held  # nothing new started while paused
+    arrived = UploadPart.objects.count()
+    assert uploader.progress_text() == (
+        f"{format_bytes(arrived * 5 * MIB)} of {format_bytes(30 * MIB)} · paused"
+    )
+    assert "Paused: parts already on their way finish, no new part starts." in uploader.log()
+    page.get_by_role("button", name="Resume").click()
+    uploader.wait_settled(1)
+    assert uploader.summary() == "Upload complete: 1 verified."
+    assert len(puts) == 6  # each part sent once
+    assert DataFile.objects.get().status in (FileStatus.VERIFIED, FileStatus.INSPECTED)
+
+
+@pytest.mark.usefixtures("five_mib_parts")
+def test_removing_a_file_in_flight_aborts_its_upload(
+    live_server: Any, page: Any, researcher: User, draft: Submission, tmp_path: Path
+) -> None:
+    stack = tmp_path / "stack.raw"
+    stack.write_bytes(os.urandom(30 * MIB))
+    page.route(PART_DATA, slowly)
+    login(page, live_server.url, researcher.email, PASSWORD)
+    uploader = UploaderPage(page, live_server.url, draft)
+    uploader.open()
+    uploader.add(stack)
+    uploader.start("Upload 1 file")
+    uploader.wait_state("stack.raw", "Uploading")
+    with page.expect_request(lambda r: bool(PART_DATA.search(r.url))):
+        pass
+    page.get_by_role("list", name="Files in this upload").get_by_role(
+        "button", name="Remove stack.raw"
+    ).click()
+    uploader.wait_state("stack.raw", "Removed")
+    uploader.wait_settled(1)
+    assert uploader.summary() == "0 verified, 1 removed."
+    assert uploader.log()[-2:] == ["stack.raw: removed.", "0 verified, 1 removed."]
+    assert uploader.progress_text() == ""  # nothing left to count
+    removed = DataFile.objects.get()
+    assert removed.status == FileStatus.ABORTED
+    uploader.assert_true_to(draft)
+
+
+def test_a_quota_refusal_sends_nothing_and_says_why(
+    live_server: Any, page: Any, researcher: User, draft: Submission, tmp_path: Path
+) -> None:
+    factories.quota(facility=draft.facility, user=researcher, hard=1_000_000)
+    big = tmp_path / "big.raw"
+    big.write_bytes(os.urandom(2_000_000))
+    login(page, live_server.url, researcher.email, PASSWORD)
+    uploader = UploaderPage(page, live_server.url, draft)
+    uploader.open()
+    uploader.add(big)
+    uploader.start("Upload 1 file")
+    page.locator("#upload-summary").wait_for()
+    summary = uploader.summary()
+    assert summary.startswith("Nothing was sent. 1 file: This upload needs 2.0 MB")
+    assert uploader.row("big.raw").state == "Ready"  # still there, to send once there is room
+    assert summary in uploader.log()
+    assert DataFile.objects.count() == 0
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.evaluate("() => document.getElementById('upload-drop').scrollIntoView()")
+    page.screenshot(path=str(ARTIFACTS / "uploader-quota-refused.png"))
