@@ -23,6 +23,17 @@ async function stateOf(key) {
   return state;
 }
 
+// One part's SHA-256: the browser's own (native, several times faster) where it has it, which
+// is on HTTPS and localhost; hash-wasm elsewhere. Both give the same 32 bytes.
+async function partDigest(state, bytes) {
+  if (self.crypto && self.crypto.subtle) {
+    return new Uint8Array(await self.crypto.subtle.digest("SHA-256", bytes));
+  }
+  state.part.init();
+  state.part.update(bytes);
+  return state.part.digest("binary");
+}
+
 function base64(bytes) {
   let text = "";
   for (let i = 0; i < bytes.length; i += 1) text += String.fromCharCode(bytes[i]);
@@ -37,9 +48,7 @@ async function readPart({ key, file, number, start, end }) {
   }
   const bytes = new Uint8Array(await file.slice(start, end).arrayBuffer());
   state.whole.update(bytes);
-  state.part.init();
-  state.part.update(bytes);
-  const checksum = base64(state.part.digest("binary"));
+  const checksum = base64(await partDigest(state, bytes));
   state.next += 1;
   return { checksum, bytes: bytes.buffer };
 }

@@ -117,3 +117,52 @@ def test_a_quota_refusal_sends_nothing_and_says_why(
     page.set_viewport_size({"width": 1366, "height": 768})
     page.evaluate("() => document.getElementById('upload-drop').scrollIntoView()")
     page.screenshot(path=str(ARTIFACTS / "uploader-quota-refused.png"))
+
+
+def test_no_summary_before_inspection_has_its_say(
+    live_server: Any,
+    page: Any,
+    researcher: User,
+    draft: Submission,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A file can pass its SHA-256 and still be refused by inspection. With the inspection
+    queue held back (its message recorded, not run: a busy worker, as in production), the
+    row says Verified and that the contents are being checked, and no summary is given;
+    once inspection refuses the file, the row and the summary say Failed."""
+    queued: list[str] = []
+    monkeypatch.setattr(
+        "submissions.core.dispatch.inspect_file", lambda *, file_id: queued.append(str(file_id))
+    )
+    broken = tmp_path / "broken_stack.ome.tif"
+    broken.write_bytes(b"II*\x00" + bytes(range(256)) * 40)  # a TIFF header over nothing
+    login(page, live_server.url, researcher.email, PASSWORD)
+    uploader = UploaderPage(page, live_server.url, draft)
+    uploader.open()
+    uploader.add(broken)
+    uploader.start("Upload 1 file")
+    uploader.wait_state("broken_stack.ome.tif", "Verified")
+    assert uploader.row("broken_stack.ome.tif").detail == (
+        "SHA-256 confirmed by the server. Checking the contents…"
+    )
+    time.sleep(2)
+    assert page.locator("#upload-summary").is_hidden()
+    assert page.locator("#uploader").get_attribute("data-busy") == "true"
+    assert len(queued) == 1
+
+    from submissions.processing.tasks import inspect_file
+
+    inspect_file(file_id=queued[0])  # the worker gets to it
+    uploader.wait_state("broken_stack.ome.tif", "Failed")
+    uploader.wait_settled(1)
+    stored = DataFile.objects.get()
+    assert uploader.row("broken_stack.ome.tif").detail == stored.failure_message
+    assert uploader.summary() == "0 verified, 1 failed. Retry or remove the failed file."
+    log = uploader.log()
+    assert log[-3:] == [
+        "broken_stack.ome.tif: verified. The server confirmed its SHA-256.",
+        f"broken_stack.ome.tif: failed. {stored.failure_message}",
+        "0 verified, 1 failed. Retry or remove the failed file.",
+    ]
+    assert not any("Upload complete" in line for line in log)

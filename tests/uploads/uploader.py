@@ -51,15 +51,17 @@ class UploaderPage:
         self.item(name).locator(".upload-state", has_text=state).wait_for(timeout=timeout)
 
     def wait_settled(self, count: int, timeout: float = 90_000) -> None:
-        """Until `count` rows have an end state and the summary is written."""
+        """Until `count` rows have an end state, nothing is in flight or being checked, and
+        the summary is written."""
         self.page.wait_for_function(
             """(count) => {
               const ends = ['Verified', 'Failed', 'Removed'];
               const states = [...document.querySelectorAll('.upload-item .upload-state')]
                 .map((s) => s.textContent);
               const summary = document.getElementById('upload-summary');
+              const idle = document.getElementById('uploader').dataset.busy === 'false';
               return states.filter((s) => ends.includes(s)).length >= count
-                && summary && !summary.hidden;
+                && idle && summary && !summary.hidden;
             }""",
             arg=count,
             timeout=timeout,

@@ -147,7 +147,7 @@
       switch (item.state) {
         case 'uploading': return of;
         case 'verifying': return 'All parts arrived; the server is checking the SHA-256.';
-        case 'verified': return 'SHA-256 confirmed by the server.';
+        case 'verified': return 'SHA-256 confirmed by the server.' + (item.checking ? ' Checking the contents…' : '');
         case 'failed': return item.reason;
         case 'interrupted': return 'The page was reloaded during this upload (' + of + ' arrived). Add the file again to resume.';
         default: return '';
@@ -155,6 +155,7 @@
     }
 
     progress({ accepted, total, busy, paused, ready }) {
+      this.root.dataset.busy = busy ? 'true' : 'false';
       this.progressBar.max = Math.max(total, 1);
       this.progressBar.value = accepted;
       this.progressBar.hidden = total === 0;

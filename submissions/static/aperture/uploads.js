@@ -182,7 +182,8 @@
     const accepted = counted.filter((i) => i.state !== 'failed').reduce((sum, i) => sum + Math.min(i.accepted, i.size), 0);
     const counts = { verified: 0, failed: 0, removed: 0 };
     for (const item of items) if (item.state in counts) counts[item.state] += 1;
-    const busy = items.some((i) => ['waiting', 'uploading', 'verifying'].includes(i.state));
+    // The summary waits for inspection too: a file can pass its checksum and still be refused.
+    const busy = items.some((i) => ['waiting', 'uploading', 'verifying'].includes(i.state) || (i.state === 'verified' && i.checking));
     const started = items.some((i) => i.state !== 'ready' && i.state !== 'interrupted');
     view.progress({ accepted, total, busy, paused, counts, ready: items.filter((i) => i.state === 'ready').length });
     if (started && !busy) {
@@ -247,9 +248,11 @@
       const { sha256 } = await ask({ type: 'digest', key });
       item.sha256 = sha256;
       set(item, 'verifying');
-      let upload = await api('POST', 'uploads/' + item.upload.id + '/complete/', { sha256 });
+      const upload = await api('POST', 'uploads/' + item.upload.id + '/complete/', { sha256 });
+      item.completed = true;
       forget(item.upload.id);
-      await follow(item, upload);
+      // The bytes are there: the server's checks are followed without holding a slot.
+      follow(item, upload);
     } catch (error) {
       worker.postMessage({ type: 'forget', key });
       item.abort.abort(); // parts still on their way stop
@@ -262,20 +265,38 @@
 
   // After completion the server verifies (SHA-256 and size), then inspects the content.
   // Verified is shown once the checksum is confirmed; a later inspection failure still shows.
+  // Verification may wait in the queue and a large file takes a while to hash, so the page
+  // asks every few seconds; it keeps asking after Verified until inspection has its say.
   async function follow(item, upload) {
-    for (let delay = 500; ; delay = Math.min(delay * 1.5, 5000)) {
-      item.serverStatus = upload.status;
-      if (upload.status === 'failed' || upload.status === 'aborted') {
-        set(item, 'failed', upload.failure_message || 'The server could not verify this file. Upload it again.');
+    try {
+      for (let delay = 500; ; delay = Math.min(delay * 1.5, 5000)) {
+        item.serverStatus = upload.status;
+        if (upload.status === 'failed' || upload.status === 'aborted') {
+          set(item, 'failed', upload.failure_message || 'The server could not verify this file. Upload it again.');
+          return;
+        }
+        item.checking = upload.status !== 'inspected'; // inspection has not had its say yet
+        if ((upload.status === 'verified' || upload.status === 'inspected') && item.state !== 'verified') {
+          item.accepted = item.size;
+          set(item, 'verified');
+        }
+        if (upload.status === 'inspected') {
+          view.update(item);
+          progress();
+          return;
+        }
+        if (item.state === 'removed') return;
+        await sleep(delay);
+        upload = await api('GET', 'uploads/' + item.upload.id + '/');
+      }
+    } catch (error) {
+      if (item.state === 'verified') { // its checksum was confirmed; the table follows the rest
+        item.checking = false;
+        progress();
         return;
       }
-      if ((upload.status === 'verified' || upload.status === 'inspected') && item.state !== 'verified') {
-        item.accepted = item.size;
-        set(item, 'verified');
-      }
-      if (upload.status === 'inspected' || item.cancelled) return;
-      await sleep(delay);
-      upload = await api('GET', 'uploads/' + item.upload.id + '/');
+      item.lostConnection = !(error instanceof Refused);
+      set(item, 'failed', error.message);
     }
   }
 
@@ -342,14 +363,21 @@
 
   async function retry(item) {
     if (item.state !== 'failed') return;
-    // A file the server verified and refused is removed first; an upload still open resumes.
-    if (item.upload && item.serverStatus && item.serverStatus !== 'uploading') {
+    item.lostConnection = false;
+    if (item.completed && !['failed', 'aborted'].includes(item.serverStatus)) {
+      // Completed, then the connection went while waiting for the checks: ask again.
+      set(item, 'verifying');
+      follow(item, { status: item.serverStatus || 'uploaded' });
+      return;
+    }
+    // A file the server refused after completion is removed first; an open upload resumes.
+    if (item.upload && ['failed', 'aborted'].includes(item.serverStatus)) {
       try { await api('DELETE', 'uploads/' + item.upload.id + '/'); } catch (error) { /* already gone */ }
       item.upload = null;
+      item.completed = false;
     }
     item.resuming = Boolean(item.upload);
     item.serverStatus = '';
-    item.lostConnection = false;
     set(item, 'waiting');
     pump();
   }
