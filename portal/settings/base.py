@@ -442,6 +442,16 @@ CELERY_BEAT_SCHEDULE["release-embargoed-datasets"] = {
     "task": "submissions.publication.tasks.release_due_datasets",
     "schedule": EMBARGO_RELEASE_SECONDS,
 }
+# Re-hash the archive against the manifests (publication.services.fixity); mismatches are
+# mailed to the facility's admins.
+CELERY_BEAT_SCHEDULE["audit-archive-fixity"] = {
+    "task": "submissions.publication.tasks.audit_fixity",
+    "schedule": crontab(
+        day_of_week=env.int("FIXITY_AUDIT_WEEKDAY", default=0),  # Sunday
+        hour=env.int("FIXITY_AUDIT_HOUR_UTC", default=2),
+        minute=30,
+    ),
+}
 # DOIs: "none" (no DOI is minted) or "datacite" (DataCite's REST API, JSON:API at /dois).
 DOI_PROVIDER = env.str("DOI_PROVIDER", default="none")
 if DOI_PROVIDER not in {"none", "datacite"}:

@@ -19,7 +19,7 @@ from submissions.lifecycle.models import Submission
 from submissions.uploads import services as uploads
 from submissions.uploads.models import DataFile, UploadPart
 from submissions.uploads.services.backends import read_token
-from submissions.uploads.services.errors import UploadNotActive
+from submissions.uploads.services.errors import PartAlreadyReceived, UploadNotActive
 from tests.conftest import client_for
 from tests.uploads.helpers import b64sha256, create, put_part, put_raw, sign
 
@@ -198,3 +198,39 @@ def test_s3_part_is_bound_to_its_first_checksum(
     other = sign(client, upload["id"], 1, b64sha256(b"y" * 1000))
     assert other.status_code == 409
     assert other.json()["code"] == "part_already_received"
+
+
+@pytest.mark.usefixtures("small_parts")
+def test_a_body_that_is_not_stored_is_still_read_so_the_client_gets_the_answer(
+    researcher: User, draft: Submission, commits: Any
+) -> None:
+    """Answering before the body is read makes servers like gunicorn close the connection
+    under the client, which sees a reset instead of the answer and sends the part again."""
+    client = client_for(researcher)
+    upload = create(client, draft, "stack.bin", DATA).json()
+    late = sign(client, upload["id"], 1, b64sha256(other_bytes(1))).json()
+    same = sign(client, upload["id"], 1, b64sha256(DATA[:PART])).json()
+    assert put_part(client, upload, 1, DATA).status_code == 200
+
+    retried = io.BytesIO(DATA[:PART])
+    etag = uploads.receive_part(
+        datafile_id=upload["id"],
+        number=1,
+        checksum=_part_url_checksum(same),
+        body=retried,
+        content_length=PART,
+    )
+    assert etag == UploadPart.objects.get(number=1).etag
+    assert retried.tell() == PART
+
+    replacing = io.BytesIO(other_bytes(1))
+    with pytest.raises(PartAlreadyReceived):
+        uploads.receive_part(
+            datafile_id=upload["id"],
+            number=1,
+            checksum=_part_url_checksum(late),
+            body=replacing,
+            content_length=PART,
+        )
+    assert replacing.tell() == PART
+    assert stored(upload["id"]).read_bytes()[:PART] == DATA[:PART]

@@ -8,15 +8,17 @@ import os
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from django.core.files.storage import storages
 
 from submissions.accounts.models import User
 from submissions.lifecycle.models import Submission
 from submissions.quotas.models import QuotaAccount
+from submissions.quotas.services import ledger as quota
 from submissions.uploads.models import DataFile
 from tests.conftest import client_for
-from tests.uploads.helpers import create, put_part
+from tests.uploads.helpers import b64sha256, create, put_part, sign
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("small_parts")]
 
@@ -68,6 +70,7 @@ def test_sha256_declared_at_completion_that_differs_fails_the_file_and_frees_quo
     assert "Upload the file again" in done["failure_message"]
     assert done["receipt_url"] is None  # nothing is certified
     assert _staging_used(researcher) == (0, 0)
+    assert quota.ledger_problems() == []
     assert not path.exists()
     # The failed file can be taken out of the draft; nothing is freed twice.
     assert client.delete(f"/api/v1/uploads/{upload['id']}/").status_code == 204
@@ -110,3 +113,22 @@ def test_completion_without_a_body_still_works(
         response = client.post(f"/api/v1/uploads/{upload['id']}/complete/")
     assert response.status_code == 200
     assert client.get(f"/api/v1/uploads/{upload['id']}/").json()["sha256"] == SHA
+
+
+@pytest.mark.s3
+def test_s3_upload_whose_declared_sha256_differs_is_failed_and_deleted_from_the_bucket(
+    researcher: User, draft: Submission, s3_staging: Any, commits: Any, settings: Any
+) -> None:
+    settings.UPLOAD_MIN_PART_SIZE = settings.UPLOAD_PART_SIZE = 5 * 1024 * 1024
+    client = client_for(researcher)
+    upload = create(client, draft, "stack.bin", DATA).json()
+    target = sign(client, upload["id"], 1, b64sha256(DATA)).json()
+    assert httpx.put(target["url"], content=DATA, headers=target["headers"]).status_code == 200
+    other = hashlib.sha256(b"another file").hexdigest()
+    assert _complete(client, upload["id"], commits, sha256=other).status_code == 200
+    done = client.get(f"/api/v1/uploads/{upload['id']}/").json()
+    assert (done["status"], done["failure_code"]) == ("failed", "checksum_mismatch")
+    key = DataFile.objects.get(pk=upload["id"]).storage_key
+    assert s3_staging.list_objects_v2(Bucket=s3_staging.bucket, Prefix=key).get("KeyCount") == 0
+    assert _staging_used(researcher) == (0, 0)
+    assert quota.ledger_problems() == []

@@ -26,7 +26,7 @@ from submissions.processing import workclaims
 from submissions.processing.models import ConversionJob, ErrorKind, JobState
 from submissions.processing.services import fail_submission, files_to_keep
 from submissions.publication.models import Publication
-from submissions.publication.services import release
+from submissions.publication.services import fixity, release
 from submissions.publication.services.release import metadata_release_date
 
 logger = logging.getLogger(__name__)
@@ -133,6 +133,8 @@ def _write_archive(*, publication: Publication, jobs: list[ConversionJob]) -> di
                 "prefix": file_job.archive_prefix,
                 "objects": file_job.object_count,
                 "bytes": file_job.output_bytes,
+                # What the fixity audit re-hashes against (publication.services.fixity).
+                "sha256": fixity.checksum_tree(archive=archive, prefix=file_job.archive_prefix),
             }
             entry["thumbnail"] = file_job.thumbnail_key or None
         files.append(entry)

@@ -18,7 +18,11 @@ from submissions.uploads.services.backends import (
     PartTarget,
     staging_backend,
 )
-from submissions.uploads.services.errors import PartAlreadyReceived, SizeMismatch
+from submissions.uploads.services.errors import (
+    PartAlreadyReceived,
+    SizeMismatch,
+    UploadNotActive,
+)
 from submissions.uploads.services.protocol import require_active, touch
 
 
@@ -92,15 +96,20 @@ def receive_part(
     datafile = DataFile.objects.filter(pk=datafile_id).first()
     if datafile is None:
         raise NotFound("No such upload.")
-    require_active(datafile)
     expected = datafile.expected_part_size(number)
     if content_length != expected:
         raise SizeMismatch(
             f"Part {number} must be {expected} bytes (the part size is {datafile.part_size}); "
             f"{content_length} were sent."
         )
-    already = _accepted_etag(datafile, number, checksum)
+    try:
+        require_active(datafile)
+        already = _accepted_etag(datafile, number, checksum)
+    except (UploadNotActive, PartAlreadyReceived):
+        _drain(body, expected)
+        raise
     if already is not None:
+        _drain(body, expected)
         return already
     backend = staging_backend()
     if not isinstance(backend, FolderBackend):
@@ -131,6 +140,17 @@ def receive_part(
     finally:
         part.discard()
     return part.etag
+
+
+def _drain(body: IO[bytes], size: int) -> None:
+    """Read and drop a body that will not be stored, so the client gets the answer rather
+    than a connection reset halfway through its PUT (and does not send it all again)."""
+    left = size
+    while left > 0:
+        chunk = body.read(min(1024 * 1024, left))
+        if not chunk:
+            return
+        left -= len(chunk)
 
 
 def list_parts(*, datafile: DataFile) -> list[PartInfo]:
