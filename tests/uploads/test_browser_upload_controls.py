@@ -42,9 +42,17 @@ def test_pause_holds_new_parts_back_and_resume_finishes(
     login(page, live_server.url, researcher.email, PASSWORD)
     uploader = UploaderPage(page, live_server.url, draft)
     uploader.open()
-    uploader.add(stack)
-    uploader.start("Upload 1 file")
-    page.wait_for_function("() => document.querySelector('#upload-pause') !== null")
+    # By keyboard: "Choose files…" opens the browser's file chooser, Enter starts the upload.
+    page.get_by_role("button", name="Choose files…").focus()
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Enter")
+    assert chooser.value.is_multiple()
+    chooser.value.set_files(str(stack))
+    # Tab order: Choose a folder…, the new row's Remove, then Upload (the inputs are not in it).
+    for _ in range(3):
+        page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.textContent") == "Upload 1 file"
+    page.keyboard.press("Enter")
     with page.expect_request(lambda r: bool(PART_DATA.search(r.url))):
         pass
     pause = page.get_by_role("button", name="Pause")

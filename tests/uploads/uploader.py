@@ -26,8 +26,14 @@ class UploaderPage:
     def open(self) -> None:
         self.page.goto(self.url)
         self.page.get_by_role("heading", name="Files", exact=True).wait_for()
+        self.ready()
+
+    def ready(self) -> None:
+        """Until the uploader's script has run (buttons before it do nothing)."""
+        self.page.locator("#uploader[data-ready=true]").wait_for(state="attached")
 
     def add(self, *paths: Path) -> None:
+        self.ready()
         self.page.locator("#upload-files").set_input_files([str(p) for p in paths])
 
     def start(self, label: str) -> None:

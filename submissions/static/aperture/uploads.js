@@ -421,5 +421,6 @@
     if (items.some((i) => ['waiting', 'uploading'].includes(i.state))) event.preventDefault();
   });
   restore();
+  root.dataset.ready = 'true';
   window.apertureUploader = { items }; // for the browser tests and the curious
 })();
