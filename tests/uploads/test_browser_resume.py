@@ -119,3 +119,55 @@ def received_parts() -> dict[tuple[str, int], Any]:
             "datafile__name", "number", "received_at"
         )
     }
+
+
+def test_a_file_that_changed_before_resuming_is_caught_and_sent_again_from_the_start(
+    live_server: Any,
+    page: Any,
+    researcher: User,
+    draft: Submission,
+    tmp_path: Path,
+    five_mib_parts: int,
+) -> None:
+    """Same name, size and date, other bytes (rewritten in place by an instrument): the
+    server's part 1 does not match what the browser reads now, so nothing is mixed."""
+    stack = tmp_path / "stack.raw"
+    stack.write_bytes(os.urandom(12 * MIB))
+    when = stack.stat().st_mtime
+
+    def only_the_first_part(route: Any) -> None:
+        if part_number(route.request.url) == 1:
+            route.continue_()
+        else:
+            route.abort("connectionreset")
+
+    login(page, live_server.url, researcher.email, "correct horse battery")
+    uploader = UploaderPage(page, live_server.url, draft)
+    uploader.open()
+    page.route("**/parts/*/data?*", only_the_first_part)
+    uploader.add(stack)
+    uploader.start("Upload 1 file")
+    page.get_by_text(re.compile(r"^5\.2 MB of 12\.6 MB accepted by the server$")).wait_for()
+    page.reload()
+    page.unroute_all(behavior="ignoreErrors")
+    uploader.wait_state("stack.raw", "Interrupted")
+
+    changed = os.urandom(12 * MIB)
+    stack.write_bytes(changed)
+    os.utime(stack, (when, when))
+    uploader.add(stack)
+    uploader.start("Upload 1 file")
+    uploader.wait_state("stack.raw", "Failed")
+    assert uploader.row("stack.raw").detail == (
+        "This file changed since its upload began (part 1 differs from the one the server "
+        "holds). Retry to send it again from the start."
+    )
+    page.get_by_role("list", name="Files in this upload").get_by_role(
+        "button", name="Retry stack.raw"
+    ).click()
+    uploader.wait_state("stack.raw", "Verified")
+    uploader.wait_settled(1)
+    assert uploader.summary() == "Upload complete: 1 verified."
+    kept = DataFile.objects.exclude(status="aborted").get()
+    assert kept.sha256 == hashlib.sha256(changed).hexdigest()
+    assert DataFile.objects.filter(status="aborted").count() == 1  # the first attempt

@@ -1,5 +1,6 @@
-// The browser uploader of a submission's files page. It speaks Aperture's upload protocol
-// (create -> sign and PUT each part -> complete with the whole file's SHA-256) and reports
+// The browser uploader of a submission's files page (the network side is upload-client.js,
+// what is shown upload-view.js). It speaks Aperture's upload protocol (create -> sign and PUT
+// each part -> complete with the whole file's SHA-256) and reports
 // each file's real end state: Verified (the server confirmed the checksum), Failed with the
 // server's reason, or Removed. Nothing is called done before the server says so.
 //
@@ -12,15 +13,15 @@
 (function () {
   'use strict';
   const root = document.getElementById('uploader');
-  if (!root || !window.Worker || !window.apertureUnits) return;
+  if (!root || !window.Worker || !window.apertureUnits || !window.apertureUploadClient) return;
   const UploadView = window.apertureUploadView;
+  const { Refused, Changed, makeApi, reserveMemory, releaseMemory, sleep } = window.apertureUploadClient;
   const formatBytes = window.apertureUnits.formatBytes;
   const submission = root.dataset.submission;
   const facility = root.dataset.facility;
-  const csrf = root.dataset.csrf;
+  const api = makeApi(root.dataset.csrf);
   const FILES_AT_ONCE = 2;
-  const PARTS_IN_FLIGHT = 3; // per file: bytes held in memory are at most this many parts
-  const RETRY_DELAYS = [1000, 3000, 5000, 10000, 20000, 30000];
+  const PARTS_IN_FLIGHT = 3; // per file, and within the client's memory budget
   const MEMORY = 'aperture-uploads:' + submission;
 
   const view = new UploadView(root, { remove, retry, start: startAll, pause: togglePause });
@@ -49,97 +50,10 @@
     });
   }
 
-  // --- the server ----------------------------------------------------------------------------
-  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-  function waitOnline() {
-    if (navigator.onLine !== false) return Promise.resolve();
-    return new Promise((resolve) => window.addEventListener('online', resolve, { once: true }));
-  }
+  // --- pause ---------------------------------------------------------------------------------
   function whilePaused() {
     if (!paused) return Promise.resolve();
     return new Promise((resolve) => resumeWaiters.push(resolve));
-  }
-
-  class Refused extends Error {} // the server said no: retrying the same request will not help
-
-  // The human reason from {code, message, fields}: the message, then what each field says.
-  function reasonOf(data, status) {
-    const message = (data && data.message) || 'The server answered ' + status + '.';
-    const fields = data && data.fields ? Object.values(data.fields).flat().filter(Boolean) : [];
-    const extra = fields.filter((text) => !message.includes(text));
-    return [message, ...extra].join(' ');
-  }
-
-  async function api(method, path, body) {
-    for (let attempt = 0; ; attempt += 1) {
-      await waitOnline();
-      let response;
-      try {
-        response = await fetch('/api/v1/' + path, {
-          method,
-          credentials: 'same-origin',
-          headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRFToken': csrf },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        });
-      } catch (error) { // the network, not the server
-        if (attempt >= RETRY_DELAYS.length) throw new Error('The connection to Aperture was lost. Retry when you are back online.');
-        await sleep(RETRY_DELAYS[attempt]);
-        continue;
-      }
-      if (response.status >= 502 && response.status <= 504 && attempt < RETRY_DELAYS.length) {
-        await sleep(RETRY_DELAYS[attempt]);
-        continue;
-      }
-      if (response.status === 204) return null;
-      const data = await response.json().catch(() => ({}));
-      if (!response.ok) {
-        const error = new Refused(reasonOf(data, response.status));
-        error.status = response.status;
-        error.code = data.code;
-        throw error;
-      }
-      return data;
-    }
-  }
-
-  // PUT one part's bytes where the server signed them to go. Network losses and expired URLs
-  // are retried (a new URL each time); a refusal is final and carries the storage's reason.
-  async function sendPart(item, number, checksum, bytes) {
-    let garbled = 0; // times the storage found other bytes than the checksum promised
-    for (let attempt = 0; ; attempt += 1) {
-      await whilePaused();
-      await waitOnline();
-      if (item.abort.signal.aborted) throw new Refused('Stopped.');
-      const target = await api('POST', 'uploads/' + item.upload.id + '/parts/' + number + '/', { checksum });
-      let response;
-      try {
-        response = await fetch(target.url, { method: target.method || 'PUT', headers: target.headers, body: bytes, signal: item.abort.signal });
-      } catch (error) {
-        if (item.abort.signal.aborted) throw new Refused('Stopped.');
-        if (attempt >= RETRY_DELAYS.length) throw new Error('The connection was lost while sending part ' + number + '. Retry when you are back online.');
-        await sleep(RETRY_DELAYS[attempt]);
-        continue;
-      }
-      if (response.ok) return;
-      const text = await response.text();
-      const expired = response.status === 403 && text.includes('Request has expired');
-      if ((expired || response.status >= 500) && attempt < RETRY_DELAYS.length) {
-        if (!expired) await sleep(RETRY_DELAYS[attempt]);
-        continue;
-      }
-      let data = {};
-      try { data = JSON.parse(text); } catch (error) {
-        const s3 = /<Code>([^<]*)<\/Code>[\s\S]*?<Message>([^<]*)<\/Message>/.exec(text); // S3 answers in XML
-        if (s3) data = { code: s3[1], message: s3[2] };
-      }
-      if (data.code === 'bad_digest' || data.code === 'BadDigest') {
-        garbled += 1;
-        if (garbled < 3) continue; // damaged on the way: the same bytes again
-        throw new Refused('Part ' + number + ' did not match its checksum when it arrived, ' + garbled + ' times in a row: something between this browser and the server changes the bytes. Retry later, or use the command-line uploader.');
-      }
-      const reason = reasonOf(data, response.status);
-      throw new Refused(/^Part \d/.test(reason) ? reason : 'Part ' + number + ': ' + reason);
-    }
   }
 
   // --- memory across reloads -----------------------------------------------------------------
@@ -227,14 +141,22 @@
         while (inFlight.size >= PARTS_IN_FLIGHT) await Promise.race(inFlight);
         const start = (number - 1) * partSize;
         const end = Math.min(item.size, start + partSize);
-        const read = await ask({ type: 'part', key, file: item.file, number, start, end });
+        await reserveMemory(end - start);
+        let read;
+        try {
+          read = await ask({ type: 'part', key, file: item.file, number, start, end });
+        } catch (error) {
+          releaseMemory(end - start);
+          throw error;
+        }
         if (held.has(number)) {
-          if (held.get(number) !== read.checksum) throw new Refused('This file changed since its upload began: part ' + number + ' differs from the part the server holds. Remove it and add it again.');
+          releaseMemory(end - start);
+          if (held.get(number) !== read.checksum) throw new Changed('This file changed since its upload began (part ' + number + ' differs from the one the server holds). Retry to send it again from the start.');
           item.accepted += end - start;
           progress();
           continue;
         }
-        const sent = sendPart(item, number, read.checksum, read.bytes).then(() => {
+        const sent = window.apertureUploadClient.sendPart({ api, whilePaused }, item, number, read.checksum, read.bytes).finally(() => releaseMemory(end - start)).then(() => {
           inFlight.delete(sent);
           item.accepted += end - start;
           progress();
@@ -259,6 +181,7 @@
       if (item.cancelled) return;
       if (error instanceof Refused && item.upload) forget(item.upload.id);
       item.lostConnection = !(error instanceof Refused);
+      item.startAfresh = error instanceof Changed;
       set(item, 'failed', error.message);
     }
   }
@@ -370,11 +293,13 @@
       follow(item, { status: item.serverStatus || 'uploaded' });
       return;
     }
-    // A file the server refused after completion is removed first; an open upload resumes.
-    if (item.upload && ['failed', 'aborted'].includes(item.serverStatus)) {
+    // A file the server refused after completion, or whose local copy changed, is removed
+    // (aborted) first and sent again from the start; an open upload otherwise resumes.
+    if (item.upload && (item.startAfresh || ['failed', 'aborted'].includes(item.serverStatus))) {
       try { await api('DELETE', 'uploads/' + item.upload.id + '/'); } catch (error) { /* already gone */ }
       item.upload = null;
       item.completed = false;
+      item.startAfresh = false;
     }
     item.resuming = Boolean(item.upload);
     item.serverStatus = '';
