@@ -174,3 +174,26 @@ def test_no_summary_before_inspection_has_its_say(
         "0 verified, 1 failed. Retry or remove the failed file.",
     ]
     assert not any("Upload complete" in line for line in log)
+
+
+def test_a_worker_that_cannot_start_fails_the_file_in_words(
+    live_server: Any, page: Any, researcher: User, draft: Submission, tmp_path: Path
+) -> None:
+    """The hashing worker's script is missing (a broken deployment): the file fails with a
+    reason a person can act on instead of uploading forever, and no byte is sent."""
+    note = tmp_path / "notes.txt"
+    note.write_bytes(b"field notes\n" * 100)
+    page.route(re.compile(r"/static/vendor/uploader/hash-worker[^/]*\.js$"), lambda r: r.abort())
+    login(page, live_server.url, researcher.email, PASSWORD)
+    uploader = UploaderPage(page, live_server.url, draft)
+    uploader.open()
+    uploader.add(note)
+    uploader.start("Upload 1 file")
+    uploader.wait_settled(1)
+    assert uploader.row("notes.txt").state == "Failed"
+    assert uploader.row("notes.txt").detail == (
+        "This browser could not start the uploader's SHA-256 worker, so nothing was sent. "
+        "Reload the page, or use the command-line uploader."
+    )
+    assert uploader.summary() == "0 verified, 1 failed. Retry or remove the failed file."
+    assert UploadPart.objects.count() == 0

@@ -34,15 +34,24 @@
   const worker = new Worker(root.dataset.worker);
   const jobs = new Map();
   let nextJob = 1;
+  let workerProblem = '';
   worker.onmessage = (event) => {
     const reply = event.data;
     const job = jobs.get(reply.job);
     jobs.delete(reply.job);
     if (!job) return;
-    if (reply.error) job.reject(new Error(reply.error));
+    if (reply.error) job.reject(new Refused(reply.error));
     else job.resolve(reply);
   };
+  // The worker's script did not load or run: every file waiting on it fails, in words.
+  worker.onerror = (event) => {
+    event.preventDefault();
+    workerProblem = "This browser could not start the uploader's SHA-256 worker, so nothing was sent. Reload the page, or use the command-line uploader.";
+    for (const job of jobs.values()) job.reject(new Refused(workerProblem));
+    jobs.clear();
+  };
   function ask(message, transfer) {
+    if (workerProblem) return Promise.reject(new Refused(workerProblem));
     return new Promise((resolve, reject) => {
       const job = nextJob++;
       jobs.set(job, { resolve, reject });
