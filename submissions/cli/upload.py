@@ -270,6 +270,8 @@ def _refusal(response: httpx.Response) -> str:
 def main(argv: list[str]) -> int:
     args = _parse(argv)
     files = collect(args.paths)
+    if not files:
+        raise UsageError(f"no files in {', '.join(map(str, args.paths))}: nothing to upload")
     uploader = Uploader(args)
     failed = 0
     try:

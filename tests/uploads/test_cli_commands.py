@@ -119,6 +119,14 @@ def test_usage_errors_exit_2(
     assert "Traceback" not in done.stderr
 
 
+def test_an_empty_folder_is_a_usage_error(isolated: dict[str, str], tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    env = {**isolated, "APERTURE_TOKEN": "t"}
+    done = aperture("upload", "some-id", "empty", env=env, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr == "aperture: no files in empty: nothing to upload\n"
+
+
 def test_missing_token_is_a_usage_error(isolated: dict[str, str]) -> None:
     done = aperture("submissions", env={**isolated, "APERTURE_TOKEN": ""})
     assert done.returncode == 2

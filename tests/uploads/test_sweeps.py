@@ -113,3 +113,19 @@ def test_old_temporary_parts_are_swept_and_new_ones_kept(
     expire_stale_uploads()
     assert not old.exists()
     assert new.exists()
+
+
+@pytest.mark.s3
+def test_an_s3_upload_that_s3_no_longer_knows_is_given_up(
+    researcher: User, draft: Submission, s3_staging: Any, commits: Any
+) -> None:
+    upload = create(client_for(researcher), draft, "gone.bin", DATA).json()
+    datafile = DataFile.objects.get(pk=upload["id"])
+    s3_staging.abort_multipart_upload(  # the bucket's lifecycle rule got there first
+        Bucket=s3_staging.bucket, Key=datafile.storage_key, UploadId=datafile.multipart_id
+    )
+    _age(upload["id"], 61)
+    with commits():
+        assert expire_stale_uploads() == 1
+    assert DataFile.objects.get(pk=upload["id"]).status == "aborted"
+    assert _held(researcher) == 0

@@ -46,21 +46,20 @@ def sign_part(*, datafile: DataFile, number: int, checksum: str) -> PartTarget:
     _accepted_etag(datafile, number, checksum)
     backend = staging_backend()
     if backend.name == "s3":
-        signed = datafile.parts.filter(number=number).values_list("checksum", flat=True).first()
-        if signed is not None and signed != checksum:
-            # S3 would let a new PUT replace the part; a part is bound to its first checksum.
+        # S3 keeps the parts and would let a new PUT replace one, so a part number is signed
+        # for its first checksum only (kept for completion too); get_or_create makes two
+        # racing signatures agree on one.
+        signed, _ = UploadPart.objects.get_or_create(
+            datafile=datafile,
+            number=number,
+            defaults={"size": datafile.expected_part_size(number), "checksum": checksum},
+        )
+        if signed.checksum != checksum:
             raise PartAlreadyReceived(
                 f"Part {number} was already sent with other bytes and cannot be replaced. "
                 "If the file changed while it was being sent, start a new upload."
             )
     target = backend.part_target(datafile=datafile, number=number, checksum=checksum)
-    if backend.name == "s3":
-        # S3 keeps the parts; remember the checksum it will need again at completion.
-        UploadPart.objects.update_or_create(
-            datafile=datafile,
-            number=number,
-            defaults={"size": datafile.expected_part_size(number), "checksum": checksum},
-        )
     touch(datafile)
     return target
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from submissions.core.units import format_bytes
 from submissions.uploads.models import DataFile, FileStatus, UploadPart
-from submissions.uploads.services.backends import FolderBackend, staging_backend
+from submissions.uploads.services.backends import FolderBackend, S3Backend, staging_backend
 from submissions.uploads.services.errors import UploadNotActive
 from submissions.uploads.services.protocol import abort_upload
 
@@ -57,8 +57,8 @@ def expire_empty_uploads(*, now: datetime | None = None) -> int:
         .select_related("reservation")
     )
     backend = staging_backend()
-    if backend.name == "s3":
-        candidates = [f for f in candidates if not backend.list_parts(datafile=f)]
+    if isinstance(backend, S3Backend):
+        candidates = [f for f in candidates if _nothing_in_s3(backend, f)]
     held = sum(f.size for f in candidates)
     count = _abort_all(
         candidates,
@@ -68,6 +68,22 @@ def expire_empty_uploads(*, now: datetime | None = None) -> int:
     if count:
         log.info("released %s held by %d uploads that never started", format_bytes(held), count)
     return count
+
+
+def _nothing_in_s3(backend: S3Backend, datafile: DataFile) -> bool:
+    """No part of the upload has landed in the bucket (a multipart upload S3 no longer
+    knows holds nothing either); when S3 cannot be asked, the upload is left for later."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return not backend.list_parts(datafile=datafile)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "NoSuchUpload":
+            return True
+        log.warning("could not list the parts of upload %s: %s", datafile.pk, error)
+    except BotoCoreError as error:
+        log.warning("could not list the parts of upload %s: %s", datafile.pk, error)
+    return False
 
 
 def sweep_temporary_parts(*, max_age_hours: float = 24.0) -> int:
