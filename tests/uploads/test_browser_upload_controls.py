@@ -43,9 +43,8 @@ def test_pause_holds_new_parts_back_and_resume_finishes(
     uploader = UploaderPage(page, live_server.url, draft)
     uploader.open()
     # By keyboard: "Choose files…" opens the browser's file chooser, Enter starts the upload.
-    page.get_by_role("button", name="Choose files…").focus()
-    with page.expect_file_chooser() as chooser:
-        page.keyboard.press("Enter")
+    with page.expect_file_chooser(timeout=30_000) as chooser:
+        page.get_by_role("button", name="Choose files…").press("Enter")  # focus, then Enter
     assert chooser.value.is_multiple()
     chooser.value.set_files(str(stack))
     # Tab order: Choose a folder…, the new row's Remove, then Upload (the inputs are not in it).
@@ -197,3 +196,29 @@ def test_a_worker_that_cannot_start_fails_the_file_in_words(
     )
     assert uploader.summary() == "0 verified, 1 failed. Retry or remove the failed file."
     assert UploadPart.objects.count() == 0
+
+
+def test_files_dropped_on_the_drop_zone_are_listed_with_their_sizes(
+    live_server: Any, page: Any, researcher: User, draft: Submission
+) -> None:
+    login(page, live_server.url, researcher.email, PASSWORD)
+    uploader = UploaderPage(page, live_server.url, draft)
+    uploader.open()
+    uploader.ready()
+    # A drop as the browser delivers it: a DataTransfer holding two files.
+    page.evaluate(
+        """() => {
+          const dropped = new DataTransfer();
+          dropped.items.add(new File([new Uint8Array(1500000)], 'plate-1.raw'));
+          dropped.items.add(new File(['a note'], 'readme.txt'));
+          const zone = document.getElementById('upload-drop');
+          zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: dropped, bubbles: true }));
+          zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dropped, bubbles: true }));
+        }"""
+    )
+    uploader.wait_state("readme.txt", "Ready")
+    assert uploader.row("plate-1.raw").size == "1.5 MB"
+    assert uploader.row("readme.txt").size == "6 B"
+    assert uploader.progress_text() == "0 B of 1.5 MB · 2 files ready"
+    assert uploader.log() == ["2 files added, 1.5 MB ready to upload."]
+    assert page.get_by_role("button", name="Upload 2 files").is_enabled()
