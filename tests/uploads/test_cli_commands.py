@@ -140,6 +140,7 @@ def test_a_refused_connection_is_one_line_naming_the_url_and_what_to_check(
 ) -> None:
     url = f"http://127.0.0.1:{closed_port}"
     env = {**isolated, "APERTURE_URL": url, "APERTURE_TOKEN": "apt_x"}
+    (tmp_path / "cells.tif").write_bytes(b"II*\0")
     done = aperture(*command, env=env, cwd=tmp_path)
     assert done.returncode == 1
     lines = done.stderr.strip().splitlines()
