@@ -60,11 +60,12 @@ def test_good_and_bad_files_each_show_their_true_end_state(
     total = sum(p.stat().st_size for p in (good, broken, damaged))
 
     def alter_part_two(route: Any) -> None:
-        request = route.request
-        if "/parts/2/data" in request.url and request.post_data_buffer[:1]:
-            body = bytearray(request.post_data_buffer)
-            body[0] ^= 0xFF
-            route.continue_(post_data=bytes(body))
+        """Only damaged.raw has a 1 MiB part 2 (cell-a.raw's is 5 MiB): flip its first byte."""
+        body = route.request.post_data_buffer or b""
+        if "/parts/2/data" in route.request.url and len(body) == 1 * MIB:
+            altered = bytearray(body)
+            altered[0] ^= 0xFF
+            route.continue_(post_data=bytes(altered))
         else:
             route.continue_()
 
@@ -72,26 +73,7 @@ def test_good_and_bad_files_each_show_their_true_end_state(
     page.set_viewport_size({"width": 1366, "height": 768})
     uploader = UploaderPage(page, live_server.url, draft)
     uploader.open()
-    damaged_id: list[str] = []
-    page.route(
-        "**/parts/*/data?*",
-        lambda route: (
-            alter_part_two(route)
-            if damaged_id and damaged_id[0] in route.request.url
-            else route.continue_()
-        ),
-    )
-    page.on(
-        "response",
-        lambda r: (
-            damaged_id.append(r.json()["id"])
-            if r.url.endswith("/api/v1/uploads/")
-            and r.request.method == "POST"
-            and r.ok
-            and r.json()["name"] == "damaged.raw"
-            else None
-        ),
-    )
+    page.route("**/parts/*/data?*", alter_part_two)
     uploader.add(good, broken, damaged)
 
     # Sizes and the total are known before any byte moves.
