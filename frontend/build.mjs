@@ -1,5 +1,5 @@
-// Builds the browser assets into build/vendor (served as /static/vendor/): copies the
-// libraries used as they ship (htmx, Uppy) and bundles the OME-Zarr viewer with esbuild.
+// Builds the browser assets into build/vendor (served as /static/vendor/): copies htmx as it
+// ships, bundles the OME-Zarr viewer and the uploader's hashing worker with esbuild.
 // Run by `make assets` (through portal/assets.py) and by the web image's Dockerfile.
 import { copyFileSync, mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -10,10 +10,6 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const vendor = join(root, "build", "vendor");
 const COPIED = {
   "htmx.min.js": "htmx.org/dist/htmx.min.js",
-  "uppy.min.js": "uppy/dist/uppy.min.js",
-  // uppy.min.js names its source map; collectstatic's manifest storage refuses a missing one.
-  "uppy.min.js.map": "uppy/dist/uppy.min.js.map",
-  "uppy.min.css": "uppy/dist/uppy.min.css",
 };
 
 mkdirSync(vendor, { recursive: true });
@@ -43,3 +39,20 @@ const total = Object.entries(result.metafile.outputs)
   .filter(([file]) => file.endsWith(".js"))
   .reduce((sum, [, info]) => sum + info.bytes, 0);
 console.log(`viewer bundle: ${(total / 1024).toFixed(0)} KiB of JavaScript in build/vendor/viewer/`);
+
+// The uploader's Web Worker (frontend/uploader/hash-worker.js): reads each part once and
+// streams it through hash-wasm's SHA-256. One classic script (a worker started with
+// `new Worker(url)` from a static URL), served from 'self' as the CSP's worker-src requires;
+// hash-wasm embeds its WebAssembly, compiled under script-src 'wasm-unsafe-eval'.
+const uploader = join(vendor, "uploader");
+rmSync(uploader, { recursive: true, force: true });
+await esbuild.build({
+  entryPoints: { "hash-worker": join(root, "frontend", "uploader", "hash-worker.js") },
+  outdir: uploader,
+  bundle: true,
+  format: "iife",
+  minify: true,
+  target: ["es2022"],
+  legalComments: "linked",
+  logLevel: "warning",
+});

@@ -1,5 +1,6 @@
-"""Build the browser assets into build/vendor: `node frontend/build.mjs` copies htmx and Uppy
-from node_modules and bundles the OME-Zarr viewer with esbuild (see package.json)."""
+"""Build the browser assets into build/vendor: `node frontend/build.mjs` copies htmx from
+node_modules and bundles the OME-Zarr viewer and the uploader's hashing worker with esbuild
+(see package.json)."""
 
 from __future__ import annotations
 

@@ -63,7 +63,7 @@ def journey(topology: Topology, work: Path, report: Report) -> None:
     with report.phase("upload: TIFF with the CLI"):
         sid = trip.new_submission(researcher, "Acceptance journey: a TIFF and an ICS file")
         trip.cli_upload(researcher, sid, tiff)
-    with report.phase("upload: ICS in the browser (Uppy, Chromium)"):
+    with report.phase("upload: ICS in the browser (Chromium)"):
         trip.browser_upload(sid, ics)
     with report.phase("inspection (tifffile; Bio-Formats showinf)"):
         trip.wait_inspected(researcher, sid, 2)

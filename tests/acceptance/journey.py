@@ -189,8 +189,11 @@ class Journey:
             page = context.new_page()
             login(page, self.url, RESEARCHER, PASSWORD)
             page.goto(f"{self.url}/submissions/{submission_id}/files/")
-            page.locator("input.uppy-Dashboard-input").first.set_input_files([str(path)])
-            page.get_by_role("button", name=re.compile(r"^Upload 1 file")).click()
+            page.locator("#upload-files").set_input_files([str(path)])
+            page.get_by_role("button", name="Upload 1 file", exact=True).click()
+            page.locator("#upload-summary").get_by_text("Upload complete: 1 verified.").wait_for(
+                timeout=120_000
+            )
             page.locator("#file-table").get_by_text(path.name).first.wait_for()
             page.locator("#file-table").get_by_text(
                 re.compile("^(Verified|Inspected)$")

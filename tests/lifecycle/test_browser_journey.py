@@ -29,6 +29,7 @@ from submissions.quotas.models import QuotaAccount
 from submissions.uploads.models import DataFile, FileStatus
 from tests import factories
 from tests.browser import ARTIFACTS, login
+from tests.uploads.uploader import UploaderPage
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct horse battery"
@@ -177,18 +178,38 @@ def test_the_whole_journey_tells_the_truth_on_every_page(  # type: ignore[no-unt
     bad.write_bytes(b"II*\x00" + bytes(range(256)) * 40)  # a TIFF header over nothing
     page.get_by_role("link", name=re.compile(r"^Files \(0\)")).click()
     page.get_by_role("heading", name="Files", exact=True).wait_for()
-    page.locator("input.uppy-Dashboard-input").first.set_input_files([str(good), str(bad)])
-    page.get_by_role("button", name="Upload 2 files").click()
+    uploader = UploaderPage(page, live_server.url, submission)
+    uploader.add(good, bad)
+    # Sizes and the total are known before a byte moves.
+    total = good.stat().st_size + bad.stat().st_size
+    assert uploader.row(good.name).size == format_bytes(good.stat().st_size)
+    assert uploader.progress_text() == f"0 B of {format_bytes(total)} · 2 files ready"
+    uploader.start("Upload 2 files")
+    uploader.wait_settled(2)
     table = page.locator("#file-table")
     table.get_by_text("Inspected").wait_for(timeout=60_000)
     table.get_by_text("Failed", exact=True).wait_for(timeout=60_000)
     files = {f.name: f for f in DataFile.objects.filter(submission=submission)}
     assert files["hela_timelapse_t000.ome.tif"].status == FileStatus.INSPECTED
     assert files["broken_stack.ome.tif"].status == FileStatus.FAILED
+    # The uploader tells the same story as the table: no green tick for the broken file.
+    uploader.assert_true_to(submission)
+    assert uploader.row("hela_timelapse_t000.ome.tif").state == "Verified"
+    assert uploader.row("broken_stack.ome.tif").state == "Failed"
+    assert uploader.summary() == "1 verified, 1 failed. Retry or remove the failed file."
+    assert f"broken_stack.ome.tif: failed. {files['broken_stack.ome.tif'].failure_message}" in (
+        uploader.log()
+    )
     text = journey.look(page, "files-good-and-bad", submission)
+    assert "Upload complete" not in text
     assert files["broken_stack.ome.tif"].failure_message.split(".")[0] in text
-    page.get_by_role("button", name="Remove broken_stack.ome.tif").click()
-    table.get_by_text("broken_stack.ome.tif").wait_for(state="detached")
+    page.get_by_role("list", name="Files in this upload").get_by_role(
+        "button", name="Remove broken_stack.ome.tif"
+    ).click()
+    uploader.wait_state("broken_stack.ome.tif", "Removed")
+    table.get_by_role("cell", name="broken_stack.ome.tif", exact=True).wait_for(state="detached")
+    uploader.assert_true_to(submission)
+    assert uploader.summary() == "Upload complete: 1 verified, 1 removed."
     journey.look(page, "files-bad-removed", submission)
 
     # --- Submit ----------------------------------------------------------------------------

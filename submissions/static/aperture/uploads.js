@@ -1,168 +1,360 @@
-// The browser uploader: Uppy's Dashboard and its S3 multipart plugin, whose hooks call
-// Aperture's upload API. With S3 storage the part URLs are presigned S3 URLs; with folder
-// storage they point at Aperture. The chunking, retries, pause and resume are Uppy's.
-// Golden Retriever (in the Uppy bundle) remembers the file list across a reload; files too
-// big for the browser to keep come back as "ghosts" the researcher re-selects, and the
-// server's list of received parts decides what is still to send.
+// The browser uploader of a submission's files page (the network side is upload-client.js,
+// what is shown upload-view.js). It speaks Aperture's upload protocol (create -> sign and PUT
+// each part -> complete with the whole file's SHA-256) and reports
+// each file's real end state: Verified (the server confirmed the checksum), Failed with the
+// server's reason, or Removed. Nothing is called done before the server says so.
+//
+// Reading and hashing happen in a Web Worker (build/vendor/uploader/hash-worker.js, hash-wasm
+// bundled by frontend/build.mjs): parts are read in order, once, and the same bytes are
+// hashed and sent. With S3 storage the part URLs are presigned S3 URLs; with folder storage
+// they point at Aperture. A file whose upload was interrupted (a reload, a closed tab) is
+// remembered here by name, size and date; added again, it resumes: the server lists the parts
+// it holds and only the others are sent (they are read, to hash the whole file, not re-sent).
 (function () {
   'use strict';
   const root = document.getElementById('uploader');
-  if (!root || !window.Uppy) return;
-  const { Uppy, Dashboard, AwsS3, GoldenRetriever } = window.Uppy;
-  const MiB = 1024 * 1024;
+  if (!root || !window.Worker || !window.apertureUnits || !window.apertureUploadClient) return;
+  const UploadView = window.apertureUploadView;
+  const { Refused, Changed, makeApi, reserveMemory, releaseMemory, sleep } = window.apertureUploadClient;
+  const formatBytes = window.apertureUnits.formatBytes;
   const submission = root.dataset.submission;
   const facility = root.dataset.facility;
-  const csrf = root.dataset.csrf;
-  const status = document.getElementById('upload-status');
-  // Uppy asks for the part size with only the Blob in hand; the server chose it per upload.
-  const partSizes = new WeakMap();
+  const api = makeApi(root.dataset.csrf);
+  const FILES_AT_ONCE = 2;
+  const PARTS_IN_FLIGHT = 3; // per file, and within the client's memory budget
+  const MEMORY = 'aperture-uploads:' + submission;
 
-  function waitOnline() {
-    if (navigator.onLine !== false) return Promise.resolve();
-    return new Promise((resolve) => window.addEventListener('online', resolve, { once: true }));
+  const view = new UploadView(root, { remove, retry, start: startAll, pause: togglePause });
+  const items = [];
+  let nextId = 1;
+  let paused = false;
+  let resumeWaiters = [];
+
+  // --- the worker: read a part once, hash it into the file's SHA-256 ----------------------
+  const worker = new Worker(root.dataset.worker);
+  const jobs = new Map();
+  let nextJob = 1;
+  let workerProblem = '';
+  worker.onmessage = (event) => {
+    const reply = event.data;
+    const job = jobs.get(reply.job);
+    jobs.delete(reply.job);
+    if (!job) return;
+    if (reply.error) job.reject(new Refused(reply.error));
+    else job.resolve(reply);
+  };
+  // The worker's script did not load or run: every file waiting on it fails, in words.
+  worker.onerror = (event) => {
+    event.preventDefault();
+    workerProblem = "This browser could not start the uploader's SHA-256 worker, so nothing was sent. Reload the page, or use the command-line uploader.";
+    for (const job of jobs.values()) job.reject(new Refused(workerProblem));
+    jobs.clear();
+  };
+  function ask(message, transfer) {
+    if (workerProblem) return Promise.reject(new Refused(workerProblem));
+    return new Promise((resolve, reject) => {
+      const job = nextJob++;
+      jobs.set(job, { resolve, reject });
+      worker.postMessage({ ...message, job }, transfer || []);
+    });
   }
 
-  async function api(method, path, body) {
-    await waitOnline();
-    const response = await fetch('/api/v1/' + path, {
-      method,
-      credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRFToken': csrf },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const data = await response.json().catch(() => ({}));
-    if (!response.ok) {
-      const error = new Error(data.message || 'The server answered ' + response.status + '.');
-      error.status = response.status;
-      error.data = data;
-      throw error;
+  // --- pause ---------------------------------------------------------------------------------
+  function whilePaused() {
+    if (!paused) return Promise.resolve();
+    return new Promise((resolve) => resumeWaiters.push(resolve));
+  }
+
+  // --- memory across reloads -----------------------------------------------------------------
+  function remembered() {
+    try { return JSON.parse(localStorage.getItem(MEMORY) || '[]'); } catch (error) { return []; }
+  }
+  function remember(item) {
+    const kept = remembered().filter((r) => r.id !== item.upload.id);
+    kept.push({ id: item.upload.id, name: item.name, size: item.size, modified: item.modified });
+    localStorage.setItem(MEMORY, JSON.stringify(kept));
+  }
+  function forget(uploadId) {
+    const kept = remembered().filter((r) => r.id !== uploadId);
+    if (kept.length) localStorage.setItem(MEMORY, JSON.stringify(kept));
+    else localStorage.removeItem(MEMORY);
+  }
+
+  // --- one file from start to its end state -----------------------------------------------
+  const nameOf = (file) => file.relativePath || file.webkitRelativePath || file.name;
+  const sameFile = (item, file) => item.name === nameOf(file) && item.size === file.size && item.modified === (file.lastModified || 0);
+
+  function set(item, state, reason) {
+    item.state = state;
+    item.reason = reason || '';
+    view.update(item);
+    if (state === 'verified') view.announce(item.name + ': verified. The server confirmed its SHA-256.');
+    if (state === 'failed') view.announce(item.name + ': failed. ' + item.reason);
+    if (state === 'removed') view.announce(item.name + ': removed.');
+    if (['verified', 'failed', 'removed'].includes(state)) {
+      view.refreshTable();
+      pump();
     }
-    return data;
+    progress();
   }
 
-  async function sha256base64(blob) {
-    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await blob.arrayBuffer()));
-    let text = '';
-    for (const byte of digest) text += String.fromCharCode(byte);
-    return btoa(text);
+  function progress() {
+    const counted = items.filter((i) => i.state !== 'removed' && i.file);
+    const total = counted.reduce((sum, i) => sum + i.size, 0);
+    // A failed file's parts were accepted, but its bytes are gone: they do not count.
+    const accepted = counted.filter((i) => i.state !== 'failed').reduce((sum, i) => sum + Math.min(i.accepted, i.size), 0);
+    const counts = { verified: 0, failed: 0, removed: 0 };
+    for (const item of items) if (item.state in counts) counts[item.state] += 1;
+    // The summary waits for inspection too: a file can pass its checksum and still be refused.
+    const busy = items.some((i) => ['waiting', 'uploading', 'verifying'].includes(i.state) || (i.state === 'verified' && i.checking));
+    const started = items.some((i) => i.state !== 'ready' && i.state !== 'interrupted');
+    view.progress({ accepted, total, busy, paused, counts, ready: items.filter((i) => i.state === 'ready').length });
+    if (started && !busy) {
+      const parts = [counts.verified + ' verified'];
+      if (counts.failed) parts.push(counts.failed + ' failed');
+      if (counts.removed) parts.push(counts.removed + ' removed');
+      const text = counts.failed
+        ? parts.join(', ') + '. Retry or remove the failed ' + (counts.failed === 1 ? 'file' : 'files') + '.'
+        : (counts.verified ? 'Upload complete: ' : '') + parts.join(', ') + '.';
+      if (text !== view.summaryText) view.summary(text);
+    }
   }
 
-  const nameOf = (file) => file.meta.relativePath || file.name;
-  const fingerprintOf = (file) => ['browser', nameOf(file), file.size, file.data.lastModified || 0].join('|');
-
-  // One id per submission: Golden Retriever keys what it remembers by it, so files left
-  // on one submission's page never reappear on another's.
-  const uppy = new Uppy({ id: 'aperture-' + submission, autoProceed: false, meta: {} });
-  uppy.use(Dashboard, {
-    inline: true,
-    target: '#uppy-dashboard',
-    height: 380,
-    width: '100%',
-    showProgressDetails: true,
-    fileManagerSelectionType: 'both',
-    proudlyDisplayPoweredByUppy: false,
-    note: 'Any file type and size. Every part is checksummed (SHA-256).',
-    doneButtonHandler: null,
-    locale: {
-      strings: {
-        recoveredXFiles: {
-          0: 'The page was reloaded during an upload. Add the same file again (“Re-select”) to resume it: parts that already arrived are not sent again.',
-          1: 'The page was reloaded during an upload. Add the same %{smart_count} files again (“Re-select”) to resume them: parts that already arrived are not sent again.',
-        },
-        recoveredAllFiles: 'The page was reloaded during an upload; your files are back. Resume to send the parts that have not arrived yet.',
-      },
-    },
-  });
-  uppy.use(AwsS3, {
-    shouldUseMultipart: true,
-    limit: 4,
-    retryDelays: [0, 1000, 3000, 5000, 10000, 20000, 30000],
-    getChunkSize: (blob) => partSizes.get(blob) || 32 * MiB,
-    async createMultipartUpload(file) {
-      const upload = await startUpload(file);
-      return { uploadId: upload.id, key: upload.id };
-    },
-    async listParts(file, { uploadId }) {
-      const parts = await api('GET', 'uploads/' + uploadId + '/parts/');
-      return parts.map((p) => ({ PartNumber: p.number, Size: p.size, ETag: p.etag }));
-    },
-    async signPart(file, { uploadId, partNumber, body }) {
-      const checksum = await sha256base64(body);
-      const target = await api('POST', 'uploads/' + uploadId + '/parts/' + partNumber + '/', { checksum });
-      return { url: target.url, headers: target.headers, method: target.method };
-    },
-    async completeMultipartUpload(file, { uploadId }) {
-      const upload = await api('POST', 'uploads/' + uploadId + '/complete/');
-      return { location: upload.receipt_url || '' };
-    },
-    async abortMultipartUpload(file, { uploadId }) {
-      await api('POST', 'uploads/' + uploadId + '/abort/').catch(() => {});
-    },
-  });
-
-  async function startUpload(file) {
-    const upload = await api('POST', 'uploads/', {
-      submission, name: nameOf(file), size: file.size, checksum_algorithm: 'sha256',
-      fingerprint: fingerprintOf(file),
-    });
-    partSizes.set(file.data, upload.part_size);
-    return upload;
+  async function create(item) {
+    const body = {
+      submission, name: item.name, size: item.size, checksum_algorithm: 'sha256',
+      fingerprint: ['browser', item.name, item.size, item.modified].join('|'),
+    };
+    return api('POST', 'uploads/', body);
   }
 
-  // Before any byte moves: ask the quota (when that endpoint exists), then create or find
-  // each upload. Marking the file as "restoring" makes Uppy list the parts that already
-  // arrived (after a reload, or a previous attempt) and send only the others. A file that
-  // already has an upload holds its quota; creating it again finds it (or says why not).
-  uppy.addPreProcessor(async (fileIDs) => {
-    const files = fileIDs.map((id) => uppy.getFile(id));
-    const fresh = files.filter((f) => !(f.s3Multipart && f.s3Multipart.uploadId));
+  async function run(item) {
+    item.attempt += 1;
+    item.cancelled = false;
+    item.abort = new AbortController();
+    item.accepted = 0;
+    const key = item.id + ':' + item.attempt;
+    set(item, 'uploading');
     try {
-      if (fresh.length) await api('POST', 'quota/check/', { facility, files: fresh.map((f) => ({ name: nameOf(f), size: f.size })) });
+      if (!item.upload) item.upload = await create(item);
+      remember(item);
+      const held = new Map(); // part number -> checksum, of parts the server already holds
+      if (item.upload.resumed || item.resuming) {
+        for (const part of await api('GET', 'uploads/' + item.upload.id + '/parts/')) held.set(part.number, part.checksum);
+      }
+      const { part_size: partSize, part_count: partCount } = item.upload;
+      const inFlight = new Set();
+      for (let number = 1; number <= partCount; number += 1) {
+        await whilePaused();
+        if (item.cancelled) return;
+        while (inFlight.size >= PARTS_IN_FLIGHT) await Promise.race(inFlight);
+        const start = (number - 1) * partSize;
+        const end = Math.min(item.size, start + partSize);
+        await reserveMemory(end - start);
+        let read;
+        try {
+          read = await ask({ type: 'part', key, file: item.file, number, start, end });
+        } catch (error) {
+          releaseMemory(end - start);
+          throw error;
+        }
+        if (held.has(number)) {
+          releaseMemory(end - start);
+          if (held.get(number) !== read.checksum) throw new Changed('This file changed since its upload began (part ' + number + ' differs from the one the server holds). Retry to send it again from the start.');
+          item.accepted += end - start;
+          progress();
+          continue;
+        }
+        const sent = window.apertureUploadClient.sendPart({ api, whilePaused }, item, number, read.checksum, read.bytes).finally(() => releaseMemory(end - start)).then(() => {
+          inFlight.delete(sent);
+          item.accepted += end - start;
+          progress();
+          view.update(item);
+        });
+        sent.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
+        inFlight.add(sent);
+      }
+      await Promise.all(inFlight);
+      if (item.cancelled) return;
+      const { sha256 } = await ask({ type: 'digest', key });
+      item.sha256 = sha256;
+      set(item, 'verifying');
+      const upload = await api('POST', 'uploads/' + item.upload.id + '/complete/', { sha256 });
+      item.completed = true;
+      forget(item.upload.id);
+      // The bytes are there: the server's checks are followed without holding a slot.
+      follow(item, upload);
     } catch (error) {
-      if (error.status !== 404) {
-        uppy.info(error.message, 'error', 15000);
-        announce(error.message);
-        throw error;
-      }
+      worker.postMessage({ type: 'forget', key });
+      item.abort.abort(); // parts still on their way stop
+      if (item.cancelled) return;
+      if (error instanceof Refused && item.upload) forget(item.upload.id);
+      item.lostConnection = !(error instanceof Refused);
+      item.startAfresh = error instanceof Changed;
+      set(item, 'failed', error.message);
     }
+  }
+
+  // After completion the server verifies (SHA-256 and size), then inspects the content.
+  // Verified is shown once the checksum is confirmed; a later inspection failure still shows.
+  // Verification may wait in the queue and a large file takes a while to hash, so the page
+  // asks every few seconds; it keeps asking after Verified until inspection has its say.
+  async function follow(item, upload) {
+    try {
+      for (let delay = 500; ; delay = Math.min(delay * 1.5, 5000)) {
+        item.serverStatus = upload.status;
+        if (upload.status === 'failed' || upload.status === 'aborted') {
+          set(item, 'failed', upload.failure_message || 'The server could not verify this file. Upload it again.');
+          return;
+        }
+        item.checking = upload.status !== 'inspected'; // inspection has not had its say yet
+        if ((upload.status === 'verified' || upload.status === 'inspected') && item.state !== 'verified') {
+          item.accepted = item.size;
+          set(item, 'verified');
+        }
+        if (upload.status === 'inspected') {
+          view.update(item);
+          progress();
+          return;
+        }
+        if (item.state === 'removed') return;
+        await sleep(delay);
+        upload = await api('GET', 'uploads/' + item.upload.id + '/');
+      }
+    } catch (error) {
+      if (item.state === 'verified') { // its checksum was confirmed; the table follows the rest
+        item.checking = false;
+        progress();
+        return;
+      }
+      item.lostConnection = !(error instanceof Refused);
+      set(item, 'failed', error.message);
+    }
+  }
+
+  let running = 0;
+  function pump() {
+    while (running < FILES_AT_ONCE) {
+      const item = items.find((i) => i.state === 'waiting');
+      if (!item) return;
+      running += 1;
+      run(item).finally(() => { running -= 1; pump(); });
+    }
+  }
+
+  // --- what the researcher does ---------------------------------------------------------------
+  function add(files) {
+    let added = 0;
     for (const file of files) {
-      if (file.s3Multipart && file.s3Multipart.uploadId && partSizes.has(file.data)) continue;
+      const known = items.find((i) => i.state !== 'removed' && sameFile(i, file));
+      if (known && known.file) continue; // already in the list
+      if (known) { // an interrupted upload: this is its file again
+        known.file = file;
+        set(known, 'ready');
+        added += 1;
+        continue;
+      }
+      const item = { id: nextId++, file, name: nameOf(file), size: file.size, modified: file.lastModified || 0, state: 'ready', reason: '', accepted: 0, attempt: 0, upload: null };
+      items.push(item);
+      view.add(item);
+      added += 1;
+    }
+    if (added) view.announce(added + (added === 1 ? ' file' : ' files') + ' added, ' + formatBytes(items.filter((i) => i.state === 'ready').reduce((s, i) => s + i.size, 0)) + ' ready to upload.');
+    progress();
+  }
+
+  async function startAll() {
+    const ready = items.filter((i) => i.state === 'ready');
+    if (!ready.length) return;
+    // Would they fit? Files that already hold a reservation (resumed) are not counted again.
+    const fresh = ready.filter((i) => !i.upload);
+    if (fresh.length) {
       try {
-        const upload = await startUpload(file);
-        uppy.setFileState(file.id, { s3Multipart: { uploadId: upload.id, key: upload.id } });
+        await api('POST', 'quota/check/', { facility, files: fresh.map((i) => ({ name: i.name, size: i.size })) });
       } catch (error) {
-        const detail = error.data && error.data.fields ? Object.values(error.data.fields).flat().join(' ') : '';
-        uppy.info(nameOf(file) + ': ' + error.message + ' ' + detail, 'error', 15000);
-        throw error;
+        if (error.status !== 404) {
+          view.summary('Nothing was sent. ' + error.message);
+          return;
+        }
       }
     }
-  });
-
-  function announce(text) { if (status) status.textContent = text; }
-  function refreshTable() {
-    if (window.htmx) window.htmx.ajax('GET', root.dataset.tableUrl, { target: '#file-table', swap: 'outerHTML' });
+    for (const item of ready) set(item, 'waiting');
+    pump();
   }
-  uppy.on('upload-success', (file) => { announce(nameOf(file) + ' uploaded; verifying.'); refreshTable(); });
-  uppy.on('upload-error', (file, error) => announce(nameOf(file) + ' failed: ' + error.message));
-  uppy.on('complete', (result) => {
-    announce(result.successful.length + ' uploaded, ' + result.failed.length + ' failed.');
-    refreshTable();
-  });
-  // A network loss longer than Uppy's retries leaves files in error: take them up again.
-  uppy.on('back-online', () => uppy.retryAll());
 
-  if (GoldenRetriever) {
-    // Restored uploads would continue at the step they reached, past the pre-processor that
-    // finds each upload on the server and its part size; run them from the start instead.
-    uppy.on('restored', () => {
-      const { currentUploads } = uppy.getState();
-      const restarted = {};
-      for (const [id, upload] of Object.entries(currentUploads)) restarted[id] = { ...upload, step: 0 };
-      uppy.setState({ currentUploads: restarted });
-      const ghosts = uppy.getFiles().filter((f) => f.isGhost).map(nameOf);
-      if (ghosts.length) announce('Add ' + ghosts.join(', ') + ' again to resume: the page was reloaded during the upload.');
-    });
-    uppy.use(GoldenRetriever);
+  function togglePause() {
+    paused = !paused;
+    if (!paused) {
+      const waiters = resumeWaiters;
+      resumeWaiters = [];
+      waiters.forEach((resolve) => resolve());
+    }
+    view.announce(paused ? 'Paused: parts already on their way finish, no new part starts.' : 'Resumed.');
+    progress();
   }
-  window.apertureUppy = uppy; // for the browser tests and the curious
+
+  async function retry(item) {
+    if (item.state !== 'failed') return;
+    item.lostConnection = false;
+    if (item.completed && !['failed', 'aborted'].includes(item.serverStatus)) {
+      // Completed, then the connection went while waiting for the checks: ask again.
+      set(item, 'verifying');
+      follow(item, { status: item.serverStatus || 'uploaded' });
+      return;
+    }
+    // A file the server refused after completion, or whose local copy changed, is removed
+    // (aborted) first and sent again from the start; an open upload otherwise resumes.
+    if (item.upload && (item.startAfresh || ['failed', 'aborted'].includes(item.serverStatus))) {
+      try { await api('DELETE', 'uploads/' + item.upload.id + '/'); } catch (error) { /* already gone */ }
+      item.upload = null;
+      item.completed = false;
+      item.startAfresh = false;
+    }
+    item.resuming = Boolean(item.upload);
+    item.serverStatus = '';
+    set(item, 'waiting');
+    pump();
+  }
+
+  async function remove(item) {
+    if (['verifying', 'verified', 'removed'].includes(item.state)) return;
+    item.cancelled = true;
+    if (item.abort) item.abort.abort();
+    if (item.upload) {
+      try { await api('DELETE', 'uploads/' + item.upload.id + '/'); } catch (error) {
+        if (error.status !== 404) { view.announce(item.name + ' could not be removed: ' + error.message); return; }
+      }
+      forget(item.upload.id);
+    }
+    set(item, 'removed');
+  }
+
+  // Uploads interrupted by a reload: shown until their file is added again (or removed).
+  async function restore() {
+    const entries = remembered().sort((a, b) => a.name.localeCompare(b.name));
+    for (const entry of entries) {
+      let upload;
+      try { upload = await api('GET', 'uploads/' + entry.id + '/'); } catch (error) { forget(entry.id); continue; }
+      if (upload.status !== 'uploading') { forget(entry.id); continue; }
+      let held = [];
+      try { held = await api('GET', 'uploads/' + entry.id + '/parts/'); } catch (error) { /* shown as 0 */ }
+      const accepted = held.reduce((sum, part) => sum + part.size, 0);
+      const item = { id: nextId++, file: null, name: entry.name, size: entry.size, modified: entry.modified, state: 'interrupted', reason: '', accepted, attempt: 0, upload: { ...upload, resumed: true } };
+      items.push(item);
+      view.add(item);
+    }
+    const waiting = items.filter((i) => i.state === 'interrupted').map((i) => i.name);
+    if (waiting.length) view.announce('Add ' + waiting.join(', ') + ' again to resume: the page was closed or reloaded during the upload.');
+    progress();
+  }
+
+  view.onFiles(add);
+  // Files that failed because the connection was lost start again when it is back.
+  window.addEventListener('online', () => items.filter((i) => i.state === 'failed' && i.lostConnection).forEach(retry));
+  window.addEventListener('beforeunload', (event) => {
+    if (items.some((i) => ['waiting', 'uploading'].includes(i.state))) event.preventDefault();
+  });
+  restore();
+  root.dataset.ready = 'true';
+  window.apertureUploader = { items }; // for the browser tests and the curious
 })();
