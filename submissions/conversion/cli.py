@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         convert,
         converter_version,
     )
-    from submissions.conversion.target import OutputLocation, S3Location
+    from submissions.conversion.target import OutputLocation, S3Location, storage_unavailable
 
     if args.command == "version":
         print(f"{CONVERTER_NAME} {converter_version()}")
@@ -125,12 +125,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"CONVERTER {CONVERTER_NAME} {converter_version()}", flush=True)
     output: OutputLocation
     if str(args.output).startswith("s3://"):
-        output = S3Location.from_url(
-            args.output,
-            endpoint_url=args.s3_endpoint_url,
-            region=args.s3_region,
-            addressing_style=args.s3_addressing_style,
-        )
+        try:
+            output = S3Location.from_url(
+                args.output,
+                endpoint_url=args.s3_endpoint_url,
+                region=args.s3_region,
+                addressing_style=args.s3_addressing_style,
+            )
+        except ValueError as error:
+            parser.error(str(error))
     else:
         output = Path(args.output)
     try:
@@ -162,6 +165,16 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILURE
     except Exception as error:
         traceback.print_exc()
+        if storage_unavailable(error):
+            _report(
+                ApplicationError(
+                    code="storage_unavailable",
+                    message="Object storage was unavailable while the conversion was written.",
+                    details=repr(error),
+                    transient=True,
+                )
+            )
+            return EXIT_FAILURE
         _report(ApplicationError(code="converter_crashed", message=repr(error)))
         return EXIT_FAILURE
     return EXIT_OK

@@ -410,6 +410,37 @@ def s3_listing(client: Any, location: S3Location) -> dict[str, int]:
     return found
 
 
+_TRANSIENT_CODES = {
+    "InternalError",
+    "ServiceUnavailable",
+    "SlowDown",
+    "RequestTimeout",
+    "Throttling",
+}
+
+
+def storage_unavailable(error: BaseException) -> bool:
+    """True for an object store that could not be reached or answered 5xx / "slow down":
+    the conversion is worth retrying later (the worker does, see processing.jobs)."""
+    from botocore.exceptions import ClientError, HTTPClientError
+    from botocore.exceptions import ConnectionError as BotoConnectionError
+
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, BotoConnectionError | HTTPClientError | ConnectionError):
+            return True
+        if isinstance(current, TimeoutError):
+            return True
+        if isinstance(current, ClientError):
+            code = str(current.response.get("Error", {}).get("Code", ""))
+            status = int(current.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
+            return code in _TRANSIENT_CODES or status >= 500
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def open_target(output: OutputLocation, *, overwrite: bool = False) -> Target:
     if isinstance(output, S3Location):
         return S3Target(output)

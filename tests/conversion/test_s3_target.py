@@ -13,6 +13,7 @@ import tifffile
 import zarr
 
 from submissions.conversion.builtin import convert
+from submissions.conversion.errors import ApplicationError
 from submissions.conversion.runner import OutputFormat, convert_file
 from submissions.conversion.target import S3Location, S3ReadStore
 from submissions.conversion.thumbnail import make_thumbnail
@@ -138,3 +139,24 @@ def test_runner_converts_to_s3_in_a_child_process_with_credentials_in_its_enviro
     assert result.object_count == len(_keys(bucket, location.prefix))
     np.testing.assert_array_equal(_read(location, "0/0")[0, 0], data)
     assert list(scratch.iterdir()) == []
+
+
+def test_an_unreachable_store_is_a_transient_storage_failure(tmp_path: Path) -> None:
+    source = tmp_path / "small.tif"
+    tifffile.imwrite(source, random_image((40, 40), "uint8"))
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    nowhere = S3Location(
+        bucket="archive",
+        prefix="datasets/APT-4/file.ome.zarr",
+        endpoint_url="http://127.0.0.1:9",  # discard port: the connection is refused
+        region="us-east-1",
+        access_key="testing",
+        secret_key="testing",
+    )
+
+    with pytest.raises(ApplicationError) as caught:
+        convert_file(input_path=source, output_path=nowhere, scratch_dir=scratch, timeout_s=120)
+
+    assert caught.value.code == "storage_unavailable"
+    assert caught.value.transient is True
