@@ -3,8 +3,9 @@
 Reference for "omero": bioformats2raw's Converter.java (setSeriesLevelMetadata: active for
 the first three channels, coefficient 1, family "linear", label, colour, window start/end
 and min/max from the data; rdefs defaultT 0, defaultZ = sizeZ / 2, model "color" for 2-7
-channels) and Colors.java (getColor: the file's colour, grey for one channel, then blue /
-green / red by wavelength, then red, green, blue by index); NGFF 0.5 "omero" section
+channels) and Colors.java (getColor: the file's colour, grey for one channel (white here, so the
+window's top shows at full brightness), then blue / green / red by wavelength, then red,
+green, blue by index; labels "Channel N" count from 1 here, from 0 there); NGFF 0.5 "omero" section
 (https://ngff.openmicroscopy.org/0.5/#omero-md).
 """
 
@@ -116,7 +117,7 @@ def test_omero_windows_are_each_channels_data_range(
     assert omero["rdefs"] == {"defaultT": 0, "defaultZ": 2, "model": "color"}
 
 
-def test_omero_for_a_single_channel_is_grey_with_a_numbered_label(tmp_path: Path) -> None:
+def test_omero_for_a_single_channel_is_white_with_a_numbered_label(tmp_path: Path) -> None:
     data = np.full((64, 64), 1000, dtype=np.uint16)
     data[10:20, 10:20] = 3000
     source = tmp_path / "one.tif"
@@ -127,8 +128,8 @@ def test_omero_for_a_single_channel_is_grey_with_a_numbered_label(tmp_path: Path
 
     omero = image_attrs(output)["omero"]
     (channel,) = omero["channels"]
-    assert channel["label"] == "Channel 0"
-    assert channel["color"] == "808080"
+    assert channel["label"] == "Channel 1"
+    assert channel["color"] == "FFFFFF"
     assert channel["window"] == {"start": 1000, "end": 3000, "min": 1000, "max": 3000}
     assert omero["rdefs"]["model"] == "greyscale"
 

@@ -310,13 +310,15 @@ _TYPE_RANGES = {
 
 def channel_color(info: SeriesInfo, channel: int) -> str:
     """The channel's colour as bioformats2raw picks it (Colors.getColor): the file's own;
-    grey for a single channel; blue/green/red from the wavelength (<500 nm, <560 nm, above);
+    white (bioformats2raw: grey) for a single channel; blue/green/red from the wavelength (<500 nm, <560 nm, above);
     else red, green, blue by channel index."""
     given = info.channel_colors[channel] if channel < len(info.channel_colors) else None
     if given:
         return given
     if info.shape[1] == 1:
-        return "808080"
+        # bioformats2raw writes grey (808080), which shows the brightest pixel at half
+        # brightness; white keeps the window's full range on screen.
+        return "FFFFFF"
     wavelength = (
         info.channel_wavelengths[channel] if channel < len(info.channel_wavelengths) else None
     )
@@ -343,7 +345,8 @@ def omero(*, info: SeriesInfo, ranges: list[tuple[float, float] | None]) -> dict
                 "color": channel_color(info, channel),
                 "family": "linear",
                 "inverted": False,
-                "label": name or f"Channel {channel}",
+                # bioformats2raw falls back to "Channel 0", "Channel 1"...; people count from 1.
+                "label": name or f"Channel {channel + 1}",
                 "window": {
                     "start": _number(low),
                     "end": _number(high),
