@@ -310,8 +310,8 @@ _TYPE_RANGES = {
 
 def channel_color(info: SeriesInfo, channel: int) -> str:
     """The channel's colour as bioformats2raw picks it (Colors.getColor): the file's own;
-    white (bioformats2raw: grey) for a single channel; blue/green/red from the wavelength (<500 nm, <560 nm, above);
-    else red, green, blue by channel index."""
+    white (bioformats2raw: grey) for a single channel; blue / green / red from the
+    wavelength (<500 nm, <560 nm, above); else red, green, blue by channel index."""
     given = info.channel_colors[channel] if channel < len(info.channel_colors) else None
     if given:
         return given
