@@ -17,6 +17,7 @@ the conversion needs besides its input.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import sys
@@ -42,10 +43,8 @@ def _tree_bytes(root: Path) -> int:
     total = 0
     for directory, _, files in os.walk(root):
         for name in files:
-            try:
+            with contextlib.suppress(FileNotFoundError):  # removed while walking
                 total += (Path(directory) / name).stat().st_size
-            except FileNotFoundError:
-                pass
     return total
 
 
