@@ -6,8 +6,10 @@
         [--s3-endpoint-url URL --s3-region R --s3-addressing-style path|virtual]
         [--overwrite] [--progress]
 
-OUTPUT is a folder, or ``s3://bucket/prefix`` to write straight to object storage (the
-credentials come from the environment, as boto3 reads them: AWS_ACCESS_KEY_ID, ...).
+OUTPUT is a folder, or ``s3://bucket/prefix`` to write straight to object storage; INPUT
+may be ``s3://bucket/key`` for the TIFF family, read by ranged GETs (credentials come from
+the environment, as boto3 reads them: AWS_ACCESS_KEY_ID, ...; the --s3-* options apply to
+both).
 
 Exit codes: 0 converted; 2 the input file is bad or unsupported (message on stderr);
 1 any other failure. With ``--progress`` stdout carries ``CONVERTER <name> <version>`` and
@@ -63,8 +65,9 @@ def _parser() -> argparse.ArgumentParser:
         "convert", help="convert an image file to OME-Zarr", add_help=False
     )
     convert.add_argument("--help", action="help", help="show this help message and exit")
-    convert.add_argument("input", type=Path)
+    convert.add_argument("input", help="a file, or s3://bucket/key (TIFF family only)")
     convert.add_argument("output", help="a folder, or s3://bucket/prefix")
+    convert.add_argument("--input-name", default=None, help="the file name messages show")
     convert.add_argument(
         "--resolutions",
         "-r",
@@ -123,22 +126,26 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.progress:
         print(f"CONVERTER {CONVERTER_NAME} {converter_version()}", flush=True)
-    output: OutputLocation
-    if str(args.output).startswith("s3://"):
+
+    def location(text: str) -> Path | S3Location:
+        if not text.startswith("s3://"):
+            return Path(text)
         try:
-            output = S3Location.from_url(
-                args.output,
+            return S3Location.from_url(
+                text,
                 endpoint_url=args.s3_endpoint_url,
                 region=args.s3_region,
                 addressing_style=args.s3_addressing_style,
             )
         except ValueError as error:
             parser.error(str(error))
-    else:
-        output = Path(args.output)
+
+    output: OutputLocation = location(args.output)
+    source = location(args.input)
     try:
         convert(
-            input_path=args.input,
+            input_path=source,
+            input_name=args.input_name,
             output=output,
             resolutions=args.resolutions,
             tile_width=args.tile_width,

@@ -122,7 +122,7 @@ class OutputFormat:
 
 def _run_builtin(
     *,
-    input_path: Path,
+    input_path: Path | S3Location,
     output_path: OutputLocation,
     scratch_dir: Path,
     timeout_s: float,
@@ -131,17 +131,18 @@ def _run_builtin(
     output_format: OutputFormat,
     on_progress: Callable[[float], None] | None,
     overwrite: bool = False,
+    input_name: str | None = None,
 ) -> tuple[str, list[str], CompletedRun]:
-    output_args = (
-        output_path.cli_args() if isinstance(output_path, S3Location) else [str(output_path)]
-    )
+    s3 = next((x for x in (output_path, input_path) if isinstance(x, S3Location)), None)
     args = [
         sys.executable,
         "-m",
         "submissions.conversion.cli",
         "convert",
-        str(input_path),
-        *output_args,
+        input_path.url if isinstance(input_path, S3Location) else str(input_path),
+        output_path.url if isinstance(output_path, S3Location) else str(output_path),
+        *(s3.cli_args()[1:] if s3 is not None else []),
+        *(["--input-name", input_name] if input_name else []),
         "--max-workers",
         str(max_workers),
         *output_format.cli_args(),
@@ -151,7 +152,7 @@ def _run_builtin(
     env = {
         **os.environ,
         # S3 credentials travel in the environment, never in the (visible) arguments.
-        **(output_path.env() if isinstance(output_path, S3Location) else {}),
+        **(s3.env() if s3 is not None else {}),
         "PYTHONPATH": os.pathsep.join(filter(None, [_PACKAGE_ROOT, os.environ.get("PYTHONPATH")])),
         # Each glibc malloc arena reserves 64 MiB of address space per thread; without a cap
         # a modest RLIMIT_AS is exhausted by reservations, not by data.
@@ -249,7 +250,7 @@ def _run_bfconvert_then_builtin(
 
 def convert_file(
     *,
-    input_path: Path,
+    input_path: Path | S3Location,
     output_path: OutputLocation,
     scratch_dir: Path,
     converter: Converter = "builtin",
@@ -261,11 +262,14 @@ def convert_file(
     output_format: OutputFormat | None = None,
     overwrite: bool = False,
     input_sha256: str | None = None,
+    input_name: str | None = None,
     on_progress: Callable[[float], None] | None = None,
 ) -> ConversionResult:
     """Convert ``input_path`` to OME-Zarr at ``output_path`` and validate it there.
 
-    ``output_path`` is a folder or an S3 prefix (submissions.conversion.target): the
+    ``input_path`` is a local file, or an S3 object in the TIFF family (an S3Location whose
+    prefix is the key; read by ranged GETs, nothing copied; ``input_name`` names it in
+    messages). ``output_path`` is a folder or an S3 prefix (submissions.conversion.target): the
     built-in converter writes straight to it (an existing folder is refused unless
     ``overwrite``; an S3 prefix is always emptied first).
     bioformats2raw writes folders only. ``output_format`` (NGFF version, sharding) applies
@@ -274,16 +278,27 @@ def convert_file(
     there). Raises UserFileError when the file is at fault, ApplicationError otherwise
     (including an output that fails validation).
     """
-    input_path, scratch_dir = Path(input_path), Path(scratch_dir)
+    scratch_dir = Path(scratch_dir)
     if not isinstance(output_path, S3Location):
         output_path = Path(output_path)
     output_format = output_format or OutputFormat(ngff_version=ngff_version)
-    if not input_path.is_file():
-        raise UserFileError(code="missing_input", message=f"No such file: {input_path.name}")
+    if isinstance(input_path, S3Location):
+        # Streamed by ranged GETs: the TIFF family only, by the built-in converter only.
+        if converter != "builtin":
+            raise ValueError("only the built-in converter reads its input from S3")
+        if isinstance(output_path, S3Location) and (
+            output_path.endpoint_url,
+            output_path.access_key,
+        ) != (input_path.endpoint_url, input_path.access_key):
+            raise ValueError("an S3 input and an S3 output must share endpoint and credentials")
+    else:
+        input_path = Path(input_path)
+        if not input_path.is_file():
+            raise UserFileError(code="missing_input", message=f"No such file: {input_path.name}")
     started_at = datetime.now(UTC)
     started = time.monotonic()
     tools = bioformats.find_tools() if converter == "builtin" else None
-    if tools is not None and _bioformats_reads(input_path):
+    if tools is not None and isinstance(input_path, Path) and _bioformats_reads(input_path):
         name = "bfconvert+aperture-builtin"
         version, args, run = _run_bfconvert_then_builtin(
             tools=tools,
@@ -309,9 +324,10 @@ def convert_file(
             output_format=output_format,
             on_progress=on_progress,
             overwrite=overwrite,
+            input_name=input_name,
         )
     elif converter == "bioformats2raw":
-        if isinstance(output_path, S3Location):
+        if isinstance(output_path, S3Location) or isinstance(input_path, S3Location):
             raise ValueError("bioformats2raw writes to a folder; push its output afterwards")
         outcome = bioformats2raw.run_bioformats2raw(
             executable=bioformats2raw_path or "bioformats2raw",
@@ -334,7 +350,7 @@ def convert_file(
         converter=name,
         converter_version=version,
         args=args,
-        input_path=str(input_path),
+        input_path=describe(input_path),
         output_path=describe(output_path),
         input_sha256=input_sha256,
         started_at=started_at.isoformat(),

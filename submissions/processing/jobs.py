@@ -14,6 +14,7 @@ overwrites whatever the killed one had pushed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import shutil
@@ -28,7 +29,7 @@ from django.utils import timezone
 
 from submissions.conversion.errors import ApplicationError, UserFileError
 from submissions.conversion.runner import convert_file
-from submissions.conversion.target import OutputLocation
+from submissions.conversion.target import OutputLocation, S3Location
 from submissions.conversion.thumbnail import make_thumbnail
 from submissions.core import dispatch, keys, storage
 from submissions.lifecycle.models import Submission
@@ -101,18 +102,29 @@ def _convert_and_push(
         output = targets.conversion_output(storage=storage.archive(), prefix=prefix)
     else:
         local_output.parent.mkdir()
-    with storage.local_copy(
-        storage=storage.staging(),
-        key=data_file.storage_key,
-        directory=scratch / "input",
-        name=safe_local_name(data_file.name),
-    ) as local_input:
+    streamed = targets.streamed_input(data_file=data_file, output=output) if direct else None
+    with contextlib.ExitStack() as stack:
+        if streamed is not None:
+            # A TIFF in S3 staging is read by ranged GETs: no local copy of the input either.
+            source: Path | S3Location = streamed
+            checksum = data_file.sha256
+        else:
+            local_input = stack.enter_context(
+                storage.local_copy(
+                    storage=storage.staging(),
+                    key=data_file.storage_key,
+                    directory=scratch / "input",
+                    name=safe_local_name(data_file.name),
+                )
+            )
+            source = local_input
+            checksum = data_file.sha256 or _sha256(local_input)
         timings["fetch_seconds"] = round(time.monotonic() - started, 3)
-        checksum = data_file.sha256 or _sha256(local_input)
         beat.set(stage="converting")
         beat.progress(1.0, end=_FETCH_END)
         result = convert_file(
-            input_path=local_input,
+            input_path=source,
+            input_name=data_file.name,
             output_path=output,
             scratch_dir=scratch / "tmp",
             converter=converter,  # type: ignore[arg-type]

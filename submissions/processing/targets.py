@@ -14,9 +14,12 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.storage import Storage
 
+from submissions.conversion.errors import UserFileError
+from submissions.conversion.formats import detect_format
 from submissions.conversion.runner import OutputFormat
 from submissions.conversion.target import OutputLocation, S3Location
 from submissions.core import storage as storage_helpers
+from submissions.uploads.models import DataFile
 
 
 def conversion_output(*, storage: Storage, prefix: str) -> OutputLocation:
@@ -51,3 +54,30 @@ def output_format() -> OutputFormat:
         shard_bytes=settings.CONVERSION_SHARD_BYTES,
         shard_shape=shape,
     )
+
+
+def streamed_input(*, data_file: DataFile, output: OutputLocation) -> S3Location | None:
+    """The upload as an S3 object the built-in converter reads by ranged GETs, or None when
+    it must be copied to scratch first: folder staging (a symlink costs nothing), formats
+    whose readers need a path (vendor formats, Bio-Formats), no recorded checksum, or an
+    S3 output on another endpoint or with other credentials."""
+    staging = storage_helpers.staging()
+    if not storage_helpers.is_s3(staging) or not data_file.sha256:
+        return None
+    with storage_helpers.open_seekable(
+        storage=staging, key=data_file.storage_key, name=data_file.name
+    ) as handle:
+        try:
+            if not detect_format(file=handle, name=data_file.name).is_tiff:
+                return None
+        except UserFileError:
+            return None
+    location = conversion_output(storage=staging, prefix=data_file.storage_key)
+    if not isinstance(location, S3Location):
+        return None
+    if isinstance(output, S3Location) and (output.endpoint_url, output.access_key) != (
+        location.endpoint_url,
+        location.access_key,
+    ):
+        return None
+    return location

@@ -13,7 +13,7 @@ import tifffile
 import zarr
 
 from submissions.conversion.builtin import convert
-from submissions.conversion.errors import ApplicationError
+from submissions.conversion.errors import ApplicationError, UserFileError
 from submissions.conversion.runner import OutputFormat, convert_file
 from submissions.conversion.target import S3Location, S3ReadStore
 from submissions.conversion.thumbnail import make_thumbnail
@@ -160,3 +160,54 @@ def test_an_unreachable_store_is_a_transient_storage_failure(tmp_path: Path) -> 
 
     assert caught.value.code == "storage_unavailable"
     assert caught.value.transient is True
+
+
+def test_a_tiff_in_s3_is_converted_without_a_local_copy(
+    tmp_path: Path, bucket: Any, moto_endpoint: str
+) -> None:
+    source = tmp_path / "stack.ome.tif"
+    data = random_image((4, 300, 260), "uint16", seed=11)
+    tifffile.imwrite(source, data, ome=True, metadata={"axes": "ZYX"})
+    bucket.upload_file(str(source), bucket.bucket, "uploads/s/f")
+    source.unlink()
+    uploaded = _location(bucket, moto_endpoint, "uploads/s/f")
+    output = _location(bucket, moto_endpoint, "datasets/APT-5/f.ome.zarr")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+
+    result = convert_file(
+        input_path=uploaded,
+        input_name="stack.ome.tif",
+        output_path=output,
+        scratch_dir=scratch,
+        timeout_s=120,
+    )
+
+    assert list(tmp_path.rglob("*")) == [scratch]  # nothing landed on local disk
+    assert result.input_path == f"s3://{bucket.bucket}/uploads/s/f"
+    np.testing.assert_array_equal(_read(output, "0/0")[0, 0], data)
+
+
+def test_a_damaged_tiff_in_s3_is_the_files_fault_and_named(
+    tmp_path: Path, bucket: Any, moto_endpoint: str
+) -> None:
+    source = tmp_path / "cut.tif"
+    tifffile.imwrite(source, random_image((4, 256, 256), "uint16"), photometric="minisblack")
+    bucket.put_object(
+        Bucket=bucket.bucket, Key="uploads/s/cut", Body=source.read_bytes()[: 256 * 256 * 2 * 2]
+    )
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+
+    with pytest.raises(UserFileError) as caught:
+        convert_file(
+            input_path=_location(bucket, moto_endpoint, "uploads/s/cut"),
+            input_name="cells.tif",
+            output_path=_location(bucket, moto_endpoint, "datasets/APT-6/f.ome.zarr"),
+            scratch_dir=scratch,
+            timeout_s=120,
+        )
+
+    assert caught.value.code == "truncated_file"
+    assert "cells.tif" in caught.value.message
+    assert _keys(bucket, "datasets/APT-6/f.ome.zarr") == {}

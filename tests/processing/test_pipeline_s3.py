@@ -1,6 +1,6 @@
 """With S3 storage (moto's server on loopback), approval converts each file straight into its
-archive prefix: sharded NGFF 0.5, validated in the bucket, published without a second copy,
-and the worker's scratch never holds the converted output."""
+archive prefix: sharded NGFF 0.5, validated in the bucket, published without a second copy;
+a TIFF upload is read from staging by ranged GETs, so scratch holds neither input nor output."""
 
 from __future__ import annotations
 
@@ -75,7 +75,11 @@ def test_approval_on_s3_converts_into_the_archive_with_no_push(
     def no_second_pass(**kwargs: Any) -> None:
         raise AssertionError("the converted tree was pushed a second time")
 
+    def no_local_copy(**kwargs: Any) -> None:
+        raise AssertionError("the upload was copied to scratch: a TIFF is read by ranges")
+
     monkeypatch.setattr(storage, "upload_tree", no_second_pass)
+    monkeypatch.setattr(storage, "local_copy", no_local_copy)
     with django_capture_on_commit_callbacks(execute=True):
         review.approve(submission=submission, curator=curator)
     submission.refresh_from_db()
@@ -98,5 +102,5 @@ def test_approval_on_s3_converts_into_the_archive_with_no_push(
     marker = s3_both.get_object(Bucket=s3_both.bucket, Key=keys.marker_key(submission.accession))
     assert json.loads(marker["Body"].read())["accession"] == submission.accession
     assert job.thumbnail_key
-    # The scratch directory held the input only, and is gone.
+    assert job.provenance["input_sha256"] == data_file.sha256
     assert not any((tmp_path / "scratch").glob("job-*"))

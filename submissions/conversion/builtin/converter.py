@@ -12,10 +12,11 @@ does grow with plane *width* (a band spans the full width), which is fine up to 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
@@ -27,10 +28,10 @@ import numpy as np
 from submissions.conversion.builtin.metadata import SeriesInfo, minimal_ome_xml, omero
 from submissions.conversion.builtin.pyramid import PlaneCascade, level_shapes
 from submissions.conversion.builtin.readers import WHOLE_PLANE_LIMIT_BYTES, iter_planes
-from submissions.conversion.builtin.sources import SeriesReader, open_source
+from submissions.conversion.builtin.sources import ImageSource, SeriesReader, open_source
 from submissions.conversion.builtin.writer import DEFAULT_SHARD_BYTES, LevelWriter, OmeZarrWriter
 from submissions.conversion.errors import UserFileError
-from submissions.conversion.target import OutputLocation, open_target
+from submissions.conversion.target import OutputLocation, S3Location, open_target
 
 CONVERTER_NAME = "aperture-builtin"
 CONVERTER_VERSION = "1.0"
@@ -187,7 +188,7 @@ def _run_planes(
 
 def convert(
     *,
-    input_path: Path,
+    input_path: Path | S3Location,
     output: OutputLocation,
     resolutions: int | None = None,
     tile_width: int = 1024,
@@ -199,6 +200,7 @@ def convert(
     shard_shape: tuple[int, ...] | None = None,
     overwrite: bool = False,
     on_progress: ProgressCallback | None = None,
+    input_name: str | None = None,
 ) -> ConversionSummary:
     """Convert ``input_path`` to OME-Zarr written straight to ``output`` (a folder or an S3
     prefix, see submissions.conversion.target).
@@ -208,6 +210,10 @@ def convert(
     first and written in place. NGFF 0.5 output is sharded (about ``shard_bytes`` of pixels
     per shard, or ``shard_shape`` TCZYX; ``shard_bytes=0`` for one object per chunk). Raises
     UserFileError for unreadable/unsupported input, ApplicationError for anything else.
+
+    ``input_path`` may be an S3 object (an ``S3Location`` whose prefix is the key) in the
+    TIFF family: it is then read by ranged GETs, never copied to local disk. ``input_name``
+    is the file name messages show.
     """
     started = time.monotonic()
     if tile_width < 16 or tile_height < 16 or tile_height % 2:
@@ -217,7 +223,7 @@ def convert(
     workers = max_workers or os.cpu_count() or 1
     target = open_target(output, overwrite=overwrite)
     try:
-        with open_source(path=input_path) as source:
+        with _open_input(input_path, input_name) as source:
             writer = OmeZarrWriter(
                 target=target,
                 ngff_version=ngff_version,
@@ -259,6 +265,24 @@ def convert(
         raise
     summary.duration_s = time.monotonic() - started
     return summary
+
+
+@contextlib.contextmanager
+def _open_input(location: Path | S3Location, name: str | None) -> Iterator[ImageSource]:
+    if not isinstance(location, S3Location):
+        with open_source(path=Path(location), name=name) as source:
+            yield source
+        return
+    from submissions.core.ranged import open_ranged
+
+    shown = name or location.name
+    with (
+        open_ranged(
+            client=location.client(), bucket=location.bucket, key=location.prefix, name=shown
+        ) as handle,
+        open_source(file=handle, name=shown) as source,
+    ):
+        yield source
 
 
 def _series_summary(info: SeriesInfo, shapes: list[tuple[int, int]]) -> dict[str, Any]:
