@@ -95,6 +95,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1", help="input sizes in GiB, comma-separated")
     parser.add_argument("--s3", action="store_true", help="also convert to a local moto S3")
+    parser.add_argument(
+        "--s3-from",
+        choices=("local", "s3", "both"),
+        default="both",
+        help="S3 runs read the local file, the S3 object, or both (moto keeps every object "
+        "in memory: at 4 GiB, both need ~12 GiB)",
+    )
+    parser.add_argument("--no-folders", action="store_true", help="skip the folder variants")
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="aperture-bench-objects-", dir="/tmp"))
     gib_bytes = 2**30
@@ -102,7 +110,7 @@ def main() -> int:
         for gib in [int(s) for s in args.sizes.split(",") if s]:
             source = scratch / f"input-{gib}gib.ome.tif"
             size = make_input(source, gib)
-            for name, fmt in VARIANTS.items():
+            for name, fmt in {} if args.no_folders else VARIANTS.items():
                 output = scratch / f"{name}.ome.zarr"
                 seconds = _convert(source, output, scratch / "work", fmt)
                 objects = _convert.objects  # type: ignore[attr-defined]
@@ -115,14 +123,14 @@ def main() -> int:
                 print(f"BENCH convert.objects_per_gib.{name}.{gib}gib {per_gib:.1f}")
                 shutil.rmtree(output)
             if args.s3:
-                _s3_run(source, size, gib, scratch)
+                _s3_run(source, size, gib, scratch, read_from=args.s3_from)
             source.unlink()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return 0
 
 
-def _s3_run(source: Path, size: int, gib: int, scratch: Path) -> None:
+def _s3_run(source: Path, size: int, gib: int, scratch: Path, *, read_from: str) -> None:
     import logging
 
     import boto3
@@ -140,7 +148,8 @@ def _s3_run(source: Path, size: int, gib: int, scratch: Path) -> None:
         client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
         client.create_bucket(Bucket="archive")
         client.create_bucket(Bucket="staging")
-        client.upload_file(str(source), "staging", f"uploads/bench/{gib}")
+        if read_from != "local":
+            client.upload_file(str(source), "staging", f"uploads/bench/{gib}")
 
         def at(bucket: str, key: str) -> S3Location:
             return S3Location(
@@ -156,6 +165,8 @@ def _s3_run(source: Path, size: int, gib: int, scratch: Path) -> None:
             "S3 object": at("staging", f"uploads/bench/{gib}"),
         }
         for label, given in inputs.items():
+            if read_from != "both" and (read_from == "local") != isinstance(given, Path):
+                continue
             work = scratch / "s3-work"
             output = at("archive", f"datasets/BENCH-{gib}/file.ome.zarr")
             with PeakDisk(work) as disk, PeakRss() as rss:
