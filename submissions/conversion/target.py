@@ -203,6 +203,7 @@ class FolderTarget:
             )
         self.partial = self.path.with_name(f".{self.path.name}.partial-{os.getpid()}")
         shutil.rmtree(self.partial, ignore_errors=True)
+        _remove_abandoned(self.path)
         self.partial.mkdir(parents=True)
         self._made: set[Path] = set()
         self._lock = threading.Lock()
@@ -237,6 +238,21 @@ class FolderTarget:
         from zarr.storage import LocalStore
 
         return LocalStore(self.partial if self.partial.exists() else self.path, read_only=True)
+
+
+def _remove_abandoned(path: Path) -> None:
+    """Remove partial outputs of ``path`` left by converters that were killed (their
+    process is gone); one still running keeps its own."""
+    if not path.parent.is_dir():
+        return
+    for partial in path.parent.glob(f".{path.name}.partial-*"):
+        try:
+            pid = int(partial.name.rsplit("-", 1)[1])
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(partial, ignore_errors=True)
+        except (ValueError, PermissionError):
+            continue  # not ours to judge: another user's process, or a foreign name
 
 
 def folder_listing(root: Path) -> dict[str, int]:
