@@ -64,6 +64,9 @@ export class Viewer {
       getCursor: ({ isDragging }) => (isDragging ? "grabbing" : "grab"),
     });
     this.wire();
+    // Other scripts of the page (the review page's "Request a change about this image") read
+    // what is shown and take a screenshot through this handle.
+    section.apertureViewer = this;
     if (typeof ResizeObserver === "function") {
       new ResizeObserver(() => this.keepInBounds()).observe(this.stage);
     }
@@ -86,6 +89,7 @@ export class Viewer {
   async openImage(index) {
     const generation = ++this.generation;
     const image = this.images[index];
+    this.imageIndex = index;
     this.setBusy(`Opening ${image.name}…`);
     this.stage.setAttribute("aria-label", `Image viewer: ${image.name}`);
     try {
@@ -329,6 +333,28 @@ export class Viewer {
       event.preventDefault();
       action();
     }
+  }
+
+  // --- What is shown, for other scripts of the page ------------------------------------------
+
+  /** The image, series, plane and visible channels on screen (0-based), or null. */
+  currentView() {
+    if (!this.series) return null;
+    const index = this.imageIndex || 0;
+    return {
+      fileId: this.images[index]?.fileId || "",
+      image: this.images[index]?.name || "",
+      series: this.series.index,
+      z: this.plane.z,
+      t: this.plane.t,
+      channels: this.channels.filter((c) => c.visible).map((c) => ({ index: c.index, name: c.name })),
+    };
+  }
+
+  /** A PNG data URL of the canvas as it is now (deck.gl keeps the drawing buffer). */
+  screenshot() {
+    this.deck.redraw("screenshot");
+    return this.canvas.toDataURL("image/png");
   }
 
   // --- What a screen reader hears ------------------------------------------------------------

@@ -179,6 +179,13 @@ CELERY_BEAT_SCHEDULE["quota-release-expired"] = {
     "task": "submissions.quotas.tasks.release_expired_reservations",
     "schedule": 900.0,
 }
+# Nightly: the ledger against what staging and archive storage hold (drift repaired, audited).
+# An upload object no file row explains is deleted once it is this old.
+LEDGER_ORPHAN_GRACE_SECONDS = env.int("LEDGER_ORPHAN_GRACE_SECONDS", default=3600)
+CELERY_BEAT_SCHEDULE["quota-reconcile-ledger"] = {
+    "task": "submissions.quotas.tasks.reconcile_ledger",
+    "schedule": crontab(hour=env.int("LEDGER_RECONCILE_HOUR_UTC", default=2), minute=30),
+}
 CELERY_BEAT_SCHEDULE["review-daily-digest"] = {
     "task": "submissions.notifications.tasks.send_daily_digest",
     "schedule": crontab(hour=env.int("DIGEST_HOUR_UTC", default=7), minute=0),
@@ -261,9 +268,11 @@ UPLOAD_MIN_PART_SIZE = 5 * MIB  # S3's floor for every part but the last
 UPLOAD_MAX_PART_SIZE = 5 * 1024 * MIB
 UPLOAD_MAX_PARTS = 10_000
 UPLOAD_EXPIRY_HOURS = env.int("UPLOAD_EXPIRY_HOURS", default=24)
+# An upload that receives no byte this long after it was created gives its reservation back.
+UPLOAD_FIRST_BYTE_MINUTES = env.int("UPLOAD_FIRST_BYTE_MINUTES", default=60)
 CELERY_BEAT_SCHEDULE["expire-stale-uploads"] = {
     "task": "submissions.uploads.tasks.expire_stale_uploads",
-    "schedule": 3600.0,
+    "schedule": 900.0,
 }
 
 # --- Mail: files under var/mail unless EMAIL_URL is set -------------------------------------
@@ -294,9 +303,9 @@ ACCESSION_PREFIX = env.str("ACCESSION_PREFIX", default="APT")
 # --- Quotas -----------------------------------------------------------------------------------
 # A held reservation that is neither settled nor released within this time is released.
 QUOTA_RESERVATION_TTL_HOURS = env.int("QUOTA_RESERVATION_TTL_HOURS", default=7 * 24)
-# Archive estimates: uncompressed pixels x pyramid x this margin (+ originals when kept).
+# Archive estimates: uncompressed pixels x pyramid x this margin (+ originals when
+# ARCHIVE_KEEP_ORIGINALS keeps them).
 QUOTA_ARCHIVE_ESTIMATE_MARGIN = env.float("QUOTA_ARCHIVE_ESTIMATE_MARGIN", default=1.05)
-QUOTA_ARCHIVE_KEEPS_ORIGINALS = env.bool("QUOTA_ARCHIVE_KEEPS_ORIGINALS", default=True)
 FACILITY_INVITATION_DAYS = env.int("FACILITY_INVITATION_DAYS", default=14)
 
 # --- Accounts (django-allauth) ----------------------------------------------------------------
@@ -445,6 +454,16 @@ EMBARGO_RELEASE_SECONDS = env.float("EMBARGO_RELEASE_SECONDS", default=900.0)
 CELERY_BEAT_SCHEDULE["release-embargoed-datasets"] = {
     "task": "submissions.publication.tasks.release_due_datasets",
     "schedule": EMBARGO_RELEASE_SECONDS,
+}
+# Re-hash the archive against the manifests (publication.services.fixity); mismatches are
+# mailed to the facility's admins.
+CELERY_BEAT_SCHEDULE["audit-archive-fixity"] = {
+    "task": "submissions.publication.tasks.audit_fixity",
+    "schedule": crontab(
+        day_of_week=env.int("FIXITY_AUDIT_WEEKDAY", default=0),  # Sunday
+        hour=env.int("FIXITY_AUDIT_HOUR_UTC", default=2),
+        minute=30,
+    ),
 }
 # DOIs: "none" (no DOI is minted) or "datacite" (DataCite's REST API, JSON:API at /dois).
 DOI_PROVIDER = env.str("DOI_PROVIDER", default="none")

@@ -85,6 +85,11 @@ class Facility(models.Model):
     allow_self_review = models.BooleanField(
         "curators may review their own submissions", default=False
     )
+    # Once a dataset is published its uploads are freed from staging (the archive holds the
+    # originals and the OME-Zarr); a facility that wants the staged copies too keeps them.
+    keep_staging_after_publication = models.BooleanField(
+        "keep uploads in staging after publication", default=False
+    )
 
     class Meta:
         verbose_name_plural = "facilities"

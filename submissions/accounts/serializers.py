@@ -56,8 +56,11 @@ class FacilitySettingsSerializer(serializers.ModelSerializer[Facility]):
 
     class Meta:
         model = Facility
-        fields = ["allow_self_review"]
-        extra_kwargs = {"allow_self_review": {"required": False}}
+        fields = ["allow_self_review", "keep_staging_after_publication"]
+        extra_kwargs = {
+            "allow_self_review": {"required": False},
+            "keep_staging_after_publication": {"required": False},
+        }
 
 
 class MemberSerializer(serializers.ModelSerializer[Membership]):

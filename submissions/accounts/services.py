@@ -40,6 +40,7 @@ NAME_MAX = 200
 class FacilitySetting:
     label: str
     help: str
+    section: str = "review"  # the form of the settings page it is saved with
 
 
 FACILITY_SETTINGS: dict[str, FacilitySetting] = {
@@ -48,6 +49,14 @@ FACILITY_SETTINGS: dict[str, FacilitySetting] = {
         "Let a curator approve, reject or request changes on a submission they own or "
         "co-author (for facilities with a single curator). Each such decision is marked in "
         "the submission's timeline. When off, another curator must decide.",
+    ),
+    "keep_staging_after_publication": FacilitySetting(
+        "Keep uploads in staging after publication",
+        "Once a dataset is published, the archive holds its originals and OME-Zarr, and the "
+        "uploaded copies in staging are deleted, so they no longer count against staging "
+        "quotas. Tick this to keep the staged copies (they keep counting). Where the archive "
+        "keeps no originals, the uploads are always kept.",
+        section="storage",
     ),
 }
 

@@ -196,10 +196,36 @@ def choose(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def facility_settings(request: HttpRequest, slug: str) -> HttpResponse:
-    """The facility's own rules (services.FACILITY_SETTINGS), one checkbox each."""
+    """The facility's own rules (services.FACILITY_SETTINGS, one checkbox each) and how its
+    datasets are published (ROR id, embargoed titles), each a form of its own."""
+    from submissions.publication.services import facility as publication
+
     facility = admin_facility(request, slug)
-    if request.method == "POST":
-        changes = {name: name in request.POST for name in services.FACILITY_SETTINGS}
+    errors: dict[str, list[str]] = {}
+    ror, show_titles = facility.ror, facility.show_embargoed_titles
+    if request.method == "POST" and request.POST.get("section") == "publication":
+        ror = request.POST.get("ror", "")
+        show_titles = "show_embargoed_titles" in request.POST
+        try:
+            publication.update_settings(
+                admin=user_of(request),
+                facility=facility,
+                ror=ror,
+                show_embargoed_titles=show_titles,
+            )
+        except ValidationFailed as error:
+            errors = error.fields
+        else:
+            messages.success(request, "The publication settings were saved.")
+            return redirect("facility-settings", slug=facility.slug)
+    elif request.method == "POST":
+        # Each form saves its own section's checkboxes (an unticked box is simply absent).
+        section = request.POST.get("section") or "review"
+        changes = {
+            name: name in request.POST
+            for name, setting in services.FACILITY_SETTINGS.items()
+            if setting.section == section
+        }
         services.update_facility_settings(
             admin=user_of(request), facility=facility, changes=changes
         )
@@ -209,7 +235,19 @@ def facility_settings(request: HttpRequest, slug: str) -> HttpResponse:
         {"name": name, "setting": setting, "on": getattr(facility, name)}
         for name, setting in services.FACILITY_SETTINGS.items()
     ]
-    return facility_page(request, "accounts/settings.html", facility, rows=rows)
+    storage_rows = [row for row in rows if row["setting"].section == "storage"]
+    rows = [row for row in rows if row["setting"].section == "review"]
+    return facility_page(
+        request,
+        "accounts/settings.html",
+        facility,
+        rows=rows,
+        storage_rows=storage_rows,
+        ror=ror,
+        show_titles=show_titles,
+        errors=errors,
+        status=400 if errors else 200,
+    )
 
 
 @login_required

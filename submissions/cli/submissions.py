@@ -14,12 +14,13 @@ from typing import Any
 import httpx
 
 from submissions.cli.config import Settings, load_settings
+from submissions.cli.errors import UsageError, http_failure
 
 
 def _client(settings: Settings) -> httpx.Client:
     if not settings.token:
-        raise SystemExit(
-            "aperture: no API token. Copy yours from the API token page of your account and "
+        raise UsageError(
+            "no API token. Copy yours from the API token page of your account and "
             'set APERTURE_TOKEN, or put token = "…" in ~/.config/aperture/config.toml.'
         )
     return httpx.Client(
@@ -30,16 +31,7 @@ def _client(settings: Settings) -> httpx.Client:
 
 
 def _fail(response: httpx.Response) -> int:
-    try:
-        body = response.json()
-        message = body.get("message") or str(body)
-        fields = body.get("fields") or {}
-    except ValueError:
-        message, fields = response.text[:200] or response.reason_phrase, {}
-    print(f"aperture: {message}", file=sys.stderr)
-    for name, problems in fields.items():
-        print(f"  {name}: {' '.join(str(p) for p in problems)}", file=sys.stderr)
-    return 1
+    raise http_failure(response)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -91,8 +83,7 @@ def new_main(argv: list[str]) -> int:
             slugs = [f["slug"] for f in response.json().get("results", [])]
             if len(slugs) != 1:
                 choices = ", ".join(slugs) or "none: ask your facility to invite you"
-                print(f"aperture: choose a facility with --facility ({choices})", file=sys.stderr)
-                return 2
+                raise UsageError(f"choose a facility with --facility ({choices})")
             facility = slugs[0]
         response = client.post("submissions/", json={"facility": facility, "title": args.title})
         if response.status_code != 201:

@@ -8,7 +8,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import google_crc32c
@@ -18,6 +18,7 @@ CHUNK = 1024 * 1024
 RETRY_DELAYS = (1, 2, 4, 8, 15, 30, 30, 60, 60, 60)
 # 400: the bytes were damaged on the way (bad digest); 403: the URL expired; 408/429: later.
 RETRY_STATUSES = (400, 403, 408, 429)
+NOTICE_SECONDS = 10.0
 
 
 class Interrupted(Exception):
@@ -68,14 +69,7 @@ def part_checksum(fd: int, part: Part, algorithm: str, stop: threading.Event) ->
     return base64.b64encode(hasher.digest()).decode()
 
 
-def _body(
-    fd: int,
-    part: Part,
-    stop: threading.Event,
-    limit: RateLimit,
-    progress: Callable[[int], None],
-    sent: list[int],
-) -> Iterator[bytes]:
+def _body(fd: int, part: Part, stop: threading.Event, limit: RateLimit) -> Iterator[bytes]:
     done = 0
     while done < part.size:
         if stop.is_set():
@@ -84,8 +78,46 @@ def _body(
         limit.take(len(data))
         yield data
         done += len(data)
-        sent[0] += len(data)
-        progress(len(data))
+
+
+class WholeFileHash(threading.Thread):
+    """The whole file's SHA-256, read in order beside the parts being sent (mostly from the
+    page cache they were just read into), for the server to verify the stored file against.
+    """
+
+    def __init__(self, fd: int, size: int, stop: threading.Event) -> None:
+        super().__init__(daemon=True, name="sha256")
+        self.fd, self.size, self.stop = fd, size, stop
+        self.cancelled = threading.Event()
+        self.hexdigest: str | None = None
+        self.error: str | None = None
+
+    def run(self) -> None:
+        hasher = hashlib.sha256()
+        offset = 0
+        while offset < self.size:
+            if self.stop.is_set() or self.cancelled.is_set():
+                return
+            data = os.pread(self.fd, min(8 * CHUNK, self.size - offset), offset)
+            if not data:
+                self.error = "The file got shorter while it was being uploaded."
+                return
+            hasher.update(data)
+            offset += len(data)
+        self.hexdigest = hasher.hexdigest()
+
+    def cancel(self) -> None:
+        self.cancelled.set()
+
+    def result(self) -> str:
+        """Wait for the hash; Interrupted when the upload was stopped meanwhile."""
+        while self.is_alive():
+            self.join(timeout=0.2)
+        if self.error:
+            raise UploadError(self.error)
+        if self.hexdigest is None:
+            raise Interrupted
+        return self.hexdigest
 
 
 @dataclass
@@ -97,31 +129,58 @@ class PartSender:
     stop: threading.Event
     limit: RateLimit
     progress: Callable[[int], None]
+    # Told when a part is tried again (the network dropped, the server answered 5xx), so a
+    # stalled upload says why; at most one notice per NOTICE_SECONDS for all parts.
+    notice: Callable[[str], None] | None = None
+    _last_notice: list[float] = field(default_factory=lambda: [0.0])
+    _notice_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def send(self, fd: int, part: Part) -> None:
+        """Send one part; `progress` hears of its bytes only once the server accepted them."""
         checksum = part_checksum(fd, part, self.algorithm, self.stop)
+        attempts = len(RETRY_DELAYS) + 1
+        last = ""
         for attempt, delay in enumerate((0, *RETRY_DELAYS)):
+            if last:
+                self._tell(f"part {part.number}: {last}; trying again in {delay} s "
+                           f"(attempt {attempt + 1} of {attempts})")  # fmt: skip
             self._pause(delay)
-            sent = [0]
             try:
                 target = self._sign(part, checksum)
                 response = self.plain.request(
                     target["method"],
                     target["url"],
-                    content=_body(fd, part, self.stop, self.limit, self.progress, sent),
+                    content=_body(fd, part, self.stop, self.limit),
                     headers={**target["headers"], "Content-Length": str(part.size)},
                 )
-            except (httpx.TransportError, UploadRetry):
-                self.progress(-sent[0])
+            except httpx.TransportError as error:
+                last = _unreachable(error)
+                continue
+            except UploadRetry as retry:
+                last = str(retry)
                 continue
             if response.status_code in (200, 204):
+                self.progress(part.size)
                 return
-            self.progress(-sent[0])
             retryable = response.status_code >= 500 or response.status_code in RETRY_STATUSES
             if retryable and attempt < len(RETRY_DELAYS):
+                last = f"{_host(response.request.url)} answered {response.status_code}"
                 continue
             raise UploadError(f"part {part.number}: {_message(response)}")
-        raise UploadError(f"part {part.number} failed {len(RETRY_DELAYS) + 1} times; run again")
+        raise UploadError(
+            f"part {part.number} failed {attempts} times (last: {last}); run the same command "
+            "again to resume"
+        )
+
+    def _tell(self, text: str) -> None:
+        if self.notice is None:
+            return
+        with self._notice_lock:
+            now = time.monotonic()
+            if now - self._last_notice[0] < NOTICE_SECONDS:
+                return
+            self._last_notice[0] = now
+        self.notice(text)
 
     def _pause(self, seconds: float) -> None:
         if self.stop.wait(seconds):
@@ -132,7 +191,7 @@ class PartSender:
             f"/api/v1/uploads/{self.upload_id}/parts/{part.number}/", json={"checksum": checksum}
         )
         if response.status_code >= 500:
-            raise UploadRetry
+            raise UploadRetry(f"{_host(response.request.url)} answered {response.status_code}")
         if response.status_code != 200:
             raise UploadError(f"part {part.number}: {_message(response)}")
         return dict(response.json())
@@ -140,6 +199,21 @@ class PartSender:
 
 class UploadRetry(Exception):
     pass
+
+
+def _host(url: httpx.URL) -> str:
+    return f"{url.scheme}://{url.netloc.decode()}"
+
+
+def _unreachable(error: httpx.TransportError) -> str:
+    try:
+        where = _host(error.request.url)
+    except RuntimeError:
+        where = "the server"
+    reason = str(error).strip()
+    if reason.startswith("[Errno") and "]" in reason:
+        reason = reason.split("]", 1)[1].strip()
+    return f"{where} could not be reached ({reason or type(error).__name__})"
 
 
 def _message(response: httpx.Response) -> str:

@@ -23,7 +23,15 @@ import httpx
 from tqdm import tqdm
 
 from submissions.cli.config import UploadState, load_settings
-from submissions.cli.transfer import Interrupted, Part, PartSender, RateLimit, UploadError
+from submissions.cli.errors import UsageError, describe, http_failure
+from submissions.cli.transfer import (
+    Interrupted,
+    Part,
+    PartSender,
+    RateLimit,
+    UploadError,
+    WholeFileHash,
+)
 from submissions.core.units import format_bytes
 
 USAGE = "aperture upload [options] SUBMISSION PATH..."
@@ -48,7 +56,7 @@ def _rate(text: str | None) -> float | None:
         return None
     match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([kKmMgG]?)i?[bB]?", text.strip())
     if not match:
-        raise SystemExit(f"aperture upload: --max-rate {text!r} is not a rate like 20M")
+        raise UsageError(f"--max-rate {text!r} is not a rate like 20M")
     scale = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9}[match.group(2).lower()]  # decimal
     return float(match.group(1)) * scale
 
@@ -67,7 +75,7 @@ def collect(paths: list[Path]) -> list[tuple[Path, str]]:
         elif path.is_file():
             found.append((path, path.name))
         else:
-            raise SystemExit(f"aperture upload: {path} is not a file or folder")
+            raise UsageError(f"{path} is not a file or folder")
     return found
 
 
@@ -75,8 +83,8 @@ class Uploader:
     def __init__(self, args: argparse.Namespace) -> None:
         settings = load_settings(url=args.url, token=args.token)
         if not settings.token:
-            raise SystemExit(
-                'aperture upload: no API token. Set APERTURE_TOKEN or put `token = "…"` in '
+            raise UsageError(
+                'no API token. Set APERTURE_TOKEN or put `token = "…"` in '
                 "~/.config/aperture/config.toml (get one at Account → API token)."
             )
         self.args = args
@@ -90,14 +98,22 @@ class Uploader:
         self.stop = threading.Event()
         self.limit = RateLimit(_rate(args.max_rate))
 
+    def close(self) -> None:
+        self.api.close()
+        self.plain.close()
+
     def say(self, text: str) -> None:
         tqdm.write(text, file=sys.stderr)
 
     def check_submission(self, files: list[tuple[Path, str]]) -> None:
         response = self.api.get(f"/api/v1/submissions/{self.args.submission}/")
         if response.status_code == 404:
-            raise UploadError(f"no submission {self.args.submission} that you can upload to")
-        response.raise_for_status()
+            raise UploadError(
+                f"no submission {self.args.submission} that you can upload to at "
+                f"{self.server} (check the id: aperture submissions lists yours)"
+            )
+        if response.status_code != 200:
+            raise http_failure(response)
         facility = response.json()["facility"]
         manifest = [{"name": name, "size": path.stat().st_size} for path, name in files]
         check = self.api.post(
@@ -105,6 +121,8 @@ class Uploader:
         )
         if check.status_code == 409:
             raise UploadError(check.json().get("message", "This would exceed your quota."))
+        if check.status_code != 200:
+            raise http_failure(check)
 
     def upload(self, path: Path, name: str) -> dict[str, Any]:
         size = path.stat().st_size
@@ -113,7 +131,8 @@ class Uploader:
         if upload["status"] != "uploading":
             return upload
         listed = self.api.get(f"/api/v1/uploads/{upload['id']}/parts/")
-        listed.raise_for_status()
+        if listed.status_code != 200:
+            raise http_failure(listed)
         arrived = {p["number"]: p["size"] for p in listed.json()}
         part_size = upload["part_size"]
         parts = [
@@ -121,11 +140,15 @@ class Uploader:
             for n in range(1, upload["part_count"] + 1)
         ]
         todo = [p for p in parts if arrived.get(p.number) != p.size]
-        if arrived:
-            self.say(f"{name}: resuming, {len(parts) - len(todo)} of {len(parts)} parts arrived")
+        there = size - sum(p.size for p in todo)
+        if len(todo) < len(parts):
+            self.say(
+                f"Resuming {name}: {len(parts) - len(todo)} of {len(parts)} parts already on "
+                f"the server ({format_bytes(there)})"
+            )
         bar = tqdm(
             total=size,
-            initial=size - sum(p.size for p in todo),
+            initial=there,
             desc=name[-40:],
             unit="B",
             unit_scale=True,
@@ -134,24 +157,43 @@ class Uploader:
             leave=True,
         )
         lock = threading.Lock()
+        landed = [len(parts) - len(todo), there]
 
-        def progress(nbytes: int) -> None:
+        def accepted(nbytes: int) -> None:  # only parts the server took count
             with lock:
+                landed[0] += 1
+                landed[1] += nbytes
                 bar.update(nbytes)
 
         sender = PartSender(
             self.api, self.plain, upload["id"], upload["checksum_algorithm"], self.stop,
-            self.limit, progress,
+            self.limit, accepted, notice=lambda text: self.say(f"{name}: {text}"),
         )  # fmt: skip
         fd = os.open(path, os.O_RDONLY)
+        whole = WholeFileHash(fd, size, self.stop)
+        whole.start()
         try:
             self._send_all(sender, fd, todo)
+            sha256 = whole.result()
+        except (KeyboardInterrupt, Interrupted):
+            self.stop.set()
+            bar.close()
+            self.say(
+                f"{name}: {landed[0]} of {len(parts)} parts ({format_bytes(landed[1])}) are "
+                "on the server."
+            )
+            raise
         finally:
+            whole.cancel()  # a failed part: this file stops here, the next one goes on
+            whole.join()
             os.close(fd)
             bar.close()
-        response = self.api.post(f"/api/v1/uploads/{upload['id']}/complete/")
+        # The server checks the stored file against the SHA-256 of what was read here.
+        response = self.api.post(
+            f"/api/v1/uploads/{upload['id']}/complete/", json={"sha256": sha256}
+        )
         if response.status_code != 200:
-            raise UploadError(f"{name}: {response.json().get('message')}")
+            raise UploadError(f"{name}: {_refusal(response)}")
         self.state.put(key, None)
         return dict(response.json())
 
@@ -196,9 +238,7 @@ class Uploader:
             },
         )
         if response.status_code not in (200, 201):
-            body = response.json()
-            detail = "; ".join(f"{k}: {' '.join(v)}" for k, v in body.get("fields", {}).items())
-            raise UploadError(f"{name}: {body.get('message')} {detail}".strip())
+            raise UploadError(f"{name}: {_refusal(response)}")
         upload = dict(response.json())
         self.state.put(key, upload["id"])
         return upload
@@ -206,13 +246,32 @@ class Uploader:
     def wait_verified(self, upload: dict[str, Any]) -> dict[str, Any]:
         while upload["status"] == "uploaded":
             time.sleep(2)
-            upload = dict(self.api.get(f"/api/v1/uploads/{upload['id']}/").json())
+            response = self.api.get(f"/api/v1/uploads/{upload['id']}/")
+            if response.status_code != 200:
+                raise http_failure(response)
+            upload = dict(response.json())
         return upload
+
+
+def _refusal(response: httpx.Response) -> str:
+    """The server's own words for a refusal it explains (4xx with a message), else one line
+    naming the URL and what to check."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if 400 <= response.status_code < 500 and isinstance(body, dict) and body.get("message"):
+        fields = body.get("fields") or {}
+        detail = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in fields.items())
+        return f"{body['message']}" + (f" ({detail})" if detail else "")
+    return str(http_failure(response))
 
 
 def main(argv: list[str]) -> int:
     args = _parse(argv)
     files = collect(args.paths)
+    if not files:
+        raise UsageError(f"no files in {', '.join(map(str, args.paths))}: nothing to upload")
     uploader = Uploader(args)
     failed = 0
     try:
@@ -226,15 +285,16 @@ def main(argv: list[str]) -> int:
                 continue
             except httpx.TransportError as exc:
                 failed += 1
-                uploader.say(f"✗ {name}: network error ({exc}); run the command again to resume")
+                uploader.say(f"✗ {name}: {describe(exc)[0]} Run the command again to resume.")
                 continue
             if args.wait:
                 result = uploader.wait_verified(result)
             detail = f"sha256 {result['sha256']}" if result.get("sha256") else result["status"]
+            mark = "✓"
             if result["status"] == "failed":
                 failed += 1
-                detail = f"failed: {result['failure_message']}"
-            uploader.say(f"✓ {result['name']} ({format_bytes(result['size'])}): {detail}")
+                mark, detail = "✗", f"failed: {result['failure_message']}"
+            uploader.say(f"{mark} {result['name']} ({format_bytes(result['size'])}): {detail}")
     except (KeyboardInterrupt, Interrupted):
         uploader.stop.set()
         uploader.say("Interrupted. Run the same command again to resume where it stopped.")
@@ -242,4 +302,6 @@ def main(argv: list[str]) -> int:
     except UploadError as exc:
         uploader.say(f"aperture upload: {exc}")
         return 1
+    finally:
+        uploader.close()
     return 1 if failed else 0

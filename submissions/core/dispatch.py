@@ -38,6 +38,16 @@ def inspect_file(*, file_id: Any) -> None:
     enqueue("submissions.processing.tasks.inspect_file", file_id=str(file_id))
 
 
+def start_review_copies(*, submission_id: Any) -> None:
+    """Convert a submitted dataset's images into review copies (before any decision)."""
+    enqueue("submissions.processing.tasks.start_review_copies", submission_id=str(submission_id))
+
+
+def clean_up_review_copies(*, submission_id: Any) -> None:
+    """Delete the review copies of a rejected, withdrawn or published submission."""
+    enqueue("submissions.processing.tasks.clean_up_review_copies", submission_id=str(submission_id))
+
+
 def start_processing(*, submission_id: Any) -> None:
     enqueue("submissions.processing.tasks.start_processing", submission_id=str(submission_id))
 

@@ -3,6 +3,9 @@ server from ids it made itself (UUIDs, accessions), never from a name a client s
 
 staging:  uploads/<submission>/<file>           what a researcher uploaded
           previews/<submission>/<file>.png      the preview made at inspection
+          review/<submission>/<job>.ome.zarr    the review copy, converted at submit
+          review/<submission>/<job>.png         its thumbnail
+          review/<submission>/points/<uuid>.png a curator's screenshot with a change point
 archive:  datasets/<accession>/<file>.ome.zarr  the converted image
           datasets/<accession>/<file>.original  the original file, when kept
           datasets/<accession>/thumbnails/<file>.png
@@ -20,6 +23,20 @@ def upload_key(*, submission_id: Any, file_id: Any) -> str:
 
 def preview_key(*, submission_id: Any, file_id: Any) -> str:
     return f"previews/{submission_id}/{file_id}.png"
+
+
+def review_prefix(*, submission_id: Any, job_id: Any) -> str:
+    """Where a file's review copy (its OME-Zarr, converted before approval) lives in staging.
+    Named by the job, so a file replaced by new bytes never shares a tree with the old."""
+    return f"review/{submission_id}/{job_id}.ome.zarr"
+
+
+def review_thumbnail_key(*, submission_id: Any, job_id: Any) -> str:
+    return f"review/{submission_id}/{job_id}.png"
+
+
+def point_screenshot_key(*, submission_id: Any, name: Any) -> str:
+    return f"review/{submission_id}/points/{name}.png"
 
 
 def dataset_prefix(accession: str) -> str:

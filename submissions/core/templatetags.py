@@ -49,6 +49,7 @@ TYPE_NAMES = {
     "application/gzip": "gzip archive",
     "application/pdf": "PDF document",
     "application/x-npy": "NumPy array",
+    "text/html": "HTML page",
     "text/plain": "Text",
     "application/octet-stream": "Other file",
 }

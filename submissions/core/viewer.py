@@ -40,9 +40,14 @@ class ViewerImage:
     name: str
     url: str
     description: str
+    # The DataFile shown, when the page lets people act on it (a change point on review).
+    file_id: str = ""
 
     def as_dict(self) -> dict[str, str]:
-        return {"name": self.name, "url": self.url, "description": self.description}
+        shown = {"name": self.name, "url": self.url, "description": self.description}
+        if self.file_id:
+            shown["fileId"] = self.file_id
+        return shown
 
 
 def _count(n: int, one: str, many: str) -> str:

@@ -29,6 +29,7 @@ from submissions.lifecycle.serializers import (
 )
 from submissions.rembi import services as rembi
 from submissions.review import services as review
+from submissions.uploads.services import drafts
 
 METADATA_HELP = (
     "The REMBI description; its JSON Schema is at /api/v1/rembi/schema/. A write replaces the "
@@ -124,9 +125,12 @@ class SubmissionViewSet(
     def partial_update(self, request: Request, pk: str) -> Response:
         return self._update(request, partial=True)
 
-    @extend_schema(responses={204: None})
+    @extend_schema(
+        summary="Delete a draft with its files (their bytes and quota are freed)",
+        responses={204: None},
+    )
     def destroy(self, request: Request, pk: str) -> Response:
-        services.delete_submission(submission=self.get_object(), user=user_of(request))
+        drafts.delete_draft(submission=self.get_object(), user=user_of(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses=EventSerializer(many=True))

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from submissions.accounts.models import Facility, Membership, User
 from submissions.accounts.permissions import can_curate, can_edit
+from submissions.core import dispatch
 from submissions.core.errors import (
     InvalidTransition,
     NotFound,
@@ -34,6 +35,7 @@ from submissions.core.errors import (
     ValidationFailed,
 )
 from submissions.core.text import multi_line, single_line
+from submissions.lifecycle import readiness
 from submissions.lifecycle.models import (
     AccessionCounter,
     Submission,
@@ -43,7 +45,6 @@ from submissions.lifecycle.models import (
 from submissions.rembi import services as rembi
 from submissions.rembi.services import drafts as rembi_drafts
 from submissions.rembi.services.validate import MAX_DOCUMENT_BYTES, Errors
-from submissions.uploads.models import FileStatus
 
 S = SubmissionStatus
 
@@ -176,19 +177,22 @@ def require_curator(*, user: User, submission: Submission) -> None:
 
 
 def withdraw(*, submission: Submission, user: User, note: str = "") -> Submission:
+    """The researcher takes the submission back; its review copies are deleted after commit."""
     require_owner(user=user, submission=submission)
-    return transition(
-        submission=submission,
-        to=S.WITHDRAWN,
-        actor=user,
-        note=note,
-        check=lambda locked: require_not_frozen(submission=locked),
-    )
+    with transaction.atomic():
+        locked = transition(
+            submission=submission,
+            to=S.WITHDRAWN,
+            actor=user,
+            note=note,
+            check=lambda locked: require_not_frozen(submission=locked),
+        )
+        dispatch.clean_up_review_copies(submission_id=locked.pk)
+    return locked
 
 
 # Autosave writes often; the timeline gets one "metadata updated" entry per person per window.
 METADATA_EVENT_WINDOW = datetime.timedelta(minutes=15)
-READY_FILE_STATUSES = (FileStatus.VERIFIED, FileStatus.INSPECTED)
 
 
 def _check_size(metadata: Any) -> None:
@@ -355,29 +359,14 @@ def draft_errors(*, submission: Submission) -> Errors:
     return rembi_drafts.draft_errors(submission.metadata, submission.draft_values or {})
 
 
-def delete_submission(*, submission: Submission, user: User) -> None:
-    """Delete a draft nobody has seen yet. Drafts with files keep them until removed."""
-    require_owner(user=user, submission=submission)
-    with transaction.atomic():
-        locked = Submission.objects.select_for_update().get(pk=submission.pk)
-        if locked.status != SubmissionStatus.DRAFT:
-            raise InvalidTransition("Only a draft can be deleted; withdraw it instead.")
-        require_not_frozen(submission=locked)
-        if locked.files.exists():
-            raise InvalidTransition(
-                "This draft still has files. Remove them on its files page first."
-            )
-        locked.delete()
-
-
 def submission_problems(*, submission: Submission) -> dict[str, list[str]]:
     """Every missing or invalid field that stops a submission from being submitted."""
     problems = rembi.problems(submission.metadata)
     for path, messages in draft_errors(submission=submission).items():
         # Typed but not valid yet: the value itself is what needs correcting.
         problems[path] = messages
-    if not submission.files.filter(status__in=READY_FILE_STATUSES).exists():
-        problems["files"] = ["Upload at least one file and wait until it is verified."]
+    if files := readiness.submission_file_problems(submission=submission):
+        problems[readiness.FILES] = files
     return problems
 
 

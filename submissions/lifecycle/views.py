@@ -20,11 +20,13 @@ from submissions.core.auth import user_of
 from submissions.core.errors import InvalidTransition, NotFound, ValidationFailed
 from submissions.lifecycle import editor, selectors, services
 from submissions.lifecycle.models import Submission, SubmissionStatus
+from submissions.processing import selectors as processing_selectors
 from submissions.rembi import editor_actions
 from submissions.rembi import forms as rembi_form
 from submissions.rembi import services as rembi
 from submissions.review import selectors as review_selectors
 from submissions.review import services as review
+from submissions.uploads.services import drafts
 
 
 def _submission(request: HttpRequest, pk: UUID) -> Submission:
@@ -92,9 +94,11 @@ def submission_detail(request: HttpRequest, pk: UUID) -> HttpResponse:
             and SubmissionStatus.WITHDRAWN in services.ALLOWED[submission.status],
             "curating": can_curate(user=user, submission=submission),
             "problems": problems,
+            "problem_count": sum(len(messages) for messages in problems.values()),
             "files_url": _files_url(submission),
             "file_count": submission.files.count(),
             "open_request": open_request,
+            "failed_images": processing_selectors.failed_review_copies(submission=submission),
             # Which requested fields the editor shows, so the panel can link straight there.
             "editor_paths": (
                 rembi_form.editor_paths(submission.metadata) if open_request and editable else set()
@@ -204,7 +208,12 @@ def submit_submission(request: HttpRequest, pk: UUID) -> HttpResponse:
     return render(
         request,
         "lifecycle/submit.html",
-        {"submission": submission, "problems": problems, "files_url": _files_url(submission)},
+        {
+            "submission": submission,
+            "problems": problems,
+            "problem_count": sum(len(messages) for messages in problems.values()),
+            "files_url": _files_url(submission),
+        },
         status=400 if request.method == "POST" else 200,
     )
 
@@ -242,10 +251,17 @@ def delete_submission(request: HttpRequest, pk: UUID) -> HttpResponse:
     if not can_edit(user=user, submission=submission):
         raise NotFound("No such submission.")
     if request.method == "POST":
-        services.delete_submission(submission=submission, user=user)
-        messages.success(request, f"The draft “{submission.title}” was deleted.")
+        gone = drafts.delete_draft(submission=submission, user=user)
+        what = f" with its {gone.files} file{'s' if gone.files != 1 else ''}" if gone.files else ""
+        messages.success(request, f"The draft “{submission.title}”{what} was deleted.")
         return redirect("home")
-    return render(request, "lifecycle/delete.html", {"submission": submission})
+    if submission.status != SubmissionStatus.DRAFT:
+        messages.info(request, "Only a draft can be deleted.")
+        return redirect("submission-detail", pk=submission.pk)
+    contents = drafts.draft_contents(submission=submission)
+    return render(
+        request, "lifecycle/delete.html", {"submission": submission, "contents": contents}
+    )
 
 
 DASHBOARD_PAGE_SIZE = 25

@@ -20,590 +20,1446 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AccessionCounter',
+            name="AccessionCounter",
             fields=[
-                ('prefix', models.CharField(max_length=20, primary_key=True, serialize=False)),
-                ('next_value', models.PositiveBigIntegerField(default=1)),
+                ("prefix", models.CharField(max_length=20, primary_key=True, serialize=False)),
+                ("next_value", models.PositiveBigIntegerField(default=1)),
             ],
         ),
         migrations.CreateModel(
-            name='Facility',
+            name="Facility",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('slug', models.SlugField(max_length=60, unique=True)),
-                ('ror', models.CharField(blank=True, help_text='e.g. https://ror.org/02catss52', max_length=60, verbose_name='ROR id')),
-                ('show_embargoed_titles', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('allow_self_review', models.BooleanField(default=False, verbose_name='curators may review their own submissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True)),
+                ("slug", models.SlugField(max_length=60, unique=True)),
+                (
+                    "ror",
+                    models.CharField(
+                        blank=True,
+                        help_text="e.g. https://ror.org/02catss52",
+                        max_length=60,
+                        verbose_name="ROR id",
+                    ),
+                ),
+                ("show_embargoed_titles", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "allow_self_review",
+                    models.BooleanField(
+                        default=False, verbose_name="curators may review their own submissions"
+                    ),
+                ),
+                (
+                    "keep_staging_after_publication",
+                    models.BooleanField(
+                        default=False, verbose_name="keep uploads in staging after publication"
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'facilities',
-                'ordering': ['name'],
+                "verbose_name_plural": "facilities",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('email', models.EmailField(max_length=254, unique=True, verbose_name='e-mail address')),
-                ('full_name', models.CharField(blank=True, max_length=200)),
-                ('orcid', models.CharField(blank=True, max_length=19, verbose_name='ORCID iD')),
-                ('session_epoch', models.PositiveIntegerField(default=0, editable=False)),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                (
+                    "first_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="first name"),
+                ),
+                (
+                    "last_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="last name"),
+                ),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="date joined"
+                    ),
+                ),
+                (
+                    "email",
+                    models.EmailField(max_length=254, unique=True, verbose_name="e-mail address"),
+                ),
+                ("full_name", models.CharField(blank=True, max_length=200)),
+                ("orcid", models.CharField(blank=True, max_length=19, verbose_name="ORCID iD")),
+                ("session_epoch", models.PositiveIntegerField(default=0, editable=False)),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'user',
-                'verbose_name_plural': 'users',
-                'abstract': False,
+                "verbose_name": "user",
+                "verbose_name_plural": "users",
+                "abstract": False,
             },
             managers=[
-                ('objects', submissions.accounts.models._EmailUserManager()),
+                ("objects", submissions.accounts.models._EmailUserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('prefix', models.CharField(max_length=16)),
-                ('digest', models.CharField(max_length=64, unique=True)),
-                ('credentials', models.CharField(max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('expires_at', models.DateTimeField()),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                ("prefix", models.CharField(max_length=16)),
+                ("digest", models.CharField(max_length=64, unique=True)),
+                ("credentials", models.CharField(max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("expires_at", models.DateTimeField()),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_tokens",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ChangeRequest',
+            name="ChangeRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('message', models.TextField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('curator', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("message", models.TextField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "curator",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='DataFile',
+            name="DataFile",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=255)),
-                ('storage_key', models.CharField(max_length=255, unique=True)),
-                ('size', models.BigIntegerField()),
-                ('sha256', models.CharField(blank=True, max_length=64)),
-                ('detected_type', models.CharField(blank=True, max_length=80)),
-                ('status', models.CharField(choices=[('uploading', 'Uploading'), ('uploaded', 'Uploaded'), ('verified', 'Verified'), ('inspected', 'Inspected'), ('failed', 'Failed'), ('aborted', 'Aborted')], default='uploading', max_length=12)),
-                ('failure_code', models.CharField(blank=True, max_length=60)),
-                ('failure_message', models.TextField(blank=True)),
-                ('inspection', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('verified_at', models.DateTimeField(blank=True, null=True)),
-                ('fingerprint', models.CharField(blank=True, max_length=200)),
-                ('declared_sha256', models.CharField(blank=True, max_length=64)),
-                ('checksum_algorithm', models.CharField(choices=[('sha256', 'SHA-256'), ('crc32c', 'CRC32C')], default='sha256', max_length=10)),
-                ('part_size', models.BigIntegerField(default=0)),
-                ('multipart_id', models.CharField(blank=True, max_length=255)),
-                ('last_activity_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('uploaded_at', models.DateTimeField(blank=True, null=True)),
-                ('verification_started_at', models.DateTimeField(blank=True, null=True)),
-                ('uploader', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='uploads', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("name", models.CharField(max_length=255)),
+                ("storage_key", models.CharField(max_length=255, unique=True)),
+                ("size", models.BigIntegerField()),
+                ("sha256", models.CharField(blank=True, max_length=64)),
+                ("detected_type", models.CharField(blank=True, max_length=80)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("uploading", "Uploading"),
+                            ("uploaded", "Uploaded"),
+                            ("verified", "Verified"),
+                            ("inspected", "Inspected"),
+                            ("failed", "Failed"),
+                            ("aborted", "Aborted"),
+                        ],
+                        default="uploading",
+                        max_length=12,
+                    ),
+                ),
+                ("failure_code", models.CharField(blank=True, max_length=60)),
+                ("failure_message", models.TextField(blank=True)),
+                ("inspection", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("verified_at", models.DateTimeField(blank=True, null=True)),
+                ("fingerprint", models.CharField(blank=True, max_length=200)),
+                ("declared_sha256", models.CharField(blank=True, max_length=64)),
+                (
+                    "checksum_algorithm",
+                    models.CharField(
+                        choices=[("sha256", "SHA-256"), ("crc32c", "CRC32C")],
+                        default="sha256",
+                        max_length=10,
+                    ),
+                ),
+                ("part_size", models.BigIntegerField(default=0)),
+                ("multipart_id", models.CharField(blank=True, max_length=255)),
+                ("last_activity_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("uploaded_at", models.DateTimeField(blank=True, null=True)),
+                ("verification_started_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "uploader",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="uploads",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name', 'created_at'],
+                "ordering": ["name", "created_at"],
             },
         ),
         migrations.CreateModel(
-            name='ChangeRequestPoint',
+            name="ChangeRequestPoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('field_path', models.CharField(blank=True, max_length=300)),
-                ('message', models.TextField()),
-                ('change_request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='points', to='submissions.changerequest')),
-                ('file', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='submissions.datafile')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("field_path", models.CharField(blank=True, max_length=300)),
+                ("message", models.TextField()),
+                ("image_view", models.JSONField(blank=True, default=dict)),
+                ("screenshot_key", models.CharField(blank=True, max_length=255)),
+                ("screenshot_bytes", models.PositiveIntegerField(default=0)),
+                (
+                    "change_request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="points",
+                        to="submissions.changerequest",
+                    ),
+                ),
+                (
+                    "file",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="submissions.datafile",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='FacilityAuditEvent',
+            name="FacilityAuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=40)),
-                ('summary', models.CharField(max_length=500)),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('facility', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='audit_events', to='submissions.facility')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=40)),
+                ("summary", models.CharField(max_length=500)),
+                ("data", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "facility",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="audit_events",
+                        to="submissions.facility",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='NotificationPreference',
+            name="NotificationPreference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('muted', models.JSONField(blank=True, default=list)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='notification_preference', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("muted", models.JSONField(blank=True, default=list)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notification_preference",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='QuotaReservation',
+            name="QuotaReservation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('area', models.CharField(default='staging', max_length=10)),
-                ('nbytes', models.BigIntegerField()),
-                ('settled_bytes', models.BigIntegerField(blank=True, null=True)),
-                ('state', models.CharField(choices=[('held', 'Held'), ('settled', 'Settled'), ('released', 'Released')], default='held', max_length=10)),
-                ('deleted_bytes', models.BigIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('expires_at', models.DateTimeField(blank=True, db_index=True, null=True)),
-                ('facility', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reservations', to='submissions.facility')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reservations', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("area", models.CharField(default="staging", max_length=10)),
+                ("nbytes", models.BigIntegerField()),
+                ("settled_bytes", models.BigIntegerField(blank=True, null=True)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("held", "Held"),
+                            ("settled", "Settled"),
+                            ("released", "Released"),
+                        ],
+                        default="held",
+                        max_length=10,
+                    ),
+                ),
+                ("deleted_bytes", models.BigIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                ("expires_at", models.DateTimeField(blank=True, db_index=True, null=True)),
+                (
+                    "facility",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reservations",
+                        to="submissions.facility",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reservations",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='datafile',
-            name='reservation',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='submissions.quotareservation'),
+            model_name="datafile",
+            name="reservation",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="submissions.quotareservation",
+            ),
         ),
         migrations.CreateModel(
-            name='ResearchGroup',
+            name="ResearchGroup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('facility', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='groups', to='submissions.facility')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "facility",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="groups",
+                        to="submissions.facility",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='quotareservation',
-            name='group',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='submissions.researchgroup'),
+            model_name="quotareservation",
+            name="group",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="submissions.researchgroup",
+            ),
         ),
         migrations.CreateModel(
-            name='QuotaAccount',
+            name="QuotaAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(choices=[('facility', 'Facility'), ('group', 'Group'), ('user', 'User')], max_length=10)),
-                ('area', models.CharField(choices=[('staging', 'Staging (uploads)'), ('archive', 'Archive (published)')], max_length=10)),
-                ('soft_limit', models.BigIntegerField(blank=True, null=True)),
-                ('hard_limit', models.BigIntegerField(blank=True, null=True)),
-                ('used_bytes', models.BigIntegerField(default=0)),
-                ('held_bytes', models.BigIntegerField(default=0)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('facility', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='quota_accounts', to='submissions.facility')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('group', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='submissions.researchgroup')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[("facility", "Facility"), ("group", "Group"), ("user", "User")],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "area",
+                    models.CharField(
+                        choices=[
+                            ("staging", "Staging (uploads)"),
+                            ("archive", "Archive (published)"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("soft_limit", models.BigIntegerField(blank=True, null=True)),
+                ("hard_limit", models.BigIntegerField(blank=True, null=True)),
+                ("used_bytes", models.BigIntegerField(default=0)),
+                ("held_bytes", models.BigIntegerField(default=0)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "facility",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="quota_accounts",
+                        to="submissions.facility",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="submissions.researchgroup",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['facility', 'scope', 'id'],
+                "ordering": ["facility", "scope", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('researcher', 'Researcher'), ('curator', 'Curator'), ('facility_admin', 'Facility admin')], default='researcher', max_length=20)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('facility', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='submissions.facility')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
-                ('group', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='members', to='submissions.researchgroup')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("researcher", "Researcher"),
+                            ("curator", "Curator"),
+                            ("facility_admin", "Facility admin"),
+                        ],
+                        default="researcher",
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "facility",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="submissions.facility",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="members",
+                        to="submissions.researchgroup",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='FacilityInvitation',
+            name="FacilityInvitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254)),
-                ('role', models.CharField(choices=[('researcher', 'Researcher'), ('curator', 'Curator'), ('facility_admin', 'Facility admin')], default='researcher', max_length=20)),
-                ('token', models.CharField(default=submissions.accounts.models._new_token, editable=False, max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('expires_at', models.DateTimeField()),
-                ('accepted_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('accepted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('facility', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='submissions.facility')),
-                ('invited_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('group', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='submissions.researchgroup')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254)),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("researcher", "Researcher"),
+                            ("curator", "Curator"),
+                            ("facility_admin", "Facility admin"),
+                        ],
+                        default="researcher",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "token",
+                    models.CharField(
+                        default=submissions.accounts.models._new_token,
+                        editable=False,
+                        max_length=64,
+                        unique=True,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("expires_at", models.DateTimeField()),
+                ("accepted_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "accepted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "facility",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="invitations",
+                        to="submissions.facility",
+                    ),
+                ),
+                (
+                    "invited_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="submissions.researchgroup",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Submission',
+            name="Submission",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('title', models.CharField(max_length=300)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('in_review', 'In review'), ('changes_requested', 'Changes requested'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('processing', 'Processing'), ('published', 'Published'), ('processing_failed', 'Processing failed'), ('withdrawn', 'Withdrawn'), ('tombstoned', 'Withdrawn from publication')], default='draft', max_length=20)),
-                ('metadata', models.JSONField(blank=True, default=dict)),
-                ('draft_values', models.JSONField(blank=True, default=dict)),
-                ('accession', models.CharField(blank=True, max_length=40, null=True, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('status_changed_at', models.DateTimeField(auto_now_add=True)),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_reviews', to=settings.AUTH_USER_MODEL)),
-                ('facility', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='submissions', to='submissions.facility')),
-                ('group', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='submissions', to='submissions.researchgroup')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='submissions', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("title", models.CharField(max_length=300)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted"),
+                            ("in_review", "In review"),
+                            ("changes_requested", "Changes requested"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                            ("processing", "Processing"),
+                            ("published", "Published"),
+                            ("processing_failed", "Processing failed"),
+                            ("withdrawn", "Withdrawn"),
+                            ("tombstoned", "Withdrawn from publication"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                ("metadata", models.JSONField(blank=True, default=dict)),
+                ("draft_values", models.JSONField(blank=True, default=dict)),
+                ("accession", models.CharField(blank=True, max_length=40, null=True, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("status_changed_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="assigned_reviews",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "facility",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="submissions",
+                        to="submissions.facility",
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="submissions",
+                        to="submissions.researchgroup",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="submissions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='SentNotification',
+            name="SentNotification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('address', models.EmailField(max_length=254)),
-                ('kind', models.CharField(choices=[('submitted', 'A submission is waiting for review'), ('changes_requested', 'Changes are requested on my submission'), ('approved', 'My submission is approved'), ('rejected', 'My submission is rejected'), ('published', 'My dataset is published'), ('released', 'A dataset I submitted or curate is released from embargo'), ('processing_failed', 'Processing of a dataset failed'), ('digest', 'Daily digest of submissions waiting for review'), ('comment', 'Someone comments on a submission I submitted or curate'), ('soft_limit', 'Storage I use passes its soft limit'), ('quota_request', 'A quota-increase request is filed or decided'), ('invitation', 'An invitation to join a facility')], max_length=20)),
-                ('key', models.CharField(max_length=80)),
-                ('subject', models.CharField(max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('recipient', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('submission', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='submissions.submission')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("address", models.EmailField(max_length=254)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "A submission is waiting for review"),
+                            ("changes_requested", "Changes are requested on my submission"),
+                            ("approved", "My submission is approved"),
+                            ("rejected", "My submission is rejected"),
+                            ("published", "My dataset is published"),
+                            (
+                                "released",
+                                "A dataset I submitted or curate is released from embargo",
+                            ),
+                            ("processing_failed", "Processing of a dataset failed"),
+                            ("review_copy_failed", "An image I submitted could not be converted"),
+                            ("digest", "Daily digest of submissions waiting for review"),
+                            ("comment", "Someone comments on a submission I submitted or curate"),
+                            ("soft_limit", "Storage I use passes its soft limit"),
+                            ("quota_request", "A quota-increase request is filed or decided"),
+                            ("fixity", "An archived dataset differs from its manifest"),
+                            ("invitation", "An invitation to join a facility"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("key", models.CharField(max_length=80)),
+                ("subject", models.CharField(max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "submission",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to="submissions.submission",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ReviewComment',
+            name="ReviewComment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('body', models.TextField()),
-                ('field_path', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('file', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='comments', to='submissions.datafile')),
-                ('submission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='submissions.submission')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("body", models.TextField()),
+                ("field_path", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "file",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="comments",
+                        to="submissions.datafile",
+                    ),
+                ),
+                (
+                    "submission",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="comments",
+                        to="submissions.submission",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.AddField(
-            model_name='quotareservation',
-            name='submission',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='reservations', to='submissions.submission'),
+            model_name="quotareservation",
+            name="submission",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="reservations",
+                to="submissions.submission",
+            ),
         ),
         migrations.CreateModel(
-            name='Publication',
+            name="Publication",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed')], default='queued', max_length=10)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('claim_token', models.UUIDField(blank=True, null=True)),
-                ('due_at', models.DateTimeField()),
-                ('heartbeat_at', models.DateTimeField(blank=True, null=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('error_kind', models.CharField(blank=True, choices=[('', 'None'), ('user', 'Problem with the file'), ('application', 'Problem on our side')], max_length=12)),
-                ('error_code', models.CharField(blank=True, max_length=60)),
-                ('error_message', models.TextField(blank=True)),
-                ('error_details', models.TextField(blank=True)),
-                ('accession', models.CharField(max_length=40, unique=True)),
-                ('marker_written_at', models.DateTimeField(blank=True, null=True)),
-                ('object_count', models.PositiveIntegerField(blank=True, null=True)),
-                ('total_bytes', models.BigIntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('release_date', models.DateField(blank=True, null=True)),
-                ('released_at', models.DateTimeField(blank=True, db_index=True, null=True)),
-                ('record_updated_at', models.DateTimeField(blank=True, db_index=True, null=True)),
-                ('tombstoned_at', models.DateTimeField(blank=True, null=True)),
-                ('tombstone_reason', models.TextField(blank=True)),
-                ('index_keywords', models.TextField(blank=True)),
-                ('index_taxa', models.TextField(blank=True)),
-                ('index_methods', models.TextField(blank=True)),
-                ('submission', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='publication', to='submissions.submission')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("claim_token", models.UUIDField(blank=True, null=True)),
+                ("due_at", models.DateTimeField()),
+                ("heartbeat_at", models.DateTimeField(blank=True, null=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "error_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "None"),
+                            ("user", "Problem with the file"),
+                            ("application", "Problem on our side"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("error_code", models.CharField(blank=True, max_length=60)),
+                ("error_message", models.TextField(blank=True)),
+                ("error_details", models.TextField(blank=True)),
+                ("accession", models.CharField(max_length=40, unique=True)),
+                ("marker_written_at", models.DateTimeField(blank=True, null=True)),
+                ("object_count", models.PositiveIntegerField(blank=True, null=True)),
+                ("total_bytes", models.BigIntegerField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("release_date", models.DateField(blank=True, null=True)),
+                ("released_at", models.DateTimeField(blank=True, db_index=True, null=True)),
+                ("record_updated_at", models.DateTimeField(blank=True, db_index=True, null=True)),
+                ("tombstoned_at", models.DateTimeField(blank=True, null=True)),
+                ("tombstone_reason", models.TextField(blank=True)),
+                ("index_keywords", models.TextField(blank=True)),
+                ("index_taxa", models.TextField(blank=True)),
+                ("index_methods", models.TextField(blank=True)),
+                (
+                    "submission",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="publication",
+                        to="submissions.submission",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='DoiRegistration',
+            name="DoiRegistration",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('doi', models.CharField(max_length=200, unique=True)),
-                ('state', models.CharField(choices=[('', 'Not registered'), ('draft', 'Draft'), ('registered', 'Registered (hidden)'), ('findable', 'Findable'), ('deleted', 'Draft deleted')], default='', max_length=12)),
-                ('synced_hash', models.CharField(blank=True, max_length=64)),
-                ('synced_at', models.DateTimeField(blank=True, null=True)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('last_error', models.TextField(blank=True)),
-                ('due_at', models.DateTimeField(blank=True, db_index=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('submission', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='doi_registration', to='submissions.submission')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("doi", models.CharField(max_length=200, unique=True)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("", "Not registered"),
+                            ("draft", "Draft"),
+                            ("registered", "Registered (hidden)"),
+                            ("findable", "Findable"),
+                            ("deleted", "Draft deleted"),
+                        ],
+                        default="",
+                        max_length=12,
+                    ),
+                ),
+                ("synced_hash", models.CharField(blank=True, max_length=64)),
+                ("synced_at", models.DateTimeField(blank=True, null=True)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("last_error", models.TextField(blank=True)),
+                ("due_at", models.DateTimeField(blank=True, db_index=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "submission",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="doi_registration",
+                        to="submissions.submission",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='datafile',
-            name='submission',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='files', to='submissions.submission'),
+            model_name="datafile",
+            name="submission",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="files",
+                to="submissions.submission",
+            ),
         ),
         migrations.CreateModel(
-            name='ConversionJob',
+            name="ConversionJob",
             fields=[
-                ('state', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed')], default='queued', max_length=10)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('claim_token', models.UUIDField(blank=True, null=True)),
-                ('due_at', models.DateTimeField()),
-                ('heartbeat_at', models.DateTimeField(blank=True, null=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('error_kind', models.CharField(blank=True, choices=[('', 'None'), ('user', 'Problem with the file'), ('application', 'Problem on our side')], max_length=12)),
-                ('error_code', models.CharField(blank=True, max_length=60)),
-                ('error_message', models.TextField(blank=True)),
-                ('error_details', models.TextField(blank=True)),
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('progress', models.FloatField(default=0.0)),
-                ('stage', models.CharField(blank=True, max_length=20)),
-                ('provenance', models.JSONField(blank=True, default=dict)),
-                ('archive_prefix', models.CharField(blank=True, max_length=255)),
-                ('thumbnail_key', models.CharField(blank=True, max_length=255)),
-                ('output_bytes', models.BigIntegerField(blank=True, null=True)),
-                ('object_count', models.PositiveIntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('data_file', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='conversion_job', to='submissions.datafile')),
-                ('submission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conversion_jobs', to='submissions.submission')),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("claim_token", models.UUIDField(blank=True, null=True)),
+                ("due_at", models.DateTimeField()),
+                ("heartbeat_at", models.DateTimeField(blank=True, null=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "error_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "None"),
+                            ("user", "Problem with the file"),
+                            ("application", "Problem on our side"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("error_code", models.CharField(blank=True, max_length=60)),
+                ("error_message", models.TextField(blank=True)),
+                ("error_details", models.TextField(blank=True)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("source_sha256", models.CharField(blank=True, max_length=64)),
+                ("review_prefix", models.CharField(blank=True, max_length=255)),
+                ("review_thumbnail_key", models.CharField(blank=True, max_length=255)),
+                ("progress", models.FloatField(default=0.0)),
+                ("stage", models.CharField(blank=True, max_length=20)),
+                ("provenance", models.JSONField(blank=True, default=dict)),
+                ("archive_prefix", models.CharField(blank=True, max_length=255)),
+                ("thumbnail_key", models.CharField(blank=True, max_length=255)),
+                ("output_bytes", models.BigIntegerField(blank=True, null=True)),
+                ("object_count", models.PositiveIntegerField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "data_file",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="conversion_job",
+                        to="submissions.datafile",
+                    ),
+                ),
+                (
+                    "review_reservation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="submissions.quotareservation",
+                    ),
+                ),
+                (
+                    "submission",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="conversion_jobs",
+                        to="submissions.submission",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.AddField(
-            model_name='changerequest',
-            name='submission',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='change_requests', to='submissions.submission'),
+            model_name="changerequest",
+            name="submission",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="change_requests",
+                to="submissions.submission",
+            ),
         ),
         migrations.CreateModel(
-            name='SubmissionEvent',
+            name="SubmissionEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(default='status', max_length=40)),
-                ('from_status', models.CharField(blank=True, max_length=20)),
-                ('to_status', models.CharField(blank=True, max_length=20)),
-                ('note', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('submission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='submissions.submission')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(default="status", max_length=40)),
+                ("from_status", models.CharField(blank=True, max_length=20)),
+                ("to_status", models.CharField(blank=True, max_length=20)),
+                ("note", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "submission",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="submissions.submission",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.AddField(
-            model_name='changerequest',
-            name='event',
-            field=models.OneToOneField(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='change_request', to='submissions.submissionevent'),
+            model_name="changerequest",
+            name="event",
+            field=models.OneToOneField(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="change_request",
+                to="submissions.submissionevent",
+            ),
         ),
         migrations.CreateModel(
-            name='SubmissionSnapshot',
+            name="SubmissionSnapshot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('round', models.PositiveIntegerField()),
-                ('title', models.CharField(max_length=300)),
-                ('metadata', models.JSONField(default=dict)),
-                ('files', models.JSONField(default=list)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('submission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='snapshots', to='submissions.submission')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("round", models.PositiveIntegerField()),
+                ("title", models.CharField(max_length=300)),
+                ("metadata", models.JSONField(default=dict)),
+                ("files", models.JSONField(default=list)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "submission",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="snapshots",
+                        to="submissions.submission",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['submission', 'round'],
+                "ordering": ["submission", "round"],
             },
         ),
         migrations.CreateModel(
-            name='UploadPart',
+            name="UploadPart",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('size', models.BigIntegerField()),
-                ('checksum', models.CharField(max_length=100)),
-                ('etag', models.CharField(blank=True, max_length=100)),
-                ('received_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('datafile', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='parts', to='submissions.datafile')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                ("size", models.BigIntegerField()),
+                ("checksum", models.CharField(max_length=100)),
+                ("etag", models.CharField(blank=True, max_length=100)),
+                ("received_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "datafile",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="parts",
+                        to="submissions.datafile",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['number'],
+                "ordering": ["number"],
             },
         ),
         migrations.CreateModel(
-            name='UsageSnapshot',
+            name="UsageSnapshot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(db_index=True)),
-                ('used_bytes', models.BigIntegerField()),
-                ('held_bytes', models.BigIntegerField()),
-                ('hard_limit', models.BigIntegerField(blank=True, null=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='snapshots', to='submissions.quotaaccount')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField(db_index=True)),
+                ("used_bytes", models.BigIntegerField()),
+                ("held_bytes", models.BigIntegerField()),
+                ("hard_limit", models.BigIntegerField(blank=True, null=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="snapshots",
+                        to="submissions.quotaaccount",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['day'],
+                "ordering": ["day"],
             },
         ),
         migrations.CreateModel(
-            name='QuotaIncreaseRequest',
+            name="QuotaIncreaseRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('current_hard_limit', models.BigIntegerField(blank=True, null=True)),
-                ('requested_hard_limit', models.BigIntegerField()),
-                ('reason', models.TextField()),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('approved', 'Approved'), ('denied', 'Denied'), ('withdrawn', 'Withdrawn')], default='pending', max_length=10)),
-                ('decision_note', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='requests', to='submissions.quotaaccount')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('facility', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='quota_requests', to='submissions.facility')),
-                ('requester', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='quota_requests', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("current_hard_limit", models.BigIntegerField(blank=True, null=True)),
+                ("requested_hard_limit", models.BigIntegerField()),
+                ("reason", models.TextField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("approved", "Approved"),
+                            ("denied", "Denied"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("decision_note", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="requests",
+                        to="submissions.quotaaccount",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "facility",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="quota_requests",
+                        to="submissions.facility",
+                    ),
+                ),
+                (
+                    "requester",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="quota_requests",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['facility', 'status'], name='submissions_facilit_8a3849_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'pending')), fields=('account',), name='one_pending_request_per_account')],
+                "ordering": ["-created_at"],
+                "indexes": [
+                    models.Index(
+                        fields=["facility", "status"], name="submissions_facilit_8a3849_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "pending")),
+                        fields=("account",),
+                        name="one_pending_request_per_account",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='researchgroup',
-            constraint=models.UniqueConstraint(fields=('facility', 'name'), name='unique_group_per_facility'),
+            model_name="researchgroup",
+            constraint=models.UniqueConstraint(
+                fields=("facility", "name"), name="unique_group_per_facility"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='quotaaccount',
-            constraint=models.UniqueConstraint(condition=models.Q(('scope', 'facility')), fields=('facility', 'area'), name='one_facility_account_per_area'),
+            model_name="quotaaccount",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("scope", "facility")),
+                fields=("facility", "area"),
+                name="one_facility_account_per_area",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='quotaaccount',
-            constraint=models.UniqueConstraint(condition=models.Q(('scope', 'group')), fields=('group', 'area'), name='one_group_account_per_area'),
+            model_name="quotaaccount",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("scope", "group")),
+                fields=("group", "area"),
+                name="one_group_account_per_area",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='quotaaccount',
-            constraint=models.UniqueConstraint(condition=models.Q(('scope', 'user')), fields=('facility', 'user', 'area'), name='one_user_account_per_facility_area'),
+            model_name="quotaaccount",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("scope", "user")),
+                fields=("facility", "user", "area"),
+                name="one_user_account_per_facility_area",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='quotaaccount',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('group__isnull', True), ('scope', 'facility'), ('user__isnull', True)), models.Q(('group__isnull', False), ('scope', 'group'), ('user__isnull', True)), models.Q(('group__isnull', True), ('scope', 'user'), ('user__isnull', False)), _connector='OR'), name='quota_account_scope_matches_subject'),
+            model_name="quotaaccount",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("group__isnull", True), ("scope", "facility"), ("user__isnull", True)
+                    ),
+                    models.Q(("group__isnull", False), ("scope", "group"), ("user__isnull", True)),
+                    models.Q(("group__isnull", True), ("scope", "user"), ("user__isnull", False)),
+                    _connector="OR",
+                ),
+                name="quota_account_scope_matches_subject",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='quotaaccount',
-            constraint=models.CheckConstraint(condition=models.Q(('used_bytes__gte', 0), ('held_bytes__gte', 0)), name='quota_account_ledger_not_negative'),
+            model_name="quotaaccount",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("used_bytes__gte", 0), ("held_bytes__gte", 0)),
+                name="quota_account_ledger_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='quotaaccount',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('soft_limit__isnull', True), ('soft_limit__gte', 0), _connector='OR'), models.Q(('hard_limit__isnull', True), ('hard_limit__gte', 0), _connector='OR')), name='quota_account_limits_not_negative'),
+            model_name="quotaaccount",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("soft_limit__isnull", True), ("soft_limit__gte", 0), _connector="OR"),
+                    models.Q(("hard_limit__isnull", True), ("hard_limit__gte", 0), _connector="OR"),
+                ),
+                name="quota_account_limits_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='quotaaccount',
-            constraint=models.CheckConstraint(condition=models.Q(('soft_limit__isnull', True), ('hard_limit__isnull', True), ('soft_limit__lte', models.F('hard_limit')), _connector='OR'), name='quota_account_soft_below_hard'),
+            model_name="quotaaccount",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("soft_limit__isnull", True),
+                    ("hard_limit__isnull", True),
+                    ("soft_limit__lte", models.F("hard_limit")),
+                    _connector="OR",
+                ),
+                name="quota_account_soft_below_hard",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('user', 'facility'), name='one_membership_per_facility'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                fields=("user", "facility"), name="one_membership_per_facility"
+            ),
         ),
         migrations.AddIndex(
-            model_name='submission',
-            index=models.Index(fields=['facility', 'status', 'submitted_at'], name='submissions_facilit_44c0a3_idx'),
+            model_name="submission",
+            index=models.Index(
+                fields=["facility", "status", "submitted_at"], name="submissions_facilit_44c0a3_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='submission',
-            index=models.Index(fields=['owner', '-created_at'], name='submissions_owner_i_0bc0ce_idx'),
+            model_name="submission",
+            index=models.Index(
+                fields=["owner", "-created_at"], name="submissions_owner_i_0bc0ce_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='submission',
-            index=models.Index(fields=['facility', 'submitted_at'], name='queue_facility_waiting'),
+            model_name="submission",
+            index=models.Index(fields=["facility", "submitted_at"], name="queue_facility_waiting"),
         ),
         migrations.AddIndex(
-            model_name='submission',
-            index=models.Index(condition=models.Q(('status__in', ['submitted', 'in_review'])), fields=['facility', 'submitted_at', 'id'], name='queue_waiting_oldest'),
+            model_name="submission",
+            index=models.Index(
+                condition=models.Q(("status__in", ["submitted", "in_review"])),
+                fields=["facility", "submitted_at", "id"],
+                name="queue_waiting_oldest",
+            ),
         ),
         migrations.AddIndex(
-            model_name='submission',
-            index=models.Index(fields=['facility', 'title'], name='queue_facility_title'),
+            model_name="submission",
+            index=models.Index(fields=["facility", "title"], name="queue_facility_title"),
         ),
         migrations.AddIndex(
-            model_name='submission',
-            index=models.Index(fields=['facility', '-updated_at'], name='queue_facility_updated'),
+            model_name="submission",
+            index=models.Index(fields=["facility", "-updated_at"], name="queue_facility_updated"),
         ),
         migrations.AddConstraint(
-            model_name='sentnotification',
-            constraint=models.UniqueConstraint(fields=('address', 'kind', 'key'), name='one_notification_per_trigger'),
+            model_name="sentnotification",
+            constraint=models.UniqueConstraint(
+                fields=("address", "kind", "key"), name="one_notification_per_trigger"
+            ),
         ),
         migrations.AddIndex(
-            model_name='reviewcomment',
-            index=models.Index(fields=['submission', 'created_at'], name='submissions_submiss_45b0fb_idx'),
+            model_name="reviewcomment",
+            index=models.Index(
+                fields=["submission", "created_at"], name="submissions_submiss_45b0fb_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='quotareservation',
-            index=models.Index(fields=['facility', 'state'], name='submissions_facilit_ffa2ed_idx'),
+            model_name="quotareservation",
+            index=models.Index(fields=["facility", "state"], name="submissions_facilit_ffa2ed_idx"),
         ),
         migrations.AddConstraint(
-            model_name='quotareservation',
-            constraint=models.CheckConstraint(condition=models.Q(('nbytes__gte', 0)), name='reservation_nbytes_gte_0'),
+            model_name="quotareservation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("nbytes__gte", 0)), name="reservation_nbytes_gte_0"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='quotareservation',
-            constraint=models.CheckConstraint(condition=models.Q(('deleted_bytes__gte', 0)), name='reservation_deleted_gte_0'),
+            model_name="quotareservation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("deleted_bytes__gte", 0)), name="reservation_deleted_gte_0"
+            ),
         ),
         migrations.AddIndex(
-            model_name='publication',
-            index=models.Index(fields=['state', 'release_date'], name='publication_due_release'),
+            model_name="publication",
+            index=models.Index(fields=["state", "release_date"], name="publication_due_release"),
         ),
         migrations.AddIndex(
-            model_name='datafile',
-            index=models.Index(fields=['status', 'last_activity_at'], name='submissions_status_493b05_idx'),
+            model_name="datafile",
+            index=models.Index(
+                fields=["status", "last_activity_at"], name="submissions_status_493b05_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='conversionjob',
-            index=models.Index(fields=['state', 'due_at'], name='submissions_state_cc8ef9_idx'),
+            model_name="conversionjob",
+            index=models.Index(fields=["state", "due_at"], name="submissions_state_cc8ef9_idx"),
         ),
         migrations.AddIndex(
-            model_name='conversionjob',
-            index=models.Index(fields=['state', 'heartbeat_at'], name='submissions_state_1647b7_idx'),
+            model_name="conversionjob",
+            index=models.Index(
+                fields=["state", "heartbeat_at"], name="submissions_state_1647b7_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='submissionsnapshot',
-            constraint=models.UniqueConstraint(fields=('submission', 'round'), name='one_snapshot_per_round'),
+            model_name="submissionsnapshot",
+            constraint=models.UniqueConstraint(
+                fields=("submission", "round"), name="one_snapshot_per_round"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='uploadpart',
-            constraint=models.UniqueConstraint(fields=('datafile', 'number'), name='one_row_per_part'),
+            model_name="uploadpart",
+            constraint=models.UniqueConstraint(
+                fields=("datafile", "number"), name="one_row_per_part"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='usagesnapshot',
-            constraint=models.UniqueConstraint(fields=('account', 'day'), name='one_snapshot_per_day'),
+            model_name="usagesnapshot",
+            constraint=models.UniqueConstraint(
+                fields=("account", "day"), name="one_snapshot_per_day"
+            ),
         ),
     ]
-
 
 
 POSTGRES_INDEXES = [

@@ -17,16 +17,23 @@ class NotificationKind(models.TextChoices):
     PUBLISHED = "published", "My dataset is published"
     RELEASED = "released", "A dataset I submitted or curate is released from embargo"
     PROCESSING_FAILED = "processing_failed", "Processing of a dataset failed"
+    REVIEW_COPY_FAILED = "review_copy_failed", "An image I submitted could not be converted"
     DIGEST = "digest", "Daily digest of submissions waiting for review"
     COMMENT = "comment", "Someone comments on a submission I submitted or curate"
     SOFT_LIMIT = "soft_limit", "Storage I use passes its soft limit"
     QUOTA_REQUEST = "quota_request", "A quota-increase request is filed or decided"
+    # To facility admins when archived bytes differ from their manifest; nobody can mute it.
+    FIXITY = "fixity", "An archived dataset differs from its manifest"
     # Sent to an address that may have no account yet, so nobody can mute it.
     INVITATION = "invitation", "An invitation to join a facility"
 
 
 # The kinds a person can turn off on their mail settings page.
-MUTABLE_KINDS = [kind for kind in NotificationKind if kind != NotificationKind.INVITATION]
+MUTABLE_KINDS = [
+    kind
+    for kind in NotificationKind
+    if kind not in (NotificationKind.INVITATION, NotificationKind.FIXITY)
+]
 
 
 class NotificationPreference(models.Model):

@@ -22,10 +22,11 @@ from submissions.conversion.builtin.sources import ImageSource, needs_local_path
 from submissions.conversion.errors import UserFileError
 from submissions.conversion.inspect import inspect_file
 from submissions.conversion.preview import make_preview
-from submissions.core import keys, storage
+from submissions.core import dispatch, keys, storage
 from submissions.lifecycle import services as lifecycle
-from submissions.lifecycle.models import Submission
+from submissions.lifecycle.models import Submission, SubmissionStatus
 from submissions.uploads.models import DataFile, FileStatus
+from submissions.uploads.services.filetypes import HEAD_BYTES, format_contradiction
 
 # Inspection results are shown in pages and APIs; a vendor's OME-XML can run to megabytes.
 _MAX_OME_XML_CHARS = 200_000
@@ -77,6 +78,12 @@ def inspect_data_file(*, file_id: str) -> None:
         )
         if updated:
             apply_inspection_to_metadata(submission_id=data_file.submission_id, inspection=result)
+            # Submitted before this file was inspected: its review copy starts now.
+            if Submission.objects.filter(
+                pk=data_file.submission_id,
+                status__in=[SubmissionStatus.SUBMITTED, SubmissionStatus.IN_REVIEW],
+            ).exists():
+                dispatch.start_review_copies(submission_id=data_file.submission_id)
 
 
 def _inspect_stored(*, data_file: DataFile, name: str) -> dict[str, Any]:
@@ -89,6 +96,12 @@ def _inspect_stored(*, data_file: DataFile, name: str) -> dict[str, Any]:
     staging = storage.staging()
     preview = _Preview(data_file=data_file)
     with storage.open_seekable(storage=staging, key=data_file.storage_key, name=name) as handle:
+        # A name that claims an image format the bytes are not (an HTML page saved as
+        # .ome.tif) fails here, rather than passing as an attachment.
+        mismatch = format_contradiction(name=data_file.name, head=handle.read(HEAD_BYTES))
+        handle.seek(0)
+        if mismatch:
+            raise UserFileError(code="format_mismatch", message=mismatch)
         if not needs_local_path(file=handle, name=name):
             result = inspect_file(file=handle, name=name, then=preview.make).as_dict()
             return preview.saved_into(result)

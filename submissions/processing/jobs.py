@@ -1,8 +1,11 @@
-"""One conversion job: fetch the upload, convert it straight into the archive, validate there.
+"""One conversion job: fetch the upload, convert it into its review copy, validate, thumbnail.
 
-The built-in converter writes the OME-Zarr directly to its archive prefix (S3 or folder, see
-processing.targets), so there is no second pass and no scratch copy of the output; only
-bioformats2raw (which writes folders) still converts into scratch and is pushed after.
+Jobs run from submit on (processing.review_copies); publication later copies the review
+copy into the archive. The staging quota of the copy is held before converting and settled
+with the real size when the result is recorded. The built-in converter writes the review
+copy straight to its staging prefix (S3 or folder, see processing.targets): no push and no
+scratch copy of the output; only bioformats2raw (which writes folders) still converts into
+scratch and is pushed after.
 
 Check-and-mark, work, check-and-record: the job is claimed with a conditional update, the
 slow part (download, converter child process, upload) runs with no lock and no open
@@ -32,11 +35,11 @@ from submissions.conversion.runner import convert_file
 from submissions.conversion.target import OutputLocation, S3Location
 from submissions.conversion.thumbnail import make_thumbnail
 from submissions.core import dispatch, keys, storage
-from submissions.lifecycle.models import Submission
-from submissions.processing import targets, workclaims
+from submissions.core.errors import QuotaExceeded
+from submissions.lifecycle.models import Submission, SubmissionStatus
+from submissions.processing import review_copies, targets, workclaims
 from submissions.processing.inspection import safe_local_name
 from submissions.processing.models import ConversionJob, ErrorKind, JobState
-from submissions.processing.services import fail_submission
 from submissions.publication.models import Publication
 
 logger = logging.getLogger(__name__)
@@ -62,10 +65,19 @@ def run_conversion(*, job_id: str) -> None:
     token = workclaims.claim(model=ConversionJob, pk=job_id)
     if token is None:
         return  # done, running elsewhere, or gone: a duplicate message is a no-op
-    job = ConversionJob.objects.select_related("data_file", "submission").get(pk=job_id)
-    if job.submission.status != "processing":
+    job = ConversionJob.objects.select_related(
+        "data_file", "submission", "submission__owner", "submission__facility"
+    ).get(pk=job_id)
+    status = job.submission.status
+    if status in review_copies.DISCARDED or job.data_file is None:
+        # Rejected, withdrawn, or its file removed: nothing to convert, the copy goes.
         workclaims.requeue_later(model=ConversionJob, pk=job.pk, token=token, delay_s=0)
-        return  # e.g. failed meanwhile: the retry button re-queues it
+        if status in review_copies.DISCARDED:
+            review_copies.discard_job(job=job)
+        return
+    if status not in review_copies.CONVERTIBLE:
+        workclaims.requeue_later(model=ConversionJob, pk=job.pk, token=token, delay_s=0)
+        return  # e.g. processing failed meanwhile: the retry button re-queues it
     scratch_root = Path(settings.CONVERSION_SCRATCH_DIR)
     # An earlier attempt's converter may outlive its killed worker (it runs in its own
     # process group): each attempt gets its own directory, and older ones are removed.
@@ -86,20 +98,36 @@ def run_conversion(*, job_id: str) -> None:
     _record_success(job=job, token=token, outcome=outcome)
 
 
+def _reserve(job: ConversionJob) -> None:
+    try:
+        review_copies.reserve_space(job=job)
+    except QuotaExceeded as error:
+        raise UserFileError(
+            code="quota_exceeded",
+            message=(
+                "There is not enough staging space for the review copy of this image. "
+                f"{error.message} Remove files you do not need or ask your facility for more "
+                "space; the image is converted again when you resubmit."
+            ),
+        ) from error
+
+
 def _convert_and_push(
     *, job: ConversionJob, scratch: Path, beat: workclaims.Heartbeat
 ) -> dict[str, Any]:
-    data_file, accession = job.data_file, job.submission.accession or ""
+    data_file = job.data_file
+    assert data_file is not None
+    _reserve(job)
     timings: dict[str, float] = {}
     started = time.monotonic()
     beat.set(stage="fetching")
     converter, executable = _converter()
-    prefix = keys.archive_prefix(accession=accession, file_id=data_file.pk)
+    prefix = keys.review_prefix(submission_id=job.submission_id, job_id=job.pk)
     direct = converter == "builtin"
     local_output = scratch / "output" / f"{data_file.pk}.ome.zarr"
     output: OutputLocation = local_output
     if direct:
-        output = targets.conversion_output(storage=storage.archive(), prefix=prefix)
+        output = targets.conversion_output(storage=storage.staging(), prefix=prefix)
     else:
         local_output.parent.mkdir()
     streamed = targets.streamed_input(data_file=data_file, output=output) if direct else None
@@ -117,6 +145,11 @@ def _convert_and_push(
                     name=safe_local_name(data_file.name),
                 )
             )
+            if not local_input.exists():  # a dangling link to a staged file that is not there
+                raise ApplicationError(
+                    code="upload_missing",
+                    message=f"The staged upload {data_file.storage_key} is missing.",
+                )
             source = local_input
             checksum = data_file.sha256 or _sha256(local_input)
         timings["fetch_seconds"] = round(time.monotonic() - started, 3)
@@ -140,22 +173,23 @@ def _convert_and_push(
             ),
         )
     if direct:
-        # Written and validated in place: the listing validation took is what is archived.
+        # Written and validated in place: the listing validation took is what is stored.
         tree = storage.TreeReport(object_count=result.object_count, total_bytes=result.output_bytes)
     else:
         beat.set(stage="uploading")
         pushed_at = time.monotonic()
         tree = _push_with_retries(output=local_output, prefix=prefix, beat=beat)
         timings["push_seconds"] = round(time.monotonic() - pushed_at, 3)
-    thumb = _thumbnail(make_thumbnail, output, accession, data_file.pk)
+    thumb_key = keys.review_thumbnail_key(submission_id=job.submission_id, job_id=job.pk)
+    thumb = _thumbnail(make_thumbnail, output, thumb_key, data_file.pk)
     provenance = {**result.as_dict(), **timings}
     provenance["output_tail"] = provenance.get("output_tail", "")[-2000:]
     provenance["input_name"] = data_file.name
     provenance.pop("input_path", None)
     provenance.pop("output_path", None)
-    provenance["archive_prefix"] = prefix
-    provenance["archive_objects"] = tree.object_count
-    provenance["archive_bytes"] = tree.total_bytes
+    provenance["review_prefix"] = prefix
+    provenance["output_objects"] = tree.object_count
+    provenance["output_bytes"] = tree.total_bytes
     return {"prefix": prefix, "tree": tree, "thumbnail": thumb, "provenance": provenance}
 
 
@@ -168,7 +202,7 @@ def _push_with_retries(
         try:
             return storage.upload_tree(
                 local_root=output,
-                storage=storage.archive(),
+                storage=storage.staging(),
                 prefix=prefix,
                 on_progress=lambda f: beat.progress(f, start=_CONVERT_END, end=0.98),
             )
@@ -182,14 +216,13 @@ def _push_with_retries(
     raise AssertionError("unreachable")
 
 
-def _thumbnail(make: Any, output: OutputLocation, accession: str, file_id: Any) -> str:
-    key = keys.thumbnail_key(accession=accession, file_id=file_id)
+def _thumbnail(make: Any, output: OutputLocation, key: str, file_id: Any) -> str:
     try:
         png = make(output=output, series=0, max_size=256)
     except Exception:  # a preview is a nicety; the dataset is still good without one
         logger.exception("thumbnail of %s failed", file_id)
         return ""
-    storage.write_bytes(storage=storage.archive(), key=key, data=png, content_type="image/png")
+    storage.write_bytes(storage=storage.staging(), key=key, data=png, content_type="image/png")
     return key
 
 
@@ -197,15 +230,19 @@ def _record_success(*, job: ConversionJob, token: Any, outcome: dict[str, Any]) 
     with transaction.atomic():
         # Locking the submission serialises the last jobs to finish: exactly one of them
         # sees all jobs succeeded and queues publication.
-        Submission.objects.select_for_update().get(pk=job.submission_id)
+        status = (
+            Submission.objects.select_for_update()
+            .values_list("status", flat=True)
+            .get(pk=job.submission_id)
+        )
         recorded = workclaims.owned(model=ConversionJob, pk=job.pk, token=token).update(
             state=JobState.SUCCEEDED,
             progress=1.0,
             stage="done",
             finished_at=timezone.now(),
             provenance=outcome["provenance"],
-            archive_prefix=outcome["prefix"],
-            thumbnail_key=outcome["thumbnail"],
+            review_prefix=outcome["prefix"],
+            review_thumbnail_key=outcome["thumbnail"],
             output_bytes=outcome["tree"].total_bytes,
             object_count=outcome["tree"].object_count,
             error_kind=ErrorKind.NONE,
@@ -216,10 +253,17 @@ def _record_success(*, job: ConversionJob, token: Any, outcome: dict[str, Any]) 
         if not recorded:
             logger.warning("job %s finished after its claim was taken back", job.pk)
             return
-        others = ConversionJob.objects.filter(submission_id=job.submission_id).exclude(
-            state=JobState.SUCCEEDED
+        review_copies.settle_space(job=job, nbytes=outcome["tree"].total_bytes)
+        if status in review_copies.DISCARDED:
+            # Rejected or withdrawn while converting: the copy is deleted, quota freed.
+            dispatch.clean_up_review_copies(submission_id=job.submission_id)
+            return
+        others = (
+            ConversionJob.objects.filter(submission_id=job.submission_id)
+            .exclude(data_file=None)
+            .exclude(state=JobState.SUCCEEDED)
         )
-        if not others.exists():
+        if status == SubmissionStatus.PROCESSING and not others.exists():
             Publication.objects.filter(
                 submission_id=job.submission_id, state=JobState.QUEUED
             ).update(due_at=timezone.now())
@@ -269,7 +313,10 @@ def _record_failure(*, job: ConversionJob, token: Any, error: BaseException) -> 
             state=JobState.FAILED, finished_at=timezone.now(), **fields
         )
         if failed:
-            fail_submission(
-                submission_id=job.submission_id,
-                reason=f"{job.data_file.name}: {message}",
+            review_copies.give_back_space(reservation=job.review_reservation)
+            review_copies.conversion_failed(
+                job=job,
+                message=message,
+                attempt=attempts or 0,
+                users_fault=kind == ErrorKind.USER,
             )

@@ -1,4 +1,8 @@
-"""Background work after approval: one conversion job per image file.
+"""Background work from submission to publication: one conversion job per image file.
+
+A job converts its file into a private review copy in staging as soon as the submission is
+submitted (`review_prefix`); publication copies that tree into the archive (`archive_prefix`)
+without converting again.
 
 The database is the truth about this work; Celery messages only trigger it. Each row carries
 the timestamps the sweeper needs to find work that has stopped moving (`due_at` for queued
@@ -13,6 +17,7 @@ import uuid
 from django.db import models
 
 from submissions.lifecycle.models import Submission
+from submissions.quotas.models import QuotaReservation
 from submissions.uploads.models import DataFile
 
 
@@ -53,19 +58,40 @@ class _ClaimedWork(models.Model):
 
 
 class ConversionJob(_ClaimedWork):
-    """Converting one image file to OME-Zarr and pushing it to the archive."""
+    """Converting one image file to OME-Zarr: a review copy in staging, then the archive.
+
+    `data_file` becomes NULL when the researcher removes the file while changes are
+    requested; such a job is an orphan whose review copy is reused by a new file with the
+    same SHA-256 or deleted (processing.review_copies)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     submission = models.ForeignKey(
         Submission, on_delete=models.CASCADE, related_name="conversion_jobs"
     )
     data_file = models.OneToOneField(
-        DataFile, on_delete=models.CASCADE, related_name="conversion_job"
+        DataFile,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="conversion_job",
+    )
+    # The SHA-256 of the bytes this job converts (the file's, copied when the job is made).
+    source_sha256 = models.CharField(max_length=64, blank=True)
+    # The review copy in staging: the tree and its thumbnail, and the staging quota it uses.
+    review_prefix = models.CharField(max_length=255, blank=True)
+    review_thumbnail_key = models.CharField(max_length=255, blank=True)
+    review_reservation = models.ForeignKey(
+        QuotaReservation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     progress = models.FloatField(default=0.0)
     stage = models.CharField(max_length=20, blank=True)
-    # converter, version, args, input SHA-256, output bytes/object count, timings, archive key.
+    # converter, version, args, input SHA-256, output bytes/object count, timings.
     provenance = models.JSONField(default=dict, blank=True)
+    # Set by publication once the review copy is in the archive.
     archive_prefix = models.CharField(max_length=255, blank=True)
     thumbnail_key = models.CharField(max_length=255, blank=True)
     output_bytes = models.BigIntegerField(null=True, blank=True)

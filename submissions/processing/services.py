@@ -1,9 +1,11 @@
 """What happens to a submission after approval, with no human step.
 
+- Submitting already converted every image into a review copy (processing.review_copies).
 - Approval (review.services.approve) enqueues `start_processing`: the submission becomes
-  `processing`, gets its accession, and one ConversionJob per image file is queued on the
-  `conversion` queue (processing.jobs). The last job to succeed enqueues publication
-  (publication.services).
+  `processing` and gets its accession; a job still missing is created and any failed one
+  queued again (processing.jobs). When every job has succeeded, publication copies the review
+  copies into the archive (publication.services), converting nothing again; the last job to
+  succeed, or `start_processing` itself when all are done, enqueues it.
 - `retry_processing` lets a curator or facility admin try a failed submission again.
 - Inspection of each verified upload, before any of this, is in processing.inspection.
 """
@@ -22,9 +24,13 @@ from submissions.core.errors import InvalidTransition
 from submissions.lifecycle import services as lifecycle
 from submissions.lifecycle.models import Submission, SubmissionStatus
 from submissions.notifications.models import NotificationKind
+from submissions.processing import review_copies
 from submissions.processing.models import ConversionJob, ErrorKind, JobState
+from submissions.processing.review_copies import files_to_convert
 from submissions.publication.models import Publication
 from submissions.uploads.models import DataFile, FileStatus
+
+__all__ = ["fail_submission", "files_to_convert", "retry_processing", "start_processing"]
 
 logger = logging.getLogger(__name__)
 
@@ -32,38 +38,26 @@ logger = logging.getLogger(__name__)
 # --- Starting and retrying ----------------------------------------------------------------------
 
 
-def files_to_convert(*, submission: Submission) -> list[DataFile]:
-    """Image files: inspected ones with pixel data (or a vendor format), or not yet inspected."""
-    files = submission.files.filter(status__in=[FileStatus.VERIFIED, FileStatus.INSPECTED])
-    return [
-        f
-        for f in files
-        if f.status == FileStatus.VERIFIED
-        or f.inspection.get("series")
-        or f.inspection.get("needs_bioformats")
-    ]
-
-
 def files_to_keep(*, submission: Submission) -> list[DataFile]:
     """Originals to archive: every image file, plus attachments that are not images."""
     return list(submission.files.filter(status__in=[FileStatus.VERIFIED, FileStatus.INSPECTED]))
 
 
+_RESET = {
+    "state": JobState.QUEUED,
+    "attempts": 0,
+    "claim_token": None,
+    "error_kind": ErrorKind.NONE,
+    "error_code": "",
+    "error_message": "",
+    "error_details": "",
+}
+
+
 def _queue_work(*, submission: Submission) -> None:
-    """Create missing jobs and enqueue every queued one (or publication if none is left)."""
-    now = timezone.now()
-    for data_file in files_to_convert(submission=submission):
-        ConversionJob.objects.get_or_create(
-            data_file=data_file, defaults={"submission": submission, "due_at": now}
-        )
-    queued = list(
-        ConversionJob.objects.filter(submission=submission, state=JobState.QUEUED).values_list(
-            "pk", flat=True
-        )
-    )
-    for job_id in queued:
-        dispatch.convert_file(job_id=job_id)
-    if not queued:
+    """Create missing jobs and enqueue every queued one; publication if all have succeeded."""
+    jobs = review_copies.sync_jobs(submission=submission)
+    if all(job.state == JobState.SUCCEEDED for job in jobs):
         dispatch.publish_dataset(submission_id=submission.pk)
 
 
@@ -88,6 +82,10 @@ def start_processing(*, submission_id: str) -> None:
         )
         # Approved and given its accession: the DOI is reserved as a draft.
         dispatch.sync_doi(submission_id=submission.pk)
+        # A review copy that failed on our side before approval gets a fresh start.
+        ConversionJob.objects.filter(submission=submission, state=JobState.FAILED).update(
+            progress=0.0, stage="", due_at=timezone.now(), **_RESET
+        )
         _queue_work(submission=submission)
 
 
@@ -101,16 +99,7 @@ def retry_processing(*, submission: Submission, user: User, note: str = "") -> S
             actor=user,
             note=note or "Processing retried.",
         )
-        reset = {
-            "state": JobState.QUEUED,
-            "attempts": 0,
-            "claim_token": None,
-            "due_at": timezone.now(),
-            "error_kind": ErrorKind.NONE,
-            "error_code": "",
-            "error_message": "",
-            "error_details": "",
-        }
+        reset = {**_RESET, "due_at": timezone.now()}
         ConversionJob.objects.filter(submission=submission, state=JobState.FAILED).update(
             progress=0.0, stage="", **reset
         )

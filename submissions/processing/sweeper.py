@@ -7,7 +7,10 @@ work:
 - running jobs and publications whose heartbeat is older than PROCESSING_STALE_SECONDS are
   taken back (or failed, after PROCESSING_MAX_ATTEMPTS) and queued again;
 - queued ones overdue by PROCESSING_QUEUED_DEADLINE_SECONDS are sent again;
-- approved submissions that never started, and verified files never inspected, likewise.
+- approved submissions that never started, and verified files never inspected, likewise;
+- submitted submissions whose images have no conversion job (the message of submit was
+  lost) get their review copies started;
+- review copies left behind by a rejected, withdrawn or published submission are deleted.
 """
 
 from __future__ import annotations
@@ -22,14 +25,14 @@ from django.utils import timezone
 
 from submissions.core import dispatch
 from submissions.lifecycle.models import Submission, SubmissionStatus
+from submissions.processing import review_copies
 from submissions.processing.models import ConversionJob, ErrorKind, JobState
-from submissions.processing.services import (
-    fail_submission,
-)
+from submissions.processing.services import fail_submission
 from submissions.publication.models import Publication
 from submissions.uploads.models import DataFile, FileStatus
 
 logger = logging.getLogger(__name__)
+
 _BATCH = 200
 
 
@@ -53,7 +56,13 @@ def _take_back_stale(model: type[ConversionJob] | type[Publication], enqueue: An
                     error_code="worker_lost",
                     error_message=reason,
                 ):
-                    fail_submission(submission_id=row.submission_id, reason=reason)
+                    if isinstance(row, ConversionJob):
+                        review_copies.give_back_space(reservation=row.review_reservation)
+                        review_copies.conversion_failed(
+                            job=row, message=reason, attempt=row.attempts, users_fault=False
+                        )
+                    else:
+                        fail_submission(submission_id=row.submission_id, reason=reason)
                 continue
             if mine.update(state=JobState.QUEUED, claim_token=None, due_at=timezone.now()):
                 enqueue(row)
@@ -63,10 +72,14 @@ def _take_back_stale(model: type[ConversionJob] | type[Publication], enqueue: An
 
 def _resend_overdue(model: type[ConversionJob] | type[Publication], enqueue: Any) -> int:
     cutoff = timezone.now() - timedelta(seconds=settings.PROCESSING_QUEUED_DEADLINE_SECONDS)
+    # Conversions run from submit on; a publication only while processing.
+    statuses = (
+        review_copies.CONVERTIBLE if model is ConversionJob else {SubmissionStatus.PROCESSING}
+    )
     overdue = model._default_manager.filter(
         state=JobState.QUEUED,
         due_at__lt=cutoff,
-        submission__status=SubmissionStatus.PROCESSING,
+        submission__status__in=statuses,
     )
     count = 0
     rows: list[Any] = list(overdue[:_BATCH])
@@ -89,6 +102,31 @@ def _publication_ready(publication: Publication) -> bool:
     )
 
 
+def _start_missing_review_copies(cutoff: Any) -> int:
+    """Submitted before `cutoff` with an image file that has no job: start its review copy."""
+    waiting = Submission.objects.filter(
+        status__in=[SubmissionStatus.SUBMITTED, SubmissionStatus.IN_REVIEW],
+        status_changed_at__lt=cutoff,
+        files__status__in=[FileStatus.VERIFIED, FileStatus.INSPECTED],
+        files__conversion_job__isnull=True,
+    ).distinct()
+    count = 0
+    for submission in waiting[:_BATCH]:
+        with_jobs = set(
+            ConversionJob.objects.filter(submission=submission).values_list(
+                "data_file_id", flat=True
+            )
+        )
+        if any(
+            f.pk not in with_jobs
+            for f in review_copies.files_to_convert(submission=submission, uninspected=False)
+        ):
+            with transaction.atomic():
+                dispatch.start_review_copies(submission_id=submission.pk)
+            count += 1
+    return count
+
+
 def sweep_stuck_work() -> dict[str, int]:
     def send_job(job: ConversionJob) -> None:
         dispatch.convert_file(job_id=job.pk)
@@ -105,6 +143,8 @@ def sweep_stuck_work() -> dict[str, int]:
         "overdue_publications": _resend_overdue(Publication, send_publication),
         "approved": 0,
         "uninspected": 0,
+        "review_copies_started": 0,
+        "review_copies_cleaned": 0,
     }
     approved = Submission.objects.filter(
         status=SubmissionStatus.APPROVED, status_changed_at__lt=cutoff
@@ -120,6 +160,22 @@ def sweep_stuck_work() -> dict[str, int]:
         with transaction.atomic():
             dispatch.inspect_file(file_id=file_id)
         report["uninspected"] += 1
+    report["review_copies_started"] = _start_missing_review_copies(cutoff)
+    discarded = ConversionJob.objects.filter(
+        submission__status__in=review_copies.DISCARDED
+    ).exclude(state=JobState.RUNNING)
+    published = ConversionJob.objects.filter(submission__status=SubmissionStatus.PUBLISHED).exclude(
+        review_prefix=""
+    )
+    leftovers = {
+        str(pk)
+        for queryset in (discarded, published)
+        for pk in queryset.values_list("submission_id", flat=True)[:_BATCH]
+    }
+    for leftover in sorted(leftovers):
+        with transaction.atomic():
+            dispatch.clean_up_review_copies(submission_id=leftover)
+        report["review_copies_cleaned"] += 1
     if any(report.values()):
         logger.info("sweeper re-sent stuck work: %s", report)
     return report

@@ -13,7 +13,7 @@ from celery import shared_task
 from django.conf import settings
 
 from submissions.core import storage
-from submissions.processing import inspection, jobs, services, sweeper
+from submissions.processing import inspection, jobs, review_copies, services, sweeper
 
 
 class TransientStorageError(Exception):
@@ -29,6 +29,26 @@ class TransientStorageError(Exception):
 def inspect_file(*, file_id: str) -> None:
     try:
         inspection.inspect_data_file(file_id=file_id)
+    except Exception as error:
+        if storage.is_transient(error):
+            raise TransientStorageError(str(error)) from error
+        raise
+
+
+@shared_task
+def start_review_copies(*, submission_id: str) -> None:
+    review_copies.start_review_copies(submission_id=submission_id)
+
+
+@shared_task(
+    autoretry_for=(TransientStorageError,),
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=3600,
+)
+def clean_up_review_copies(*, submission_id: str) -> None:
+    try:
+        review_copies.clean_up_review_copies(submission_id=submission_id)
     except Exception as error:
         if storage.is_transient(error):
             raise TransientStorageError(str(error)) from error

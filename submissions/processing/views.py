@@ -7,9 +7,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from submissions.core import keys, storage
+from submissions.core import keys, serve, storage
 from submissions.core.auth import user_of
 from submissions.core.errors import NotFound
 from submissions.lifecycle import selectors as lifecycle_selectors
@@ -69,3 +69,19 @@ def file_preview(request: HttpRequest, submission_id: str, file_id: str) -> Http
     response = FileResponse(storage.open_object(storage=staging, key=key), content_type="image/png")
     response["Cache-Control"] = "private, max-age=300"
     return response
+
+
+@require_safe
+def review_copy_object(
+    request: HttpRequest, submission_id: str, file_id: str, path: str = ""
+) -> HttpResponseBase:
+    """One object of an image's review copy (staging), for the viewer on the review page:
+    the submitter, their group and the facility's curators; 404 for anyone else, signed in
+    or not, whole or by range."""
+    if not request.user.is_authenticated:
+        raise NotFound("No such object.")
+    submission = lifecycle_selectors.get_submission(
+        user=user_of(request), submission_id=submission_id
+    )
+    key = selectors.review_copy_key(submission=submission, file_id=str(file_id), path=path)
+    return serve.serve_private(request, storage=storage.staging(), key=key)

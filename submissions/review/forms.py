@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, cast
 
 from django import forms
@@ -10,6 +11,7 @@ from django.forms import formset_factory
 from submissions.accounts.models import User
 from submissions.core.errors import ValidationFailed
 from submissions.rembi.services.fields import SEPARATOR, FieldRef
+from submissions.review.image_points import MAX_SCREENSHOT_BYTES
 from submissions.review.selectors import AGES, QUEUE_STATES, SORTS, QueueFilters
 from submissions.review.services import MAX_MESSAGE, ChangePoint
 from submissions.uploads.models import DataFile
@@ -132,12 +134,17 @@ class PointForm(forms.Form):
     field = _field_select("Field")
     file = _file_select("or file")
     message = forms.CharField(label="What should change", required=False, max_length=MAX_MESSAGE)
+    # Filled by the viewer's "Request a change about this image": what was shown (JSON) and
+    # a screenshot of it (PNG). The service checks both.
+    image_view = forms.CharField(required=False, widget=forms.HiddenInput, max_length=20_000)
+    screenshot = forms.FileField(required=False, label="Screenshot")
 
     def __init__(
-        self, *args: Any, files: list[DataFile], fields: list[FieldRef], **kwargs: Any
+        self, *args: Any, data_files: list[DataFile], fields: list[FieldRef], **kwargs: Any
     ) -> None:
+        # `data_files`, not `files`: a formset passes the request's uploads as `files`.
         super().__init__(*args, **kwargs)
-        _choice(self, "file").choices = [("", "—")] + [(str(f.pk), f.name) for f in files]
+        _choice(self, "file").choices = [("", "—")] + [(str(f.pk), f.name) for f in data_files]
         _choice(self, "field").choices = field_choices(fields)
 
     def clean(self) -> dict[str, Any]:
@@ -156,14 +163,29 @@ def change_points(formset: Any) -> list[ChangePoint]:
     for form in formset.forms:
         data = getattr(form, "cleaned_data", {})
         if data.get("field") or data.get("file") or data.get("message"):
+            upload = data.get("screenshot")
             points.append(
                 ChangePoint(
                     message=data.get("message", ""),
                     field_path=data.get("field", ""),
                     file_id=data.get("file") or None,
+                    image_view=_json_or_raw(data.get("image_view") or ""),
+                    # One byte over the limit is enough for the service to refuse it.
+                    screenshot=upload.read(MAX_SCREENSHOT_BYTES + 1) if upload else None,
                 )
             )
     return points
+
+
+def _json_or_raw(text: str) -> Any:
+    """The view the viewer sent, parsed; what does not parse goes on as text, and the service
+    refuses it with a message."""
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 class CommentForm(forms.Form):

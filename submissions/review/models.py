@@ -72,6 +72,11 @@ class ChangeRequestPoint(models.Model):
         DataFile, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     message = models.TextField()
+    # A point made in the viewer: what was shown ({"series", "z", "t", "channels": [{"index",
+    # "name"}]}, 0-based) and a screenshot of it (a PNG in staging, server-chosen key).
+    image_view = models.JSONField(default=dict, blank=True)
+    screenshot_key = models.CharField(max_length=255, blank=True)
+    screenshot_bytes = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["id"]

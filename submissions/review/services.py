@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from submissions.accounts.models import User
 from submissions.accounts.permissions import can_curate, can_edit, is_curator
-from submissions.core import dispatch
+from submissions.core import dispatch, storage
 from submissions.core.errors import (
     InvalidTransition,
     PermissionDenied,
@@ -29,10 +29,13 @@ from submissions.core.errors import (
     ValidationFailed,
 )
 from submissions.core.text import multi_line, single_line
+from submissions.lifecycle import readiness
 from submissions.lifecycle import services as lifecycle
 from submissions.lifecycle.models import Submission, SubmissionStatus
 from submissions.notifications.models import NotificationKind
+from submissions.quotas.services import datasets as quota_datasets
 from submissions.rembi.services import fields as rembi_fields
+from submissions.review import image_points
 from submissions.review.field_paths import is_valid_path, set_path
 from submissions.review.models import (
     ChangeRequest,
@@ -40,6 +43,7 @@ from submissions.review.models import (
     ReviewComment,
     SubmissionSnapshot,
 )
+from submissions.review.readiness import require_convertible
 from submissions.review.self_review import record_self_review, require_decider
 from submissions.uploads.models import DataFile
 
@@ -58,11 +62,14 @@ class AlreadyClaimed(PortalError):
 
 @dataclass(frozen=True)
 class ChangePoint:
-    """One point of a change request: about a field (dotted path), a file, or neither."""
+    """One point of a change request: about a field (dotted path), a file, or neither; a
+    point made in the viewer also carries what was shown and a PNG screenshot of it."""
 
     message: str
     field_path: str = ""
     file_id: str | None = None
+    image_view: Any = None
+    screenshot: bytes | None = None
 
 
 NOT_A_FIELD = "Choose one of this submission's fields from the list."
@@ -92,15 +99,16 @@ def submit(*, submission: Submission, user: User, note: str = "") -> Submission:
         lifecycle.require_not_frozen(submission=locked)
         problems = lifecycle.submission_problems(submission=locked)
         if problems:
-            raise ValidationFailed(
-                f"{len(problems)} field(s) must be completed before submitting.", fields=problems
-            )
+            raise ValidationFailed(readiness.refusal_message(problems), fields=problems)
 
     with transaction.atomic():
         locked = lifecycle.transition(
             submission=submission, to=S.SUBMITTED, actor=user, note=note, check=complete
         )
         _snapshot(locked)
+        # Every image is converted now, into a private review copy, so the curators see it
+        # before deciding; a resubmission converts only files that are new.
+        dispatch.start_review_copies(submission_id=locked.pk)
         dispatch.submission_mail(submission_id=locked.pk, kind=NotificationKind.SUBMITTED)
     submission.refresh_from_db()
     return locked
@@ -112,12 +120,19 @@ def start_review(*, submission: Submission, curator: User) -> Submission:
 
 
 def approve(*, submission: Submission, curator: User, note: str = "") -> Submission:
-    """Accept the dataset: the researcher is told, and processing starts after commit."""
+    """Accept the dataset: the researcher is told, and processing starts after commit (it
+    publishes the review copies made at submit)."""
     own = require_decider(submission=submission, curator=curator)
     with transaction.atomic():
         locked = lifecycle.transition(
-            submission=submission, to=S.APPROVED, actor=curator, note=note
+            submission=submission,
+            to=S.APPROVED,
+            actor=curator,
+            note=note,
+            check=require_convertible,
         )
+        # The converted dataset's archive bytes, estimated; an archive limit refuses here.
+        quota_datasets.reserve_archive(submission=locked)
         if own:
             record_self_review(submission=locked, curator=curator, decision="approved")
         dispatch.start_processing(submission_id=locked.pk)
@@ -138,6 +153,7 @@ def reject(*, submission: Submission, curator: User, reason: str) -> Submission:
         )
         if own:
             record_self_review(submission=locked, curator=curator, decision="rejected")
+        dispatch.clean_up_review_copies(submission_id=locked.pk)
         dispatch.submission_mail(submission_id=locked.pk, kind=NotificationKind.REJECTED)
     return locked
 
@@ -225,6 +241,22 @@ def request_changes(
     clean = [] if "points" in problems else _clean_points(submission, points, problems)
     if problems:
         raise ValidationFailed("The change request needs attention.", fields=problems)
+    stored = image_points.store_screenshots(submission_id=submission.pk, points=clean)
+    try:
+        return _record_change_request(submission, curator, message, clean, own=own)
+    except BaseException:
+        storage.delete_keys(storage=storage.staging(), keys=stored)
+        raise
+
+
+def _record_change_request(
+    submission: Submission,
+    curator: User,
+    message: str,
+    clean: list[dict[str, Any]],
+    *,
+    own: bool,
+) -> ChangeRequest:
     with transaction.atomic():
         locked = lifecycle.transition(
             submission=submission, to=S.CHANGES_REQUESTED, actor=curator, note=message
@@ -263,7 +295,18 @@ def _clean_points(
             problems[f"points.{index}.field"] = [NOT_A_FIELD]
         if file_id and file_id not in file_ids:
             problems[f"points.{index}.file"] = ["This file is not part of the submission."]
-        clean.append({"field_path": field_path, "file_id": file_id, "message": text})
+        row: dict[str, Any] = {"field_path": field_path, "file_id": file_id, "message": text}
+        if point.image_view is not None or point.screenshot:
+            row.update(
+                image_points.clean_image_part(
+                    view=point.image_view,
+                    screenshot=point.screenshot,
+                    has_file=bool(file_id),
+                    index=index,
+                    problems=problems,
+                )
+            )
+        clean.append(row)
     return clean
 
 

@@ -133,3 +133,11 @@ def status_label(value: str) -> str:
         return str(SubmissionStatus(value).label)
     except ValueError:
         return value
+
+
+@register.filter
+def view_text(view: dict[str, Any] | None) -> str:
+    """What a viewer point was about, as people count: "Series 1, z-plane 3, ...; channel GFP"."""
+    from submissions.review.image_points import describe_view
+
+    return describe_view(view or {})

@@ -25,6 +25,12 @@ urlpatterns = [
     ),
     path(f"{R}/", views.review_page, name="submission-review"),
     path(f"{R}/files/", views.review_files, name="submission-review-files"),
+    path(f"{R}/images/", views.review_images, name="submission-review-images"),
+    path(
+        f"{R}/points/<int:point_id>/screenshot.png",
+        views.point_screenshot,
+        name="review-point-screenshot",
+    ),
     path(f"{R}/claim/", views.claim, name="review-claim"),
     path(f"{R}/assign/", views.assign, name="review-assign"),
     path(f"{R}/approve/", views.approve, name="review-approve"),

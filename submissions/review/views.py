@@ -13,17 +13,19 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from submissions.accounts import selectors as accounts_selectors
 from submissions.accounts.models import User
 from submissions.accounts.permissions import can_curate, can_edit
+from submissions.core import serve, storage
 from submissions.core.auth import user_of
-from submissions.core.errors import PortalError, ValidationFailed
+from submissions.core.errors import NotFound, PortalError, ValidationFailed
 from submissions.core.pagination import KnownCountPaginator
 from submissions.lifecycle import selectors as lifecycle_selectors
 from submissions.lifecycle import services as lifecycle
 from submissions.lifecycle.models import Submission, SubmissionStatus
+from submissions.processing import selectors as processing_selectors
 from submissions.rembi import forms as rembi_form
 from submissions.rembi import services as rembi
 from submissions.rembi.services import fields as rembi_fields
@@ -40,6 +42,7 @@ from submissions.review.forms import (
     apply_point_errors,
     change_points,
 )
+from submissions.review.models import ChangeRequestPoint
 from submissions.review.self_review import self_review_refusal
 
 S = SubmissionStatus
@@ -59,7 +62,11 @@ def _points_formset(request: HttpRequest, submission: Submission, kwargs: dict[s
     with that field when the page works without its script."""
     asked = request.GET.get("point", "")
     initial = [{"field": asked}] if any(f.path == asked for f in kwargs["fields"]) else None
-    return PointFormSet(prefix="points", form_kwargs=kwargs, initial=initial)
+    return PointFormSet(prefix="points", form_kwargs=_point_kwargs(kwargs), initial=initial)
+
+
+def _point_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {"data_files": kwargs["files"], "fields": kwargs["fields"]}
 
 
 def _page(request: HttpRequest, submission: Submission, status: int = 200, **bound: Any) -> Any:
@@ -75,7 +82,9 @@ def _page(request: HttpRequest, submission: Submission, status: int = 200, **bou
     curators = list(selectors.facility_curators(facility=submission.facility))
     deciding = curating and submission.status in DECIDABLE
     refusal = self_review_refusal(submission=submission, curator=user) if deciding else ""
+    images = _images_context(submission=submission, user=user)
     context = {
+        **images,
         "submission": submission,
         "files": kwargs["files"],
         "curating": curating,
@@ -105,6 +114,20 @@ def _page(request: HttpRequest, submission: Submission, status: int = 200, **bou
         **bound,
     }
     return render(request, "review/review_page.html", context, status=status)
+
+
+def _images_context(*, submission: Submission, user: User, shown: int | None = None) -> Any:
+    """The review copies: each image's conversion, and the viewer over those ready."""
+    images = processing_selectors.review_images(submission=submission, user=user)
+    ready = [image.viewer.as_dict() for image in images if image.viewer is not None]
+    return {
+        "review_images": images,
+        "viewer_images": ready,
+        "images_active": any(image.state in ("queued", "running") for image in images),
+        # Polled: more images are ready than the viewer drawn with the page shows.
+        "more_ready": shown is not None and len(ready) > shown,
+        "shown_count": len(ready) if shown is None else shown,
+    }
 
 
 def _refused(request: HttpRequest, submission: Submission, **bound: Any) -> HttpResponse:
@@ -167,6 +190,39 @@ def review_files(request: HttpRequest, submission_id: str) -> HttpResponse:
         request,
         "review/_files.html",
         {"submission": submission, "files": files, "open_points": points},
+    )
+
+
+@login_required
+def review_images(request: HttpRequest, submission_id: str) -> HttpResponse:
+    """The conversion list alone, polled by htmx while review copies are being made."""
+    user, submission = _submission(request, submission_id)
+    try:
+        shown = max(0, int(request.GET.get("shown", "0")))
+    except ValueError:
+        shown = 0
+    context = {
+        "submission": submission,
+        **_images_context(submission=submission, user=user, shown=shown),
+    }
+    return render(request, "review/_review_images.html", context)
+
+
+@require_safe
+def point_screenshot(request: HttpRequest, submission_id: str, point_id: int) -> Any:
+    """A curator's screenshot with a change point: for whoever may see the submission."""
+    if not request.user.is_authenticated:
+        raise NotFound("No such screenshot.")
+    _user, submission = _submission(request, submission_id)
+    point = (
+        ChangeRequestPoint.objects.filter(pk=point_id, change_request__submission=submission)
+        .exclude(screenshot_key="")
+        .first()
+    )
+    if point is None:
+        raise NotFound("No such screenshot.")
+    return serve.serve_private(
+        request, storage=storage.staging(), key=point.screenshot_key, content_type="image/png"
     )
 
 
@@ -239,7 +295,12 @@ def reject(request: HttpRequest, submission_id: str) -> HttpResponse:
 def request_changes(request: HttpRequest, submission_id: str) -> HttpResponse:
     user, submission = _submission(request, submission_id)
     form = ChangeRequestForm(request.POST)
-    formset = PointFormSet(request.POST, prefix="points", form_kwargs=_form_kwargs(submission))
+    formset = PointFormSet(
+        request.POST,
+        request.FILES,
+        prefix="points",
+        form_kwargs=_point_kwargs(_form_kwargs(submission)),
+    )
     bound = {"request_form": form, "points_formset": formset}
     if not all([form.is_valid(), formset.is_valid()]):  # both, so both show their errors
         return _refused(request, submission, **bound)

@@ -20,6 +20,7 @@ from submissions.uploads.serializers import (
     PartSerializer,
     PartSignSerializer,
     PartTargetSerializer,
+    UploadCompleteSerializer,
     UploadCreateSerializer,
     UploadSerializer,
 )
@@ -88,11 +89,25 @@ class UploadAbortView(APIView):
 
 
 class UploadCompleteView(APIView):
-    @extend_schema(request=None, responses=UploadSerializer)
+    @extend_schema(
+        request=UploadCompleteSerializer,
+        responses=UploadSerializer,
+        description=(
+            "Finish an upload once every part has arrived. The body may declare the whole "
+            'file\'s SHA-256 (`{"sha256": "<64 lowercase hex>"}`), computed by the client '
+            "while it read the file; verification then refuses stored bytes that differ "
+            "(`failure_code` `checksum_mismatch`: upload the file again). An empty body is "
+            "accepted. A repeated completion returns the file unchanged."
+        ),
+    )
     def post(self, request: Request, pk: str) -> Response:
+        data = UploadCompleteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
         user = user_of(request)
         datafile = selectors.get_upload(user=user, upload_id=pk)
-        done = services.complete_upload(datafile=datafile, user=user)
+        done = services.complete_upload(
+            datafile=datafile, user=user, sha256=data.validated_data["sha256"]
+        )
         done.refresh_from_db()  # verification may already have run (eager Celery)
         return Response(UploadSerializer(done).data)
 

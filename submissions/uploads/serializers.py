@@ -23,6 +23,22 @@ class UploadCreateSerializer(serializers.Serializer[Any]):
     )
 
 
+class UploadCompleteSerializer(serializers.Serializer[Any]):
+    sha256 = serializers.RegexField(
+        r"^[0-9a-f]{64}$",
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=(
+            "The whole file's SHA-256 as the client computed it while reading the file "
+            "(64 lowercase hexadecimal characters). Verification compares it with the stored "
+            "bytes; on a mismatch the file fails and must be uploaded again. Optional; may "
+            "also be declared at creation."
+        ),
+        error_messages={"invalid": "Give the SHA-256 as 64 lowercase hexadecimal characters."},
+    )
+
+
 class UploadSerializer(serializers.ModelSerializer[DataFile]):
     part_count = serializers.IntegerField(read_only=True)
     receipt_url = serializers.SerializerMethodField()

@@ -1,5 +1,5 @@
-"""Upload tasks: whole-file verification after completion, and the hourly sweep of stale
-uploads (which also re-sends verifications whose message was lost)."""
+"""Upload tasks: whole-file verification after completion, and the sweep of uploads that
+never started or went idle (which also re-sends verifications whose message was lost)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,10 @@ def verify_upload(*, file_id: str) -> str:
 
 @shared_task
 def expire_stale_uploads() -> int:
-    """Hourly: abort inactive uploads, and re-enqueue verifications whose message was lost."""
+    """Every 15 minutes: abort uploads that never received a byte or went idle (freeing
+    their reservations), delete stray temporary parts, and re-enqueue verifications whose
+    message was lost."""
     for file_id in services.stalled_verifications():
         dispatch.verify_upload(file_id=file_id)
-    return services.expire_stale_uploads()
+    services.sweep_temporary_parts()
+    return services.expire_empty_uploads() + services.expire_stale_uploads()

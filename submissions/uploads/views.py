@@ -16,6 +16,7 @@ from submissions.core.auth import user_of
 from submissions.core.errors import PortalError
 from submissions.lifecycle import selectors as lifecycle_selectors
 from submissions.lifecycle.services import EDITABLE_STATUSES, frozen_reason
+from submissions.review import selectors as review_selectors
 from submissions.uploads import selectors, services
 from submissions.uploads.models import FileStatus
 from submissions.uploads.services import remove_file
@@ -37,6 +38,9 @@ def submission_files(request: HttpRequest, pk: str) -> HttpResponse:
         and submission.status in EDITABLE_STATUSES
         and not frozen,
         "verifying": any(f.status == FileStatus.UPLOADED for f in files),
+        # The curators' open points about each file (with a viewer screenshot, if any), so
+        # the researcher reads them where the file is replaced.
+        "open_points": review_selectors.open_change_requests(submission),
     }
     if request.headers.get("HX-Request"):
         return render(request, "uploads/_file_table.html", context)

@@ -118,7 +118,14 @@ class Journey:
         return client
 
     def api(self, email: str) -> httpx.Client:
-        token = self.session(email).get("/api/v1/me/token/").json()["token"]
+        session = self.session(email)
+        made = session.post(
+            "/api/v1/me/tokens/",
+            json={"name": "acceptance"},
+            headers={"X-CSRFToken": session.cookies["csrftoken"], "Referer": self.url + "/"},
+        )
+        assert made.status_code == 201, made.text[:500]
+        token = made.json()["token"]
         return httpx.Client(
             base_url=self.url,
             verify=self.verify,

@@ -15,6 +15,7 @@ from submissions.lifecycle import services as lifecycle
 from submissions.lifecycle.models import Submission, SubmissionStatus
 from submissions.review import services as review
 from submissions.uploads import services as uploads
+from submissions.uploads.services import drafts
 from tests import factories
 from tests.conftest import client_for, signed_in
 from tests.uploads.helpers import b64sha256
@@ -95,7 +96,7 @@ def test_the_services_refuse_whatever_path_calls_them(
     with pytest.raises(lifecycle.SubmissionFrozen):
         uploads.create_upload(user=researcher, submission=draft, name="x.tif", size=1)
     with pytest.raises(lifecycle.SubmissionFrozen):
-        lifecycle.delete_submission(submission=draft, user=researcher)
+        drafts.delete_draft(submission=draft, user=researcher)
 
 
 def test_the_pages_say_why_and_offer_no_edits(

@@ -17,10 +17,10 @@ def draft(researcher: User) -> Submission:
 
 @pytest.fixture
 def ready(researcher: User) -> Submission:
-    """A draft with a complete description and one verified file."""
+    """A draft with a complete description and one inspected file."""
     facility = researcher.memberships.get().facility
     submission = services.create_submission(
         user=researcher, facility=facility, title="t", metadata=complete_rembi()
     )
-    DataFileFactory(submission=submission, status=FileStatus.VERIFIED, name="raw/cell_01.tif")
+    DataFileFactory(submission=submission, status=FileStatus.INSPECTED, name="raw/cell_01.tif")
     return submission

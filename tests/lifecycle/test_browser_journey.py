@@ -23,6 +23,7 @@ import tifffile
 from django.core import mail
 
 from submissions.accounts.models import Role
+from submissions.core.units import format_bytes
 from submissions.lifecycle.models import Submission, SubmissionStatus
 from submissions.quotas.models import QuotaAccount
 from submissions.uploads.models import DataFile, FileStatus
@@ -275,13 +276,15 @@ def test_the_whole_journey_tells_the_truth_on_every_page(  # type: ignore[no-unt
     office.get_by_role("link", name="Facility").click()
     office.get_by_role("link", name="Quotas").click()
     journey.look(office, "quotas")
-    hard = office.get_by_label(f"Hard limit, user {researcher.display_name}, staging")
-    hard.fill("50 kB")  # below the 63 kB the researcher keeps in staging
-    office.get_by_role("button", name=f"Save limits of {researcher.display_name}, staging").click()
+    # Publishing freed the staged upload and counted the dataset in the archive.
+    hard = office.get_by_label(f"Hard limit, user {researcher.display_name}, archive")
+    hard.fill("50 kB")  # below what the researcher's published dataset holds
+    office.get_by_role("button", name=f"Save limits of {researcher.display_name}, archive").click()
     office.get_by_text(f"Saved the limits of {researcher.display_name}.").wait_for()
     journey.look(office, "quotas-lowered")
-    account = QuotaAccount.objects.get(user=researcher, area="staging")
+    account = QuotaAccount.objects.get(user=researcher, area="archive")
     assert account.hard_limit == 50_000
+    assert QuotaAccount.objects.get(user=researcher, area="staging").used_bytes == 0
     admin_context.close()
 
     # The researcher's storage page says where they stand, in the same units as the files.
@@ -291,7 +294,8 @@ def test_the_whole_journey_tells_the_truth_on_every_page(  # type: ignore[no-unt
     page.get_by_role("link", name="My storage").click()
     page.get_by_role("heading", name="My storage").wait_for()
     text = journey.look(page, "my-storage")
-    kept = DataFile.objects.get(submission=submission).size
-    assert f"{kept / 1000:.1f} kB of 50.0 kB" in text
-    assert "Full: no room left for uploads" in text
+    archived = QuotaAccount.objects.get(user=researcher, area="archive").used_bytes
+    assert archived > DataFile.objects.get(submission=submission).size
+    assert f"{format_bytes(archived)} of 50.0 kB" in text
+    assert "Full: no room left for new datasets" in text
     context.close()

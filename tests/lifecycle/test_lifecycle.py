@@ -22,7 +22,7 @@ def draft(researcher: User) -> Submission:
     submission = services.create_submission(
         user=researcher, facility=facility, title="Zebrafish heart", metadata=complete_rembi()
     )
-    DataFileFactory(submission=submission, status=FileStatus.VERIFIED)
+    DataFileFactory(submission=submission, status=FileStatus.INSPECTED)
     return submission
 
 

@@ -112,10 +112,12 @@ def test_withdraw_and_delete_with_confirmation(
     browser.post(f"/submissions/{draft.pk}/withdraw/", {"note": "Duplicate"})
     draft.refresh_from_db()
     assert draft.status == SubmissionStatus.WITHDRAWN
-    assert b"Yes, delete" in browser.get(f"/submissions/{ready.pk}/delete/").content
-    refused = browser.post(f"/submissions/{ready.pk}/delete/")  # it has a file
-    assert refused.status_code == 409
-    assert b"still has files" in refused.content
+    confirm = browser.get(f"/submissions/{ready.pk}/delete/").content.decode()
+    assert "Its 1 file (1.0 kB) will be deleted too." in confirm
+    assert "Yes, delete the draft and its 1 file" in confirm
+    deleted = browser.post(f"/submissions/{ready.pk}/delete/")  # its file goes with it
+    assert deleted.status_code == 302
+    assert not Submission.objects.filter(pk=ready.pk).exists()
 
 
 def test_submitted_submission_redirects_away_from_the_editor(
@@ -174,7 +176,8 @@ def test_a_draft_offers_only_what_a_draft_can_do(
     # Problems read as sentences: a label and what to do, no codes or paths.
     problems = page[page.index('class="problem-list"') :]
     problems = problems[: problems.index("</ul>")]
-    assert ">Files</a>: Upload at least one file and wait until it is verified.</li>" in problems
+    wanted = "Upload at least one file and wait until it has been inspected."
+    assert f">Files</a>: {wanted}</li>" in problems
     assert "<code" not in problems
     assert "study." not in problems.replace(f"/submissions/{draft.pk}/edit/", "")
 

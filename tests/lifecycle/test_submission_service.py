@@ -11,6 +11,7 @@ from submissions.lifecycle import services
 from submissions.lifecycle.models import Submission, SubmissionStatus
 from submissions.review import services as review
 from submissions.uploads.models import FileStatus
+from submissions.uploads.services import drafts
 from tests import factories
 from tests.factories import DataFileFactory, complete_rembi
 
@@ -61,11 +62,10 @@ def test_submit_lists_every_problem_at_once(draft: Submission, researcher: User)
     assert not draft.events.filter(kind="status").exists()
 
 
-def test_submit_needs_a_verified_file(researcher: User, facility) -> None:  # type: ignore[no-untyped-def]
+def test_submit_needs_an_inspected_file(researcher: User, facility) -> None:  # type: ignore[no-untyped-def]
     submission = services.create_submission(
         user=researcher, facility=facility, title="t", metadata=complete_rembi()
     )
-    DataFileFactory(submission=submission, status=FileStatus.UPLOADING)
     with pytest.raises(ValidationFailed) as error:
         review.submit(submission=submission, user=researcher)
     assert set(error.value.fields) == {"files"}
@@ -113,12 +113,11 @@ def test_autosaves_make_one_timeline_entry(draft: Submission, researcher: User) 
     assert [e.kind for e in draft.events.all()] == ["created", "metadata_updated"]
 
 
-def test_delete_only_drafts_without_files(
-    ready: Submission, draft: Submission, researcher: User
-) -> None:
+def test_only_drafts_are_deleted(ready: Submission, draft: Submission, researcher: User) -> None:
+    review.submit(submission=ready, user=researcher)
     with pytest.raises(InvalidTransition):
-        services.delete_submission(submission=ready, user=researcher)
-    services.delete_submission(submission=draft, user=researcher)
+        drafts.delete_draft(submission=ready, user=researcher)
+    drafts.delete_draft(submission=draft, user=researcher)
     assert not Submission.objects.filter(pk=draft.pk).exists()
 
 

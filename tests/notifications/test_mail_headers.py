@@ -65,7 +65,7 @@ def test_a_title_typed_with_line_breaks_reaches_the_curators_on_one_line(
         f"/api/v1/submissions/{submission.pk}/", {"metadata": metadata}, format="json"
     )
     assert updated.status_code == 200, updated.content
-    factories.DataFileFactory(submission=submission, status=FileStatus.VERIFIED)
+    factories.DataFileFactory(submission=submission, status=FileStatus.INSPECTED)
 
     _submit_through_the_api(researcher, submission, django_capture_on_commit_callbacks)
 

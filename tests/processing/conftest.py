@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from submissions.core import storage
 from submissions.lifecycle.models import Submission, SubmissionStatus
 from submissions.uploads.models import DataFile, FileStatus
 from tests import factories
+from tests.conftest import empty_bucket, use_s3_staging
 
 
 def ome_tiff_bytes(tmp_path: Path, *, seed: int = 0, shape=(1, 2, 3, 70, 90)) -> bytes:
@@ -105,3 +107,22 @@ def submitted(researcher: User, tmp_path: Path) -> Submission:
         data_file = add_file(submission, ome_tiff_bytes(tmp_path, seed=seed), name=name)
         inspect_data_file(file_id=str(data_file.pk))
     return submission
+
+
+@pytest.fixture
+def s3_both(settings: Any, moto_endpoint: str):
+    """Staging and archive both on the moto S3 server (two buckets)."""
+    staging_client = use_s3_staging(settings, moto_endpoint)
+    import boto3
+
+    bucket = f"aperture-archive-{uuid.uuid4().hex[:8]}"
+    archive_client = boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1")
+    archive_client.create_bucket(Bucket=bucket)
+    archive_client.bucket = bucket
+    stores = dict(settings.STORAGES)
+    options = {**stores["staging"]["OPTIONS"], "bucket_name": bucket}
+    stores["archive"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+    settings.STORAGES = stores
+    yield staging_client, archive_client
+    empty_bucket(staging_client)
+    empty_bucket(archive_client)

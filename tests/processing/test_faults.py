@@ -1,6 +1,11 @@
 """Each dataset ends published exactly once, with nothing lost or duplicated, when:
 a conversion worker is SIGKILLed mid-run, Redis restarts with jobs queued, S3 fails a while.
 
+In the order Aperture works now: the images are converted into review copies when the
+researcher submits (before any decision), and approval publishes those copies by copying
+them into the archive. Each fault strikes the conversion before approval; the S3 outage
+strikes both the push of the review copy and the copy into the archive.
+
 Real components: a Celery worker subprocess (prefork, with beat running the sweeper) against
 a real redis-server, the test database, and a moto S3 server. Only bioformats2raw is a
 stand-in (see tests/processing/live.py): it keeps the real tool's command-line contract.
@@ -14,18 +19,19 @@ from pathlib import Path
 
 import boto3
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from submissions.accounts.models import User
-from submissions.core import storage
+from submissions.core import dispatch, storage
 from submissions.lifecycle.models import (
     AccessionCounter,
     Submission,
     SubmissionEvent,
     SubmissionStatus,
 )
+from submissions.processing.inspection import inspect_data_file
 from submissions.processing.models import ConversionJob, JobState
-from submissions.processing.services import start_processing
+from submissions.processing.review_copies import start_review_copies
 from submissions.review import services as review
 from tests.processing import live
 from tests.processing.conftest import add_file, make_submission, ome_tiff_bytes
@@ -59,10 +65,45 @@ def harness(transactional_db: None, tmp_path: Path) -> Iterator[dict]:
 
 
 def staged_submission(researcher: User, tmp: Path, files: int = 1) -> Submission:
-    submission = make_submission(researcher=researcher)
+    """Files uploaded and inspected while a draft, then submitted (its review copies are
+    started by `submit`)."""
+    submission = make_submission(researcher=researcher, status=SubmissionStatus.DRAFT)
     for index in range(files):
-        add_file(submission, ome_tiff_bytes(tmp, seed=index), name=f"stack_{index}.ome.tif")
+        data_file = add_file(
+            submission, ome_tiff_bytes(tmp, seed=index), name=f"stack_{index}.ome.tif"
+        )
+        inspect_data_file(file_id=str(data_file.pk))
+    Submission.objects.filter(pk=submission.pk).update(status=SubmissionStatus.SUBMITTED)
+    submission.refresh_from_db()
     return submission
+
+
+def submit(submission: Submission) -> None:
+    """What review.submit sets off once it commits: the review copies are started."""
+    with transaction.atomic():
+        dispatch.start_review_copies(submission_id=submission.pk)
+
+
+def wait_review_copies(submission: Submission, workers: list[live.Worker], timeout: float = 60):
+    """Until every job has its review copy; the submission waits for a curator meanwhile."""
+
+    def converted() -> bool:
+        jobs = list(ConversionJob.objects.filter(submission=submission))
+        return bool(jobs) and all(job.state == JobState.SUCCEEDED for job in jobs)
+
+    try:
+        live.wait_for(converted, timeout=timeout, what="the review copies")
+    except AssertionError:
+        jobs = list(ConversionJob.objects.values("state", "attempts", "error_message"))
+        logs = "\n".join(worker.output() for worker in workers)
+        raise AssertionError(f"review copies not made; jobs {jobs}\n{logs}") from None
+    submission.refresh_from_db()
+    assert submission.status == SubmissionStatus.SUBMITTED  # nobody decided anything yet
+    assert submission.accession is None
+    staging = storage.staging()
+    for job in ConversionJob.objects.filter(submission=submission):
+        listed = storage.list_tree(storage=staging, prefix=job.review_prefix)
+        assert (len(listed), sum(listed.values())) == (job.object_count, job.output_bytes)
 
 
 def wait_published(submission: Submission, workers: list[live.Worker], timeout: float = 60):
@@ -96,7 +137,24 @@ def assert_published_exactly_once(submission: Submission, *, files: int) -> list
         assert ".zgroup" in listed
         assert "OME/METADATA.ome.xml" in listed
     assert storage.exists(storage=archive, key="datasets/APT-1/.published")
+    # Publication converted nothing: each job ran at submit only. The copies are gone from
+    # staging once published.
+    events = SubmissionEvent.objects.filter(submission=submission, kind="status")
+    assert list(events.values_list("to_status", flat=True))[-3:] == [
+        "approved",
+        "processing",
+        "published",
+    ]
+    wait_for_clean_staging(submission)
     return jobs
+
+
+def wait_for_clean_staging(submission: Submission) -> None:
+    def clean() -> bool:
+        left = storage.list_all(storage=storage.staging())
+        return not [key for key in left if key.startswith(f"review/{submission.pk}/")]
+
+    live.wait_for(clean, timeout=30, what="the review copies to be deleted from staging")
 
 
 def test_a_worker_killed_mid_conversion_is_replaced_and_publishes_once(
@@ -104,7 +162,7 @@ def test_a_worker_killed_mid_conversion_is_replaced_and_publishes_once(
 ) -> None:
     submission = staged_submission(researcher, harness["tmp"], files=1)
     first = harness["new_worker"]()
-    review.approve(submission=submission, curator=curator)
+    submit(submission)
 
     def converting() -> bool:
         job = ConversionJob.objects.filter(submission=submission).first()
@@ -116,9 +174,11 @@ def test_a_worker_killed_mid_conversion_is_replaced_and_publishes_once(
     assert job.state == JobState.RUNNING  # the dead worker's claim is still there
 
     second = harness["new_worker"]()
+    wait_review_copies(submission, [first, second])
+    review.approve(submission=submission, curator=curator)
     wait_published(submission, [first, second])
     (job,) = assert_published_exactly_once(submission, files=1)
-    assert job.attempts == 2  # the killed attempt, then the one that finished
+    assert job.attempts == 2  # the killed attempt, then the one that finished; none at approval
 
 
 def test_redis_restarted_with_jobs_queued_loses_nothing(
@@ -126,8 +186,7 @@ def test_redis_restarted_with_jobs_queued_loses_nothing(
 ) -> None:
     submission = staged_submission(researcher, harness["tmp"], files=2)
     redis: live.PrivateRedis = harness["redis"]
-    review.approve(submission=submission, curator=curator)
-    start_processing(submission_id=str(submission.pk))  # as a worker would: jobs queued
+    start_review_copies(submission_id=str(submission.pk))  # as a worker would: jobs queued
     assert redis.queued("conversion") == 2
 
     redis.stop()  # no persistence: every queued message is gone
@@ -135,6 +194,8 @@ def test_redis_restarted_with_jobs_queued_loses_nothing(
     assert redis.queued("conversion") == 0
 
     worker = harness["new_worker"]()
+    wait_review_copies(submission, [worker])  # the sweeper re-sent the lost messages
+    review.approve(submission=submission, curator=curator)
     wait_published(submission, [worker])
     jobs = assert_published_exactly_once(submission, files=2)
     assert all(job.attempts == 1 for job in jobs)
@@ -192,7 +253,7 @@ def test_an_s3_outage_during_the_push_delays_but_does_not_break_publication(
 ) -> None:
     submission = staged_submission(researcher, harness["tmp"], files=1)
     worker = harness["new_worker"](**s3["env"])
-    review.approve(submission=submission, curator=curator)
+    submit(submission)
 
     def converting() -> bool:
         job = ConversionJob.objects.filter(submission=submission).first()
@@ -202,8 +263,15 @@ def test_an_s3_outage_during_the_push_delays_but_does_not_break_publication(
     # Down for 6 s and until the push has met the outage (a few refused requests), however
     # long the rest of the conversion takes on a busy machine.
     s3["proxy"].fail_for(6, at_least=3)
-    wait_published(submission, [worker])
+    wait_review_copies(submission, [worker])
     assert s3["proxy"].refused > 0  # S3 really did fail for a while
+    refused_before = s3["proxy"].refused
+
+    # Down again as the curator approves: the copy into the archive meets the outage.
+    s3["proxy"].fail_for(3, at_least=2)
+    review.approve(submission=submission, curator=curator)
+    wait_published(submission, [worker])
+    assert s3["proxy"].refused > refused_before
     (job,) = assert_published_exactly_once(submission, files=1)
     keys = [
         item["Key"]

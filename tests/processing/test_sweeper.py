@@ -9,7 +9,7 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from submissions.lifecycle.models import SubmissionStatus
+from submissions.lifecycle.models import Submission, SubmissionStatus
 from submissions.processing.models import ConversionJob, JobState
 from submissions.processing.sweeper import sweep_stuck_work
 from submissions.publication.models import Publication
@@ -97,7 +97,6 @@ def test_queued_work_whose_message_was_lost_is_sent_again_once_per_deadline(
 def test_approved_submissions_and_uninspected_files_are_sent_again(
     researcher, sent, django_capture_on_commit_callbacks
 ) -> None:
-    from submissions.lifecycle.models import Submission
 
     submission = make_submission(researcher=researcher, status=SubmissionStatus.APPROVED)
     Submission.objects.filter(pk=submission.pk).update(status_changed_at=timezone.now() - LONG_AGO)
@@ -112,3 +111,72 @@ def test_approved_submissions_and_uninspected_files_are_sent_again(
         kwargs={"submission_id": str(submission.pk)}, countdown=None
     )
     sent["inspect"].assert_called_once_with(kwargs={"file_id": str(data_file.pk)}, countdown=None)
+
+
+@pytest.fixture
+def review_copy_tasks():
+    with (
+        mock.patch("submissions.processing.tasks.start_review_copies.apply_async") as start,
+        mock.patch("submissions.processing.tasks.clean_up_review_copies.apply_async") as clean,
+    ):
+        yield {"start": start, "clean": clean}
+
+
+@pytest.mark.django_db
+def test_a_submission_whose_review_copies_never_started_is_started(
+    researcher, sent, review_copy_tasks, django_capture_on_commit_callbacks
+) -> None:
+    lost = make_submission(researcher=researcher, status=SubmissionStatus.SUBMITTED)
+    add_file(  # an inspected image, never converted
+        lost,
+        b"II*\x00" + b"\x00" * 60,
+        status=FileStatus.INSPECTED,
+        inspection={"series": [{"sizes": {"X": 8, "Y": 8}}]},
+    )
+    add_file(lost, b"II*\x00" + b"\x00" * 60, name="later.tif")  # inspection will start it
+    attachment_only = make_submission(researcher=researcher, status=SubmissionStatus.SUBMITTED)
+    add_file(
+        attachment_only,
+        b"%PDF-1.7",
+        name="protocol.pdf",
+        status=FileStatus.INSPECTED,
+        inspection={"attachment": True},
+    )
+
+    Submission.objects.update(status_changed_at=timezone.now() - LONG_AGO)
+    with django_capture_on_commit_callbacks(execute=True):
+        report = sweep_stuck_work()
+    assert report["review_copies_started"] == 1  # an attachment is never converted
+    (call,) = review_copy_tasks["start"].call_args_list
+    assert call.kwargs["kwargs"] == {"submission_id": str(lost.pk)}
+
+
+@pytest.mark.django_db
+def test_an_overdue_review_copy_of_a_submission_waiting_for_review_is_sent_again(
+    researcher, sent, review_copy_tasks, django_capture_on_commit_callbacks
+) -> None:
+    job = job_in(researcher, state=JobState.QUEUED)
+
+    Submission.objects.filter(pk=job.submission_id).update(status=SubmissionStatus.IN_REVIEW)
+    with django_capture_on_commit_callbacks(execute=True):
+        report = sweep_stuck_work()
+    assert report["overdue_jobs"] == 1
+    assert sent["convert"].call_args.kwargs["kwargs"] == {"job_id": str(job.pk)}
+
+
+@pytest.mark.django_db
+def test_review_copies_left_by_a_rejected_submission_are_cleaned_up(
+    researcher, sent, review_copy_tasks, django_capture_on_commit_callbacks
+) -> None:
+    job = job_in(researcher, state=JobState.SUCCEEDED)
+    running = job_in(researcher, state=JobState.RUNNING, age=timedelta(seconds=1))
+
+    Submission.objects.filter(pk__in=[job.submission_id, running.submission_id]).update(
+        status=SubmissionStatus.REJECTED
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        report = sweep_stuck_work()
+    # The running one is left to its worker, whose end sends the clean-up itself.
+    assert report["review_copies_cleaned"] == 1
+    (call,) = review_copy_tasks["clean"].call_args_list
+    assert call.kwargs["kwargs"] == {"submission_id": str(job.submission_id)}

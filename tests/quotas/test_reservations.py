@@ -143,6 +143,7 @@ def test_archive_reservation_is_estimated_and_idempotent(researcher: User, home:
     factories.DataFileFactory(
         submission=submission,
         size=10 * MB,
+        status="inspected",  # only files publication archives are estimated
         # What inspection stores (InspectionResult.as_dict()).
         inspection={
             "format_name": "OME-TIFF",

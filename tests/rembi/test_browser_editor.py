@@ -105,7 +105,7 @@ def test_researcher_fills_the_whole_form_fixes_an_error_and_submits(
     submission = Submission.objects.get()
     assert submission.metadata["study"]["authors"][0]["orcid"] == "0000-0002-1825-0097"
     assert "files" in page.locator(".problem-list").inner_text().lower()
-    DataFileFactory(submission=submission, status=FileStatus.VERIFIED, name="cell_01.ome.tif")
+    DataFileFactory(submission=submission, status=FileStatus.INSPECTED, name="cell_01.ome.tif")
     page.reload()
     shot(page, "overview-draft")
     page.get_by_role("link", name="Submit for review").click()

@@ -216,6 +216,8 @@ def test_pickers_do_not_call_a_half_typed_name_wrong(editing, page) -> None:  # 
     assert re.search("Not an FBbi imaging method", method_hint.inner_text())
     page.locator("#f-acquisitions-0-imaging_method-name-error").wait_for()
     shot(page, "picker-left-unfinished")
+    # Leaving the field saved the draft; let that request finish before the database is reset.
+    wait_saved(page)
 
 
 def test_a_draft_kept_as_typed_is_listed_on_the_submission_page(  # type: ignore[no-untyped-def]

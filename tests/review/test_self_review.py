@@ -163,7 +163,10 @@ def test_only_the_facility_admin_changes_the_setting_and_it_is_audited(
     facility: Facility, facility_admin: User, curator: User, outsider: User
 ) -> None:
     url = f"/api/v1/facilities/{facility.slug}/settings/"
-    assert client_for(facility_admin).get(url).json() == {"allow_self_review": False}
+    assert client_for(facility_admin).get(url).json() == {
+        "allow_self_review": False,
+        "keep_staging_after_publication": False,
+    }
     assert (
         client_for(curator).patch(url, {"allow_self_review": True}, format="json").status_code
         == 403
@@ -177,7 +180,7 @@ def test_only_the_facility_admin_changes_the_setting_and_it_is_audited(
     assert "allow_self_review" in bad.json()["fields"]
     done = client_for(facility_admin).patch(url, {"allow_self_review": True}, format="json")
     assert done.status_code == 200
-    assert done.json() == {"allow_self_review": True}
+    assert done.json() == {"allow_self_review": True, "keep_staging_after_publication": False}
     facility.refresh_from_db()
     assert facility.allow_self_review is True
     audit = facility.audit_events.get(kind="facility.settings")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import pytest
 from submissions.accounts.models import User
 from submissions.accounts.tokens import issue_token
 from submissions.cli.upload import collect
+from submissions.core.units import format_bytes
 from submissions.lifecycle.models import Submission
 from submissions.uploads.models import DataFile, UploadPart
 
@@ -58,7 +60,8 @@ def test_interrupted_cli_upload_resumes_without_resending_parts(
     data = os.urandom(2 * 1024 * 1024)  # 32 parts of 64 KiB
     source = tmp_path / "stack.bin"
     source.write_bytes(data)
-    args = [str(draft.pk), str(source), "--jobs", "2", "--max-rate", "384K", "-q"]
+    # With the progress bar (no -q): it must never count bytes the server has not taken.
+    args = [str(draft.pk), str(source), "--jobs", "2", "--max-rate", "384K"]
     first = run_cli(args, cli_env)
     deadline = time.monotonic() + 30
     while UploadPart.objects.count() < 6 and time.monotonic() < deadline:
@@ -69,17 +72,34 @@ def test_interrupted_cli_upload_resumes_without_resending_parts(
     assert "Run the same command again" in output
     before = dict(UploadPart.objects.values_list("number", "received_at"))
     assert 6 <= len(before) < 32
+    said = re.search(r"stack\.bin: (\d+) of 32 parts \(([^)]+)\) are on the server", output)
+    assert said is not None, output
+    counted = int(said.group(1))
+    # A part whose answer the interruption cut off is on the server but was not counted.
+    assert len(before) - 2 <= counted <= len(before)
+    assert said.group(2) == format_bytes(counted * 64 * 1024)
+    shown = [int(p) for p in re.findall(r"(\d+)%\|", output)]
+    assert shown, output
+    # The bar as it was left shows exactly what landed (tqdm rounds to whole percent).
+    assert shown[-1] == round(100 * counted / 32)
+    assert max(shown) <= round(100 * len(before) / 32)
 
     second = run_cli([str(draft.pk), str(source), "-q"], cli_env)
     output = second.communicate(timeout=60)[0]
     assert second.returncode == 0, output
-    assert f"resuming, {len(before)} of 32 parts arrived" in output
+    assert (
+        f"Resuming stack.bin: {len(before)} of 32 parts already on the server "
+        f"({format_bytes(len(before) * 64 * 1024)})"
+    ) in output
     after = dict(UploadPart.objects.values_list("number", "received_at"))
     assert len(after) == 32
     assert {n: after[n] for n in before} == before  # nothing sent twice
     datafile = DataFile.objects.get()
     assert datafile.status == "inspected"  # verified, then inspected as an attachment
     assert datafile.sha256 == hashlib.sha256(data).hexdigest()
+    # The CLI hashed the whole file (parts sent before the interruption included) and
+    # declared it at completion, so verification held the stored bytes to it.
+    assert datafile.declared_sha256 == datafile.sha256
     assert datafile.checksum_algorithm == "crc32c"
 
 

@@ -4,6 +4,7 @@
 - changes requested, approved, rejected, published: the researcher;
 - released (the embargo ended): the researcher and the facility's curators;
 - processing failed: the researcher and the facility admins;
+- an image could not be converted for review (before any decision): the researcher;
 - the daily digest: each curator, with what waits in their facilities.
 """
 
@@ -35,6 +36,7 @@ SUBJECTS: dict[str, str] = {
     K.PUBLISHED: "Published as {accession}: {title}",
     K.RELEASED: "Now public: {accession}, {title}",
     K.PROCESSING_FAILED: "Processing failed: {title}",
+    K.REVIEW_COPY_FAILED: "An image could not be converted: {title}",
 }
 WAITING_STATUSES = (S.SUBMITTED, S.IN_REVIEW)
 DIGEST_LIMIT = 20

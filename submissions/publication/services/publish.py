@@ -1,10 +1,14 @@
-"""Publishing a converted dataset: accession, originals, manifest, marker, then `published`.
+"""Publishing a converted dataset: review copies, originals, manifest, marker, `published`.
 
-The converted OME-Zarr trees are already in the archive (each conversion job pushed and
-verified its own). Publication copies the originals where ARCHIVE_KEEP_ORIGINALS says so,
-re-checks every tree's object count and size against what its job recorded, writes
+The converted OME-Zarr trees are the review copies in staging, made at submit and seen by
+the curators (processing.review_copies). Publication copies each into the archive without
+converting again (server-side copies on S3, hard links on folders: core.treecopy), checks
+every tree's object count and size against what its job recorded, copies the originals
+where ARCHIVE_KEEP_ORIGINALS says so, writes
 `datasets/<accession>/manifest.json`, and writes the marker `datasets/<accession>/.published`
-LAST. Only then does the submission become `published`; public reads check that status.
+LAST. Only then does the submission become `published`; public reads check that status,
+and the review copies are deleted from staging (their quota freed) after commit. Every step
+is idempotent, so a retried publication copies onto the same keys.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from submissions.core import dispatch, keys, storage
+from submissions.core import dispatch, keys, storage, treecopy
 from submissions.lifecycle import services as lifecycle
 from submissions.lifecycle.models import Submission, SubmissionStatus
 from submissions.notifications.models import NotificationKind
@@ -26,8 +30,9 @@ from submissions.processing import workclaims
 from submissions.processing.models import ConversionJob, ErrorKind, JobState
 from submissions.processing.services import fail_submission, files_to_keep
 from submissions.publication.models import Publication
-from submissions.publication.services import release
+from submissions.publication.services import fixity, release
 from submissions.publication.services.release import metadata_release_date
+from submissions.quotas.services import datasets as quota_datasets
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +52,8 @@ def publish_dataset(*, submission_id: str) -> None:
     publication = Publication.objects.filter(submission_id=submission_id).first()
     if publication is None:
         return
-    jobs = list(ConversionJob.objects.filter(submission_id=submission_id))
+    # A job whose file was removed (an orphan) is not part of the dataset.
+    jobs = list(ConversionJob.objects.filter(submission_id=submission_id).exclude(data_file=None))
     if any(job.state != JobState.SUCCEEDED for job in jobs):
         return  # the last job to succeed queues publication again
     if not Submission.objects.filter(pk=submission_id, status=SubmissionStatus.PROCESSING).exists():
@@ -58,6 +64,7 @@ def publish_dataset(*, submission_id: str) -> None:
     try:
         with workclaims.Heartbeat(model=Publication, pk=publication.pk, token=token):
             totals = _write_archive(publication=publication, jobs=jobs)
+            archived = quota_datasets.archived_bytes(accession=publication.accession)
     except Exception as error:
         _record_failure(publication=publication, token=token, error=error)
         return
@@ -79,11 +86,14 @@ def publish_dataset(*, submission_id: str) -> None:
                 actor=None,
                 note=f"Published as {publication.accession}.",
             )
+            # The archive counts what it holds now; staging copies are freed.
+            quota_datasets.record_publication(submission=submission, archived=archived)
             # The embargo in force from now on; the REMBI date is where it was chosen.
             until = metadata_release_date(submission)
             Publication.objects.filter(pk=publication.pk).update(release_date=until)
             dispatch.submission_mail(submission_id=submission_id, kind=NotificationKind.PUBLISHED)
             dispatch.sync_doi(submission_id=submission_id)
+            dispatch.clean_up_review_copies(submission_id=submission_id)
             if until is None or until <= timezone.localdate():
                 # Nothing to wait for: public at once. The "published" mail says so already.
                 release.release(submission_id=submission_id, actor=None, mail=False)
@@ -94,6 +104,9 @@ def _write_archive(*, publication: Publication, jobs: list[ConversionJob]) -> di
     submission = Submission.objects.get(pk=publication.submission_id)
     objects = bytes_total = 0
     for job in jobs:
+        if job.review_prefix:
+            _promote(job=job, accession=accession)
+            job.refresh_from_db()
         listed = storage.list_tree(storage=archive, prefix=job.archive_prefix)
         if len(listed) != job.object_count or sum(listed.values()) != job.output_bytes:
             raise PublicationCheckFailed(
@@ -133,6 +146,8 @@ def _write_archive(*, publication: Publication, jobs: list[ConversionJob]) -> di
                 "prefix": file_job.archive_prefix,
                 "objects": file_job.object_count,
                 "bytes": file_job.output_bytes,
+                # What the fixity audit re-hashes against (publication.services.fixity).
+                "sha256": fixity.checksum_tree(archive=archive, prefix=file_job.archive_prefix),
             }
             entry["thumbnail"] = file_job.thumbnail_key or None
         files.append(entry)
@@ -160,6 +175,33 @@ def _write_archive(*, publication: Publication, jobs: list[ConversionJob]) -> di
         content_type="application/json",
     )
     return {"objects": objects + 2, "bytes": bytes_total + len(document)}
+
+
+def _promote(*, job: ConversionJob, accession: str) -> None:
+    """Copy a review copy (and its thumbnail) from staging to the archive; no conversion."""
+    staging, archive = storage.staging(), storage.archive()
+    prefix = keys.archive_prefix(accession=accession, file_id=job.data_file_id)
+    tree = treecopy.copy_tree(
+        source=staging, source_prefix=job.review_prefix, target=archive, target_prefix=prefix
+    )
+    if (tree.object_count, tree.total_bytes) != (job.object_count, job.output_bytes):
+        raise PublicationCheckFailed(
+            f"{job.review_prefix}: {tree.object_count} objects / {tree.total_bytes} B in the "
+            f"review copy, {job.object_count} / {job.output_bytes} B converted"
+        )
+    thumbnail = ""
+    if job.review_thumbnail_key:
+        thumbnail = keys.thumbnail_key(accession=accession, file_id=job.data_file_id)
+        storage.copy_object(
+            source=staging,
+            source_key=job.review_thumbnail_key,
+            target=archive,
+            target_key=thumbnail,
+        )
+    provenance = {**job.provenance, "archive_prefix": prefix}
+    ConversionJob.objects.filter(pk=job.pk).update(
+        archive_prefix=prefix, thumbnail_key=thumbnail, provenance=provenance
+    )
 
 
 def _record_failure(*, publication: Publication, token: Any, error: BaseException) -> None:

@@ -60,9 +60,10 @@ def _images(inspection: Mapping[str, Any]) -> Iterable[tuple[list[int], str | No
 
 def estimate_file_archive_bytes(*, data_file: DataFile) -> int:
     inspection = data_file.inspection if isinstance(data_file.inspection, dict) else {}
-    keep = data_file.size if settings.QUOTA_ARCHIVE_KEEPS_ORIGINALS else 0
+    # Publication copies each original beside its OME-Zarr when ARCHIVE_KEEP_ORIGINALS says so.
+    keep = data_file.size if settings.ARCHIVE_KEEP_ORIGINALS else 0
     if inspection.get("attachment"):
-        return data_file.size  # not an image: archived as it is, never converted
+        return keep  # not an image: archived as it is (with the originals), never converted
     images = list(_images(inspection))
     if not images:
         # Nothing known about the pixels (not inspected yet, or a vendor format only
@@ -73,5 +74,6 @@ def estimate_file_archive_bytes(*, data_file: DataFile) -> int:
 
 
 def estimate_submission_archive_bytes(*, submission: Submission) -> int:
-    files = submission.files.exclude(status=FileStatus.FAILED)
+    """The files publication archives (verified or inspected), each estimated."""
+    files = submission.files.filter(status__in=[FileStatus.VERIFIED, FileStatus.INSPECTED])
     return sum(estimate_file_archive_bytes(data_file=f) for f in files)

@@ -1,8 +1,10 @@
 """The quota service. Uploads call it; they never move bytes without a reservation.
 
 Interface (stable): reserve -> QuotaReservation (raises QuotaExceeded), settle, release; plus
-free (settled bytes deleted later), release_expired (the sweep) and reserve_for_conversion
-(archive output, estimated at approval and settled with the real size). Accounts, limits and
+free (settled bytes deleted later), release_expired (the sweep), reserve_for_conversion
+(archive output, estimated at approval and settled with the real size: services/datasets.py
+says when), and for reconciliation record_usage (stored, never reserved) and correct (count
+what storage holds). Accounts, limits and
 the admission check (a manifest checked before any byte moves) are in quota_limits.py.
 
 How it holds under concurrency: quota limits and the running totals live on QuotaAccount rows,
@@ -26,7 +28,7 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from submissions.accounts.models import Facility, Membership, User
+from submissions.accounts.models import Facility, Membership, ResearchGroup, User
 from submissions.core import dispatch
 from submissions.core.errors import InvalidTransition, NotFound
 from submissions.lifecycle.models import Submission
@@ -48,8 +50,11 @@ from submissions.quotas.services.limits import (
 )
 
 __all__ = [
+    "correct",
     "free",
+    "hold",
     "ledger_problems",
+    "record_usage",
     "release",
     "release_expired",
     "reserve",
@@ -87,6 +92,27 @@ def reserve(
     group = submission.group if submission is not None and submission.group_id else None
     if group is None and membership is not None:
         group = membership.group
+    return hold(
+        user=user, facility=facility, group=group, nbytes=nbytes, submission=submission, area=area
+    )
+
+
+def hold(
+    *,
+    user: User,
+    facility: Facility,
+    group: ResearchGroup | None,
+    nbytes: int,
+    submission: Submission | None = None,
+    area: str = "staging",
+) -> QuotaReservation:
+    """`reserve` for a charge whose user and group the caller already knows (no membership
+    check: a dataset stays its owner's after they leave the facility).
+
+    Staging holds expire (an upload nobody finishes); archive holds do not: a conversion may
+    run for days or wait for a retry, and publication settles it.
+    """
+    validate_amount(nbytes, area)
     ids = [a.pk for a in accounts_for(facility=facility, group=group, user=user, area=area)]
     ttl = timedelta(hours=settings.QUOTA_RESERVATION_TTL_HOURS)
     with transaction.atomic():
@@ -103,10 +129,74 @@ def reserve(
             submission=submission,
             area=area,
             nbytes=nbytes,
-            expires_at=timezone.now() + ttl,
+            expires_at=None if area == StorageArea.ARCHIVE else timezone.now() + ttl,
         )
         _notify_crossings(crossed, user.pk, f"reserve:{reservation.pk}")
     return reservation
+
+
+def record_usage(
+    *,
+    user: User,
+    facility: Facility,
+    group: ResearchGroup | None,
+    nbytes: int,
+    submission: Submission | None = None,
+    area: str = "staging",
+) -> QuotaReservation:
+    """Count bytes that are already stored but were never reserved (found by reconciliation,
+    or an archive written before its reservation existed). Never refuses: they are there."""
+    validate_amount(nbytes, area)
+    ids = [a.pk for a in accounts_for(facility=facility, group=group, user=user, area=area)]
+    now = timezone.now()
+    with transaction.atomic():
+        accounts = lock_accounts(ids)
+        crossed = soft_limit_crossings(accounts, nbytes)
+        QuotaAccount.objects.filter(pk__in=ids).update(used_bytes=F("used_bytes") + nbytes)
+        reservation = QuotaReservation.objects.create(
+            user=user,
+            facility=facility,
+            group=group,
+            submission=submission,
+            area=area,
+            nbytes=nbytes,
+            settled_bytes=nbytes,
+            state=ReservationState.SETTLED,
+            ended_at=now,
+        )
+        _notify_crossings(crossed, user.pk, f"record:{reservation.pk}")
+    return reservation
+
+
+def correct(*, reservation: QuotaReservation, stored_bytes: int) -> int:
+    """Make a settled reservation count exactly `stored_bytes` (what storage holds now).
+
+    Fewer bytes are recorded as deleted; more raise what was settled. Returns the change
+    (positive: more counted). Used by reconciliation only.
+    """
+    validate_amount(stored_bytes, reservation.area)
+    with transaction.atomic():
+        accounts = lock_accounts(reservation_account_ids(reservation))
+        locked = QuotaReservation.objects.select_for_update(of=("self",)).get(pk=reservation.pk)
+        if locked.state != ReservationState.SETTLED:
+            raise InvalidTransition("Only settled bytes can be corrected.")
+        counted = (locked.settled_bytes or 0) - locked.deleted_bytes
+        delta = stored_bytes - counted
+        if delta < 0:
+            QuotaReservation.objects.filter(pk=locked.pk).update(
+                deleted_bytes=F("deleted_bytes") - delta
+            )
+        elif delta > 0:
+            # What was deleted stays deleted; the extra bytes are settled on top.
+            QuotaReservation.objects.filter(pk=locked.pk).update(
+                settled_bytes=F("settled_bytes") + delta
+            )
+        if delta:
+            QuotaAccount.objects.filter(pk__in=[a.pk for a in accounts]).update(
+                used_bytes=F("used_bytes") + delta
+            )
+    reservation.refresh_from_db()
+    return delta
 
 
 def settle(*, reservation: QuotaReservation, actual_bytes: int) -> QuotaReservation:
@@ -200,9 +290,10 @@ def reserve_for_conversion(*, submission: Submission) -> QuotaReservation:
     )
     if existing is not None:
         return existing
-    return reserve(
+    return hold(
         user=submission.owner,
         facility=submission.facility,
+        group=submission.group,
         nbytes=estimate_submission_archive_bytes(submission=submission),
         submission=submission,
         area=StorageArea.ARCHIVE,

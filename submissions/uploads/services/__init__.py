@@ -9,18 +9,20 @@ from submissions.uploads.services.fixity import (
     verify_upload,
 )
 from submissions.uploads.services.names import sanitise_name
+from submissions.uploads.services.parts import list_parts, receive_part, sign_part
 from submissions.uploads.services.protocol import (
     UploadStarted,
     abort_upload,
     choose_part_size,
     complete_upload,
     create_upload,
-    expire_stale_uploads,
-    list_parts,
-    receive_part,
-    sign_part,
 )
 from submissions.uploads.services.removal import remove_file
+from submissions.uploads.services.sweeps import (
+    expire_empty_uploads,
+    expire_stale_uploads,
+    sweep_temporary_parts,
+)
 
 __all__ = [
     "PartInfo",
@@ -30,6 +32,7 @@ __all__ = [
     "choose_part_size",
     "complete_upload",
     "create_upload",
+    "expire_empty_uploads",
     "expire_stale_uploads",
     "fixity_receipt",
     "list_parts",
@@ -39,5 +42,6 @@ __all__ = [
     "sign_part",
     "staging_backend",
     "stalled_verifications",
+    "sweep_temporary_parts",
     "verify_upload",
 ]

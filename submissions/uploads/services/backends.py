@@ -1,13 +1,17 @@
 """Where upload bytes go: the embedded folder storage or an S3 bucket, behind one interface.
 
-Folder storage writes every part straight into the final file at its offset (a sparse file
-that fills in), so completing needs no concatenation. S3 keeps its own multipart state; the
-server only signs URLs and asks S3 what arrived.
+Folder storage streams each part into a temporary file and checks its checksum there; only an
+accepted part is copied into the upload's file at its offset (a sparse file that fills in),
+so bytes that fail their checksum never touch it and completing needs no concatenation. S3
+keeps its own multipart state (each part bound to its checksum by the signed URL); the server
+only signs URLs and asks S3 what arrived.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -61,6 +65,45 @@ class Backend(Protocol):
     def stream(self, *, key: str) -> Iterator[bytes]: ...
 
 
+@dataclass(frozen=True)
+class ReceivedPart:
+    """A part whose bytes matched their checksum, waiting in a temporary file."""
+
+    path: Path
+    etag: str
+
+    def discard(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def _copy_range(source: int, target: int, size: int, offset: int) -> None:
+    """Copy `size` bytes from the start of `source` to `offset` in `target`.
+
+    In the kernel where it can (copy_file_range: no copy at all on file systems with
+    reflinks), else through one buffer.
+    """
+    done = 0
+    copy_file_range = getattr(os, "copy_file_range", None)  # Linux only
+    try:
+        while copy_file_range is not None and done < size:
+            copied = copy_file_range(source, target, size - done, done, offset + done)
+            if copied == 0:
+                break
+            done += copied
+    except OSError as error:
+        if error.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+            raise
+    while done < size:
+        chunk = os.pread(source, min(READ_CHUNK, size - done), done)
+        if not chunk:
+            raise OSError(f"the part's temporary file ended after {done} of {size} bytes")
+        view = memoryview(chunk)
+        while view:
+            written = os.pwrite(target, view, offset + done)
+            view = view[written:]
+            done += written
+
+
 def _expiry() -> tuple[int, datetime]:
     seconds = settings.PRESIGNED_URL_EXPIRY_SECONDS
     return seconds, timezone.now() + timedelta(seconds=seconds)
@@ -96,38 +139,66 @@ class FolderBackend:
             for p in datafile.parts.exclude(etag="")
         ]
 
-    def write_part(
+    def receive_part(
         self, *, datafile: DataFile, number: int, body: IO[bytes], size: int, checksum: str
-    ) -> str:
-        """Stream `size` bytes from `body` into place, hashing as they pass; return the ETag.
+    ) -> ReceivedPart:
+        """Stream `size` bytes from `body` into a temporary file beside the upload, hashing as
+        they pass; the temporary file is kept only when the checksum matches.
 
+        Nothing reaches the upload's file here: `place` copies an accepted part into it.
         Memory stays at one read buffer whatever the part size.
         """
+        final = self.path(datafile.storage_key)
+        # ".tmp-" names are skipped by storage listings (submissions.core.storage._list).
+        temporary = final.with_name(f".tmp-{final.name}-{number}-{uuid.uuid4().hex}")
         hasher = checksums.new_hasher(datafile.checksum_algorithm)
-        offset = (number - 1) * datafile.part_size
         received = 0
-        fd = os.open(self.path(datafile.storage_key), os.O_WRONLY | os.O_CREAT, 0o640)
         try:
-            while received < size:
-                chunk = body.read(min(READ_CHUNK, size - received))
-                if not chunk:
-                    break
-                hasher.update(chunk)
-                view = memoryview(chunk)
-                while view:
-                    written = os.pwrite(fd, view, offset + received)
-                    view = view[written:]
-                    received += written
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+            try:
+                while received < size:
+                    chunk = body.read(min(READ_CHUNK, size - received))
+                    if not chunk:
+                        break
+                    hasher.update(chunk)
+                    view = memoryview(chunk)
+                    while view:
+                        written = os.write(fd, view)
+                        view = view[written:]
+                    received += len(chunk)
+            finally:
+                os.close(fd)
+            if received != size:
+                raise IncompletePart(
+                    f"Part {number} stopped after {received} of {size} bytes; send it again."
+                )
+            digest = hasher.digest()
+            if checksums.encode(digest) != checksum:
+                raise BadDigest(f"Part {number} does not match its checksum; send it again.")
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
+        return ReceivedPart(path=temporary, etag=f'"{digest.hex()}"')
+
+    def place(self, *, datafile: DataFile, number: int, part: ReceivedPart) -> None:
+        """Copy an accepted part into the upload's file at its offset.
+
+        The caller holds the upload's row lock and has checked the upload is still in
+        progress and the part not yet accepted, so completion and abort wait for this copy
+        and no part is ever written twice. The upload's file is never created here: once
+        an abort has deleted it, nothing brings it back.
+        """
+        offset = (number - 1) * datafile.part_size
+        size = part.path.stat().st_size
+        source = os.open(part.path, os.O_RDONLY)
+        try:
+            target = os.open(self.path(datafile.storage_key), os.O_WRONLY)
+            try:
+                _copy_range(source, target, size, offset)
+            finally:
+                os.close(target)
         finally:
-            os.close(fd)
-        if received != size:
-            raise IncompletePart(
-                f"Part {number} stopped after {received} of {size} bytes; send it again."
-            )
-        digest = hasher.digest()
-        if checksums.encode(digest) != checksum:
-            raise BadDigest(f"Part {number} does not match its checksum; send it again.")
-        return f'"{digest.hex()}"'
+            os.close(source)
 
     def finish(self, *, datafile: DataFile, parts: list[PartInfo]) -> None:
         path = self.path(datafile.storage_key)

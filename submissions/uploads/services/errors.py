@@ -11,6 +11,12 @@ class UploadNotActive(PortalError):
     default_message = "This upload is no longer in progress."
 
 
+class PartAlreadyReceived(PortalError):
+    http_status = 409
+    code = "part_already_received"
+    default_message = "This part has already arrived with other bytes and cannot be replaced."
+
+
 class PartsMissing(PortalError):
     http_status = 409
     code = "parts_missing"

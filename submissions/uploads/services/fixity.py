@@ -7,12 +7,15 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from submissions.core import dispatch
 from submissions.core.errors import InvalidTransition
 from submissions.lifecycle import services as lifecycle
+from submissions.quotas.models import QuotaReservation, ReservationState
+from submissions.quotas.services import ledger as quota
 from submissions.uploads.models import DataFile, FileStatus
 from submissions.uploads.services.backends import staging_backend
 from submissions.uploads.services.filetypes import HEAD_BYTES, detect_type
@@ -35,12 +38,40 @@ def _claim(file_id: str) -> bool:
 
 
 def _fail(datafile: DataFile, code: str, message: str) -> None:
-    DataFile.objects.filter(pk=datafile.pk, status=FileStatus.UPLOADED).update(
-        status=FileStatus.FAILED, failure_code=code, failure_message=message
-    )
-    lifecycle.record_event(
-        submission=datafile.submission, actor=None, kind="upload_failed", note=message
-    )
+    """The stored bytes are not the file that was sent: fail it, free its quota and bytes.
+
+    The row stays (failed, with the reason) so the researcher sees what happened and can
+    remove it or upload the file again.
+    """
+    with transaction.atomic():
+        failed = DataFile.objects.filter(pk=datafile.pk, status=FileStatus.UPLOADED).update(
+            status=FileStatus.FAILED, failure_code=code, failure_message=message
+        )
+        if not failed:
+            return
+        reservation = (
+            QuotaReservation.objects.filter(pk=datafile.reservation_id).first()
+            if datafile.reservation_id
+            else None
+        )
+        if reservation is not None and reservation.state == ReservationState.SETTLED:
+            quota.free(reservation=reservation)
+        elif reservation is not None and reservation.state == ReservationState.HELD:
+            quota.release(reservation=reservation)
+        lifecycle.record_event(
+            submission=datafile.submission,
+            actor=None,
+            kind="upload_failed",
+            note=f"{datafile.name}: {message}",
+        )
+        transaction.on_commit(lambda: _discard_bytes(datafile))
+
+
+def _discard_bytes(datafile: DataFile) -> None:
+    try:
+        staging_backend().discard(datafile=datafile)
+    except Exception:  # the bucket's lifecycle rule catches what this misses
+        log.exception("could not delete the bytes of failed file %s", datafile.storage_key)
 
 
 def verify_upload(*, file_id: str) -> str:
@@ -62,14 +93,19 @@ def verify_upload(*, file_id: str) -> str:
         size += len(chunk)
     digest = hasher.hexdigest()
     if size != datafile.size:
-        _fail(datafile, "size_mismatch", f"{size} bytes are stored but {datafile.size} were sent.")
+        _fail(
+            datafile,
+            "size_mismatch",
+            f"{size} bytes are stored but {datafile.size} were sent. Upload the file again.",
+        )
         return FileStatus.FAILED
     if datafile.declared_sha256 and datafile.declared_sha256 != digest:
         _fail(
             datafile,
             "checksum_mismatch",
-            f"The file's SHA-256 is {digest}, not the {datafile.declared_sha256} declared "
-            "when the upload began: the bytes changed on the way. Upload it again.",
+            f"The bytes Aperture received have SHA-256 {digest}, but your copy of the file "
+            f"has {datafile.declared_sha256}: the file changed on the way or while it was "
+            "being sent. Upload the file again.",
         )
         return FileStatus.FAILED
     updated = DataFile.objects.filter(pk=datafile.pk, status=FileStatus.UPLOADED).update(

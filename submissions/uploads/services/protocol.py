@@ -1,21 +1,21 @@
 """The upload protocol, the same for the browser, the CLI and the API.
 
-create_upload -> sign_part (per part; the client PUTs the bytes to the URL it gets) ->
-list_parts (to resume) -> complete_upload, or abort_upload. Quota is reserved at create,
+create_upload -> parts.sign_part (per part; the client PUTs the bytes to the URL it gets) ->
+parts.list_parts (to resume) -> complete_upload, or abort_upload. Quota is reserved at create,
 settled at complete and released at abort or expiry, so no byte lands unaccounted for.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import IO
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from submissions.accounts.models import User
@@ -26,10 +26,16 @@ from submissions.core.units import format_bytes
 from submissions.lifecycle import services as lifecycle
 from submissions.lifecycle.models import Submission
 from submissions.quotas.services import ledger as quota
-from submissions.uploads.models import ChecksumAlgorithm, DataFile, FileStatus, UploadPart
-from submissions.uploads.services import checksums
-from submissions.uploads.services.backends import PartInfo, PartTarget, staging_backend
-from submissions.uploads.services.errors import PartsMissing, SizeMismatch, UploadNotActive
+from submissions.uploads.models import ChecksumAlgorithm, DataFile, FileStatus
+from submissions.uploads.services.backends import (
+    PartInfo,
+    staging_backend,
+)
+from submissions.uploads.services.errors import (
+    PartsMissing,
+    SizeMismatch,
+    UploadNotActive,
+)
 from submissions.uploads.services.names import numbered, sanitise_name
 
 log = logging.getLogger(__name__)
@@ -92,6 +98,77 @@ def _free_name(*, submission: Submission, name: str) -> str:
     return candidate
 
 
+def _resumable(
+    *,
+    user: User,
+    submission: Submission,
+    name: str,
+    size: int,
+    fingerprint: str,
+    sha256: str,
+    algorithm: str,
+) -> DataFile | None:
+    """The upload in progress of the same local file, which a new creation resumes: same
+    uploader, submission, size and checksum algorithm, and the same fingerprint (the
+    client's identity of the local file) or the same name and declared SHA-256."""
+    same_file = Q()
+    if fingerprint:
+        same_file |= Q(fingerprint=fingerprint)
+    if sha256:
+        same_file |= Q(declared_sha256=sha256, name=name)
+    if not same_file:
+        return None
+    return (
+        DataFile.objects.filter(
+            submission=submission,
+            uploader=user,
+            size=size,
+            checksum_algorithm=algorithm,
+            status=FileStatus.UPLOADING,
+        )
+        .filter(same_file)
+        .order_by("created_at")
+        .first()
+    )
+
+
+def _create_locked(
+    *,
+    user: User,
+    submission: Submission,
+    file_id: uuid.UUID,
+    key: str,
+    multipart_id: str,
+    display: str,
+    size: int,
+    fingerprint: str,
+    sha256: str,
+    algorithm: str,
+) -> DataFile:
+    """Reserve the quota and record the new upload (the submission's row is locked)."""
+    reservation = quota.reserve(
+        user=user, facility=submission.facility, nbytes=size, submission=submission
+    )
+    datafile = DataFile.objects.create(
+        id=file_id,
+        submission=submission,
+        name=_free_name(submission=submission, name=display),
+        storage_key=key,
+        size=size,
+        uploader=user,
+        fingerprint=fingerprint,
+        declared_sha256=sha256,
+        checksum_algorithm=algorithm,
+        part_size=choose_part_size(size),
+        multipart_id=multipart_id,
+        reservation=reservation,
+    )
+    lifecycle.record_event(
+        submission=submission, actor=user, kind="upload_started", note=datafile.name
+    )
+    return datafile
+
+
 def create_upload(
     *,
     user: User,
@@ -102,7 +179,9 @@ def create_upload(
     checksum_algorithm: str = ChecksumAlgorithm.SHA256,
     fingerprint: str = "",
 ) -> UploadStarted:
-    """Start an upload (or find the one to resume: same uploader, file fingerprint and size)."""
+    """Start an upload, or find the one to resume (see `_resumable`): clients that lost an
+    upload's id, or send the same file twice at once, continue one upload and one
+    reservation."""
     sha256 = sha256.strip().lower()
     _check_new_upload(
         user=user, submission=submission, size=size, sha256=sha256, algorithm=checksum_algorithm
@@ -111,50 +190,53 @@ def create_upload(
     if not display:
         raise ValidationFailed(fields={"name": ["Give the file a name with visible characters."]})
     fingerprint = fingerprint[:200]
-    if fingerprint:
-        existing = DataFile.objects.filter(
-            submission=submission,
-            uploader=user,
-            fingerprint=fingerprint,
-            size=size,
-            status=FileStatus.UPLOADING,
-        ).first()
-        if existing is not None:
-            return UploadStarted(existing, resumed=True)
+    same = functools.partial(
+        _resumable,
+        user=user,
+        submission=submission,
+        name=display,
+        size=size,
+        fingerprint=fingerprint,
+        sha256=sha256,
+        algorithm=checksum_algorithm,
+    )
+    existing = same()
+    if existing is not None:
+        return UploadStarted(existing, resumed=True)
     file_id = uuid.uuid4()
     key = keys.upload_key(submission_id=submission.pk, file_id=file_id)
     backend = staging_backend()
     multipart_id = backend.start(key=key, algorithm=checksum_algorithm)
+    started = DataFile(storage_key=key, multipart_id=multipart_id)
     try:
         with transaction.atomic():
-            Submission.objects.select_for_update().get(pk=submission.pk)  # serialise names
-            reservation = quota.reserve(
-                user=user, facility=submission.facility, nbytes=size, submission=submission
-            )
-            datafile = DataFile.objects.create(
-                id=file_id,
-                submission=submission,
-                name=_free_name(submission=submission, name=display),
-                storage_key=key,
-                size=size,
-                uploader=user,
-                fingerprint=fingerprint,
-                declared_sha256=sha256,
-                checksum_algorithm=checksum_algorithm,
-                part_size=choose_part_size(size),
-                multipart_id=multipart_id,
-                reservation=reservation,
-            )
-            lifecycle.record_event(
-                submission=submission, actor=user, kind="upload_started", note=datafile.name
-            )
+            # One creation at a time per submission: names stay unique, and of identical
+            # creations racing each other the first creates and the others resume it.
+            Submission.objects.select_for_update().get(pk=submission.pk)
+            existing = same()
+            if existing is None:
+                datafile = _create_locked(
+                    user=user,
+                    submission=submission,
+                    file_id=file_id,
+                    key=key,
+                    multipart_id=multipart_id,
+                    display=display,
+                    size=size,
+                    fingerprint=fingerprint,
+                    sha256=sha256,
+                    algorithm=checksum_algorithm,
+                )
     except Exception:
-        _discard_quietly(DataFile(storage_key=key, multipart_id=multipart_id))
+        _discard_quietly(started)
         raise
+    if existing is not None:
+        _discard_quietly(started)  # what the storage began for the duplicate
+        return UploadStarted(existing, resumed=True)
     return UploadStarted(datafile, resumed=False)
 
 
-def _require_active(datafile: DataFile) -> None:
+def require_active(datafile: DataFile) -> None:
     if datafile.status != FileStatus.UPLOADING:
         raise UploadNotActive(
             f"This upload is {datafile.get_status_display().lower()}; start a new one to send "
@@ -162,84 +244,8 @@ def _require_active(datafile: DataFile) -> None:
         )
 
 
-def _touch(datafile: DataFile) -> None:
+def touch(datafile: DataFile) -> None:
     DataFile.objects.filter(pk=datafile.pk).update(last_activity_at=timezone.now())
-
-
-def sign_part(*, datafile: DataFile, number: int, checksum: str) -> PartTarget:
-    """Where to PUT part `number` and with which headers. The checksum is bound to the URL."""
-    _require_active(datafile)
-    lifecycle.require_not_frozen(submission=datafile.submission)
-    if not 1 <= number <= datafile.part_count:
-        raise ValidationFailed(
-            fields={"number": [f"Parts are numbered 1 to {datafile.part_count}."]}
-        )
-    if not checksums.is_valid(datafile.checksum_algorithm, checksum):
-        raise ValidationFailed(
-            fields={
-                "checksum": [
-                    f"Give the part's {datafile.get_checksum_algorithm_display()} "
-                    "as base64, as in S3's x-amz-checksum headers."
-                ]
-            }
-        )
-    backend = staging_backend()
-    target = backend.part_target(datafile=datafile, number=number, checksum=checksum)
-    if backend.name == "s3":
-        # S3 keeps the parts; remember the checksum it will need again at completion.
-        UploadPart.objects.update_or_create(
-            datafile=datafile,
-            number=number,
-            defaults={"size": datafile.expected_part_size(number), "checksum": checksum},
-        )
-    _touch(datafile)
-    return target
-
-
-def receive_part(
-    *, datafile_id: str, number: int, checksum: str, body: IO[bytes], content_length: int
-) -> str:
-    """Folder storage: stream one part to disk, check it, record it. Returns its ETag.
-
-    Called from a URL the server signed for this part and checksum, so it needs no session.
-    No lock or transaction is held while the bytes arrive.
-    """
-    datafile = DataFile.objects.filter(pk=datafile_id).first()
-    if datafile is None:
-        raise NotFound("No such upload.")
-    _require_active(datafile)
-    expected = datafile.expected_part_size(number)
-    if content_length != expected:
-        raise SizeMismatch(
-            f"Part {number} must be {expected} bytes (the part size is {datafile.part_size}); "
-            f"{content_length} were sent."
-        )
-    backend = staging_backend()
-    etag = backend.write_part(  # type: ignore[union-attr]
-        datafile=datafile, number=number, body=body, size=expected, checksum=checksum
-    )
-    with transaction.atomic():
-        locked = DataFile.objects.select_for_update().get(pk=datafile.pk)
-        _require_active(locked)  # aborted while the bytes were arriving: record nothing
-        UploadPart.objects.update_or_create(
-            datafile=locked,
-            number=number,
-            defaults={
-                "size": expected,
-                "checksum": checksum,
-                "etag": etag,
-                "received_at": timezone.now(),
-            },
-        )
-        locked.last_activity_at = timezone.now()
-        locked.save(update_fields=["last_activity_at"])
-    return etag
-
-
-def list_parts(*, datafile: DataFile) -> list[PartInfo]:
-    _require_active(datafile)
-    _touch(datafile)
-    return sorted(staging_backend().list_parts(datafile=datafile), key=lambda p: p.number)
 
 
 def _check_parts(datafile: DataFile, parts: list[PartInfo]) -> None:
@@ -262,15 +268,38 @@ def _check_parts(datafile: DataFile, parts: list[PartInfo]) -> None:
         )
 
 
-def complete_upload(*, datafile: DataFile, user: User) -> DataFile:
+def _declared_at_completion(datafile: DataFile, sha256: str) -> str:
+    """The whole-file SHA-256 to verify against: the one given now, or at creation.
+
+    Two different declarations mean the local file changed while it was being sent.
+    """
+    sha256 = sha256.strip().lower()
+    if sha256 and not SHA256_HEX.match(sha256):
+        raise ValidationFailed(
+            fields={"sha256": ["Give the SHA-256 as 64 lowercase hexadecimal characters."]}
+        )
+    if sha256 and datafile.declared_sha256 and sha256 != datafile.declared_sha256:
+        raise ValidationFailed(
+            "The file's SHA-256 now differs from the one declared when the upload began: the "
+            "file changed on your computer while it was being sent. Upload it again.",
+            fields={"sha256": ["Differs from the SHA-256 declared at the start of the upload."]},
+        )
+    return sha256 or datafile.declared_sha256
+
+
+def complete_upload(*, datafile: DataFile, user: User, sha256: str = "") -> DataFile:
     """Check every part is there and the sizes add up, then settle quota and verify.
 
-    A repeated complete (a double click, a retried request) returns the file unchanged.
+    `sha256` is the whole file's SHA-256 as the client computed it while reading the file
+    (optional, and may instead be declared at creation); verification refuses stored bytes
+    that differ. A repeated complete (a double click, a retried request) returns the file
+    unchanged.
     """
+    declared = _declared_at_completion(datafile, sha256)
     if datafile.status != FileStatus.UPLOADING:
         if datafile.status in LIVE:
             return datafile
-        _require_active(datafile)
+        require_active(datafile)
     lifecycle.require_not_frozen(submission=datafile.submission)
     backend = staging_backend()
     parts = backend.list_parts(datafile=datafile)
@@ -286,7 +315,8 @@ def complete_upload(*, datafile: DataFile, user: User) -> DataFile:
         locked.status = FileStatus.UPLOADED
         locked.uploaded_at = now
         locked.last_activity_at = now
-        locked.save(update_fields=["status", "uploaded_at", "last_activity_at"])
+        locked.declared_sha256 = declared
+        locked.save(update_fields=["status", "uploaded_at", "last_activity_at", "declared_sha256"])
         lifecycle.record_event(
             submission=locked.submission, actor=user, kind="upload_completed", note=locked.name
         )
@@ -307,7 +337,7 @@ def abort_upload(*, datafile: DataFile, user: User | None, reason: str = "") -> 
         locked = DataFile.objects.select_for_update().get(pk=datafile.pk)
         if locked.status == FileStatus.ABORTED:
             return locked
-        _require_active(locked)
+        require_active(locked)
         locked.status = FileStatus.ABORTED
         locked.failure_code = "expired" if user is None else "aborted"
         locked.failure_message = reason or "Stopped by the uploader."
@@ -322,21 +352,3 @@ def abort_upload(*, datafile: DataFile, user: User | None, reason: str = "") -> 
         )
         transaction.on_commit(lambda: _discard_quietly(locked))
     return locked
-
-
-def expire_stale_uploads(*, now: datetime | None = None) -> int:
-    """Abort uploads with no activity for UPLOAD_EXPIRY_HOURS (the beat task calls this)."""
-    cutoff = (now or timezone.now()) - timedelta(hours=settings.UPLOAD_EXPIRY_HOURS)
-    stale = DataFile.objects.filter(status=FileStatus.UPLOADING, last_activity_at__lt=cutoff)
-    count = 0
-    for datafile in stale.iterator():
-        try:
-            abort_upload(
-                datafile=datafile,
-                user=None,
-                reason=f"No activity for {settings.UPLOAD_EXPIRY_HOURS} hours; start it again.",
-            )
-        except UploadNotActive:  # completed while the sweep ran
-            continue
-        count += 1
-    return count

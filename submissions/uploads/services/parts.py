@@ -1,0 +1,158 @@
+"""The parts of an upload: where to send each one, taking one (folder storage), and what
+arrived. An accepted part is bound to its checksum and never replaced."""
+
+from __future__ import annotations
+
+from typing import IO
+
+from django.db import transaction
+from django.utils import timezone
+
+from submissions.core.errors import NotFound, ValidationFailed
+from submissions.lifecycle import services as lifecycle
+from submissions.uploads.models import DataFile, UploadPart
+from submissions.uploads.services import checksums
+from submissions.uploads.services.backends import (
+    FolderBackend,
+    PartInfo,
+    PartTarget,
+    staging_backend,
+)
+from submissions.uploads.services.errors import (
+    PartAlreadyReceived,
+    SizeMismatch,
+    UploadNotActive,
+)
+from submissions.uploads.services.protocol import require_active, touch
+
+
+def sign_part(*, datafile: DataFile, number: int, checksum: str) -> PartTarget:
+    """Where to PUT part `number` and with which headers. The checksum is bound to the URL."""
+    require_active(datafile)
+    lifecycle.require_not_frozen(submission=datafile.submission)
+    if not 1 <= number <= datafile.part_count:
+        raise ValidationFailed(
+            fields={"number": [f"Parts are numbered 1 to {datafile.part_count}."]}
+        )
+    if not checksums.is_valid(datafile.checksum_algorithm, checksum):
+        raise ValidationFailed(
+            fields={
+                "checksum": [
+                    f"Give the part's {datafile.get_checksum_algorithm_display()} "
+                    "as base64, as in S3's x-amz-checksum headers."
+                ]
+            }
+        )
+    _accepted_etag(datafile, number, checksum)
+    backend = staging_backend()
+    if backend.name == "s3":
+        # S3 keeps the parts and would let a new PUT replace one, so a part number is signed
+        # for its first checksum only (kept for completion too); get_or_create makes two
+        # racing signatures agree on one.
+        signed, _ = UploadPart.objects.get_or_create(
+            datafile=datafile,
+            number=number,
+            defaults={"size": datafile.expected_part_size(number), "checksum": checksum},
+        )
+        if signed.checksum != checksum:
+            raise PartAlreadyReceived(
+                f"Part {number} was already sent with other bytes and cannot be replaced. "
+                "If the file changed while it was being sent, start a new upload."
+            )
+    target = backend.part_target(datafile=datafile, number=number, checksum=checksum)
+    touch(datafile)
+    return target
+
+
+def _accepted_etag(datafile: DataFile, number: int, checksum: str) -> str | None:
+    """The ETag of part `number` if it was already accepted with this checksum (a retried
+    PUT whose answer was lost), None if it has not arrived; PartAlreadyReceived when it
+    arrived with other bytes: an accepted part is never replaced."""
+    accepted = UploadPart.objects.filter(datafile=datafile, number=number).exclude(etag="")
+    existing = accepted.values_list("checksum", "etag").first()
+    if existing is None:
+        return None
+    if existing[0] != checksum:
+        raise PartAlreadyReceived(
+            f"Part {number} has already arrived with other bytes and cannot be replaced. "
+            "If the file changed while it was being sent, start a new upload."
+        )
+    return existing[1]
+
+
+def receive_part(
+    *, datafile_id: str, number: int, checksum: str, body: IO[bytes], content_length: int
+) -> str:
+    """Folder storage: stream one part to a temporary file, check it, then place and record
+    it. Returns its ETag.
+
+    Called from a URL the server signed for this part and checksum, so it needs no session.
+    No lock or transaction is held while the bytes arrive. The part reaches the upload's
+    file only after its checksum matched, and only while the upload is still in progress
+    and the part not yet accepted (checked again under the row lock that completion and
+    abort take), so a late or repeated PUT never changes bytes already accepted.
+    """
+    datafile = DataFile.objects.filter(pk=datafile_id).first()
+    if datafile is None:
+        raise NotFound("No such upload.")
+    expected = datafile.expected_part_size(number)
+    if content_length != expected:
+        raise SizeMismatch(
+            f"Part {number} must be {expected} bytes (the part size is {datafile.part_size}); "
+            f"{content_length} were sent."
+        )
+    try:
+        require_active(datafile)
+        already = _accepted_etag(datafile, number, checksum)
+    except (UploadNotActive, PartAlreadyReceived):
+        _drain(body, expected)
+        raise
+    if already is not None:
+        _drain(body, expected)
+        return already
+    backend = staging_backend()
+    if not isinstance(backend, FolderBackend):
+        raise NotFound("Parts go straight to object storage.")
+    part = backend.receive_part(
+        datafile=datafile, number=number, body=body, size=expected, checksum=checksum
+    )
+    try:
+        with transaction.atomic():
+            locked = DataFile.objects.select_for_update().get(pk=datafile.pk)
+            require_active(locked)  # completed or aborted while the bytes were arriving
+            already = _accepted_etag(locked, number, checksum)
+            if already is not None:  # the same part, sent twice at once
+                return already
+            backend.place(datafile=locked, number=number, part=part)
+            UploadPart.objects.update_or_create(
+                datafile=locked,
+                number=number,
+                defaults={
+                    "size": expected,
+                    "checksum": checksum,
+                    "etag": part.etag,
+                    "received_at": timezone.now(),
+                },
+            )
+            locked.last_activity_at = timezone.now()
+            locked.save(update_fields=["last_activity_at"])
+    finally:
+        part.discard()
+    return part.etag
+
+
+def _drain(body: IO[bytes], size: int) -> None:
+    """Read and drop a body that will not be stored, so the client gets the answer rather
+    than a connection reset halfway through its PUT (and does not send it all again)."""
+    left = size
+    while left > 0:
+        chunk = body.read(min(1024 * 1024, left))
+        if not chunk:
+            return
+        left -= len(chunk)
+
+
+def list_parts(*, datafile: DataFile) -> list[PartInfo]:
+    require_active(datafile)
+    touch(datafile)
+    return sorted(staging_backend().list_parts(datafile=datafile), key=lambda p: p.number)
