@@ -1,8 +1,11 @@
-"""One conversion job: fetch the upload, convert it, validate, push the review copy to staging.
+"""One conversion job: fetch the upload, convert it into its review copy, validate, thumbnail.
 
 Jobs run from submit on (processing.review_copies); publication later copies the review
 copy into the archive. The staging quota of the copy is held before converting and settled
-with the real size when the result is recorded.
+with the real size when the result is recorded. The built-in converter writes the review
+copy straight to its staging prefix (S3 or folder, see processing.targets): no push and no
+scratch copy of the output; only bioformats2raw (which writes folders) still converts into
+scratch and is pushed after.
 
 Check-and-mark, work, check-and-record: the job is claimed with a conditional update, the
 slow part (download, converter child process, upload) runs with no lock and no open
@@ -14,6 +17,7 @@ overwrites whatever the killed one had pushed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import shutil
@@ -28,11 +32,12 @@ from django.utils import timezone
 
 from submissions.conversion.errors import ApplicationError, UserFileError
 from submissions.conversion.runner import convert_file
+from submissions.conversion.target import OutputLocation, S3Location
 from submissions.conversion.thumbnail import make_thumbnail
 from submissions.core import dispatch, keys, storage
 from submissions.core.errors import QuotaExceeded
 from submissions.lifecycle.models import Submission, SubmissionStatus
-from submissions.processing import review_copies, workclaims
+from submissions.processing import review_copies, targets, workclaims
 from submissions.processing.inspection import safe_local_name
 from submissions.processing.models import ConversionJob, ErrorKind, JobState
 from submissions.publication.models import Publication
@@ -116,26 +121,43 @@ def _convert_and_push(
     timings: dict[str, float] = {}
     started = time.monotonic()
     beat.set(stage="fetching")
-    output = scratch / "output" / f"{data_file.pk}.ome.zarr"
-    output.parent.mkdir()
-    with storage.local_copy(
-        storage=storage.staging(),
-        key=data_file.storage_key,
-        directory=scratch / "input",
-        name=safe_local_name(data_file.name),
-    ) as local_input:
-        if not local_input.exists():  # a dangling link to a staged file that is not there
-            raise ApplicationError(
-                code="upload_missing",
-                message=f"The staged upload {data_file.storage_key} is missing.",
+    converter, executable = _converter()
+    prefix = keys.review_prefix(submission_id=job.submission_id, job_id=job.pk)
+    direct = converter == "builtin"
+    local_output = scratch / "output" / f"{data_file.pk}.ome.zarr"
+    output: OutputLocation = local_output
+    if direct:
+        output = targets.conversion_output(storage=storage.staging(), prefix=prefix)
+    else:
+        local_output.parent.mkdir()
+    streamed = targets.streamed_input(data_file=data_file, output=output) if direct else None
+    with contextlib.ExitStack() as stack:
+        if streamed is not None:
+            # A TIFF in S3 staging is read by ranged GETs: no local copy of the input either.
+            source: Path | S3Location = streamed
+            checksum = data_file.sha256
+        else:
+            local_input = stack.enter_context(
+                storage.local_copy(
+                    storage=storage.staging(),
+                    key=data_file.storage_key,
+                    directory=scratch / "input",
+                    name=safe_local_name(data_file.name),
+                )
             )
+            if not local_input.exists():  # a dangling link to a staged file that is not there
+                raise ApplicationError(
+                    code="upload_missing",
+                    message=f"The staged upload {data_file.storage_key} is missing.",
+                )
+            source = local_input
+            checksum = data_file.sha256 or _sha256(local_input)
         timings["fetch_seconds"] = round(time.monotonic() - started, 3)
-        checksum = data_file.sha256 or _sha256(local_input)
         beat.set(stage="converting")
         beat.progress(1.0, end=_FETCH_END)
-        converter, executable = _converter()
         result = convert_file(
-            input_path=local_input,
+            input_path=source,
+            input_name=data_file.name,
             output_path=output,
             scratch_dir=scratch / "tmp",
             converter=converter,  # type: ignore[arg-type]
@@ -143,14 +165,21 @@ def _convert_and_push(
             timeout_s=settings.CONVERSION_TIMEOUT_SECONDS,
             memory_limit_bytes=settings.CONVERSION_MEMORY_LIMIT_BYTES or None,
             max_workers=settings.CONVERSION_MAX_WORKERS,
+            output_format=targets.output_format(),
+            overwrite=True,  # an earlier attempt's output at the same prefix is replaced
             input_sha256=checksum,
-            on_progress=lambda f: beat.progress(f, start=_FETCH_END, end=_CONVERT_END),
+            on_progress=lambda f: beat.progress(
+                f, start=_FETCH_END, end=0.98 if direct else _CONVERT_END
+            ),
         )
-    beat.set(stage="uploading")
-    pushed_at = time.monotonic()
-    prefix = keys.review_prefix(submission_id=job.submission_id, job_id=job.pk)
-    tree = _push_with_retries(output=output, prefix=prefix, beat=beat)
-    timings["push_seconds"] = round(time.monotonic() - pushed_at, 3)
+    if direct:
+        # Written and validated in place: the listing validation took is what is stored.
+        tree = storage.TreeReport(object_count=result.object_count, total_bytes=result.output_bytes)
+    else:
+        beat.set(stage="uploading")
+        pushed_at = time.monotonic()
+        tree = _push_with_retries(output=local_output, prefix=prefix, beat=beat)
+        timings["push_seconds"] = round(time.monotonic() - pushed_at, 3)
     thumb_key = keys.review_thumbnail_key(submission_id=job.submission_id, job_id=job.pk)
     thumb = _thumbnail(make_thumbnail, output, thumb_key, data_file.pk)
     provenance = {**result.as_dict(), **timings}
@@ -187,9 +216,9 @@ def _push_with_retries(
     raise AssertionError("unreachable")
 
 
-def _thumbnail(make: Any, output: Path, key: str, file_id: Any) -> str:
+def _thumbnail(make: Any, output: OutputLocation, key: str, file_id: Any) -> str:
     try:
-        png = make(zarr_path=output, series=0, max_size=256)
+        png = make(output=output, series=0, max_size=256)
     except Exception:  # a preview is a nicety; the dataset is still good without one
         logger.exception("thumbnail of %s failed", file_id)
         return ""
