@@ -221,7 +221,14 @@ def run_peer(name: str, source: Path, output: Path, job: dict[str, object]) -> d
         return {"status": f"not installed ({python.parent.parent.name}; `make bench-convert`)"}
     started = time.monotonic()
     process = subprocess.Popen(
-        [str(python or sys.executable), "-c", PEERS[name], str(source), str(output), json.dumps(job)],
+        [
+            str(python or sys.executable),
+            "-c",
+            PEERS[name],
+            str(source),
+            str(output),
+            json.dumps(job),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
