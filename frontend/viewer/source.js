@@ -27,7 +27,9 @@ function isNotFound(error) {
 // Opens the zarr root at `url`, once per dataset; every later open uses the version found here,
 // so a v3 store is never asked for v2 keys (and the reverse).
 export async function openDataset(url) {
-  const store = new zarr.FetchStore(url);
+  // Suffix requests ("Range: bytes=-N") read a shard's index in one request: without them
+  // zarrita asks HEAD first, which a presigned GET URL does not allow.
+  const store = new zarr.FetchStore(url, { useSuffixRequest: true });
   const root = zarr.root(store);
   let open = zarr.open.v3;
   let group;

@@ -418,6 +418,12 @@ ARCHIVE_KEEP_ORIGINALS = env.bool("ARCHIVE_KEEP_ORIGINALS", default=True)
 CONVERSION_TIMEOUT_SECONDS = env.int("CONVERSION_TIMEOUT_SECONDS", default=6 * 3600)
 CONVERSION_MEMORY_LIMIT_BYTES = env.int("CONVERSION_MEMORY_LIMIT_BYTES", default=4 * 2**30)
 CONVERSION_MAX_WORKERS = env.int("CONVERSION_MAX_WORKERS", default=2)
+# What the built-in converter writes (bioformats2raw writes what its release writes):
+# NGFF "0.5" (Zarr v3, sharded) or "0.4" (Zarr v2, one object per chunk); for 0.5, the
+# pixels per shard in bytes (0: no sharding) or an explicit shard shape "T,C,Z,Y,X".
+CONVERSION_NGFF_VERSION = env.str("CONVERSION_NGFF_VERSION", default="0.5")
+CONVERSION_SHARD_BYTES = env.int("CONVERSION_SHARD_BYTES", default=2**30)
+CONVERSION_SHARD_SHAPE = env.str("CONVERSION_SHARD_SHAPE", default="")
 ARCHIVE_PUSH_WORKERS = env.int("ARCHIVE_PUSH_WORKERS", default=16)
 # A running job that has not reported for this long is presumed dead and is re-queued.
 PROCESSING_HEARTBEAT_SECONDS = env.float("PROCESSING_HEARTBEAT_SECONDS", default=10.0)

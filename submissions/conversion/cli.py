@@ -2,7 +2,14 @@
 
     python -m submissions.conversion.cli convert INPUT OUTPUT [--resolutions N]
         [--tile-width W --tile-height H] [--compression blosc|zstd|none]
-        [--max-workers N] [--ngff-version 0.4|0.5] [--overwrite] [--progress]
+        [--max-workers N] [--ngff-version 0.4|0.5] [--shard-bytes N | --shard-shape T,C,Z,Y,X]
+        [--s3-endpoint-url URL --s3-region R --s3-addressing-style path|virtual]
+        [--overwrite] [--progress]
+
+OUTPUT is a folder, or ``s3://bucket/prefix`` to write straight to object storage; INPUT
+may be ``s3://bucket/key`` for the TIFF family, read by ranged GETs (credentials come from
+the environment, as boto3 reads them: AWS_ACCESS_KEY_ID, ...; the --s3-* options apply to
+both).
 
 Exit codes: 0 converted; 2 the input file is bad or unsupported (message on stderr);
 1 any other failure. With ``--progress`` stdout carries ``CONVERTER <name> <version>`` and
@@ -33,6 +40,23 @@ def _positive(text: str) -> int:
     return value
 
 
+def _shard_shape(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError("five whole numbers: T,C,Z,Y,X") from None
+    if len(values) != 5 or min(values) < 1:
+        raise argparse.ArgumentTypeError("five whole numbers of at least 1: T,C,Z,Y,X")
+    return values
+
+
+def _non_negative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aperture", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -41,8 +65,9 @@ def _parser() -> argparse.ArgumentParser:
         "convert", help="convert an image file to OME-Zarr", add_help=False
     )
     convert.add_argument("--help", action="help", help="show this help message and exit")
-    convert.add_argument("input", type=Path)
-    convert.add_argument("output", type=Path)
+    convert.add_argument("input", help="a file, or s3://bucket/key (TIFF family only)")
+    convert.add_argument("output", help="a folder, or s3://bucket/prefix")
+    convert.add_argument("--input-name", default=None, help="the file name messages show")
     convert.add_argument(
         "--resolutions",
         "-r",
@@ -55,6 +80,21 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument("--compression", "-c", choices=("blosc", "zstd", "none"), default="blosc")
     convert.add_argument("--max-workers", type=_positive, default=None)
     convert.add_argument("--ngff-version", choices=("0.4", "0.5"), default="0.5")
+    convert.add_argument(
+        "--shard-bytes",
+        type=_non_negative,
+        default=2**30,
+        help="NGFF 0.5: pixels per shard, in bytes (default 1 GiB; 0: one object per chunk)",
+    )
+    convert.add_argument(
+        "--shard-shape",
+        type=_shard_shape,
+        default=None,
+        help="NGFF 0.5: shard shape T,C,Z,Y,X in pixels (overrides --shard-bytes)",
+    )
+    convert.add_argument("--s3-endpoint-url", default=None)
+    convert.add_argument("--s3-region", default=None)
+    convert.add_argument("--s3-addressing-style", choices=("path", "virtual", "auto"))
     convert.add_argument("--overwrite", action="store_true")
     convert.add_argument("--progress", "-p", action="store_true")
     commands.add_parser("version", help="print the converter name and version")
@@ -75,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         convert,
         converter_version,
     )
+    from submissions.conversion.target import OutputLocation, S3Location, storage_unavailable
 
     if args.command == "version":
         print(f"{CONVERTER_NAME} {converter_version()}")
@@ -85,16 +126,35 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.progress:
         print(f"CONVERTER {CONVERTER_NAME} {converter_version()}", flush=True)
+
+    def location(text: str) -> Path | S3Location:
+        if not text.startswith("s3://"):
+            return Path(text)
+        try:
+            return S3Location.from_url(
+                text,
+                endpoint_url=args.s3_endpoint_url,
+                region=args.s3_region,
+                addressing_style=args.s3_addressing_style,
+            )
+        except ValueError as error:
+            parser.error(str(error))
+
+    output: OutputLocation = location(args.output)
+    source = location(args.input)
     try:
         convert(
-            input_path=args.input,
-            output_path=args.output,
+            input_path=source,
+            input_name=args.input_name,
+            output=output,
             resolutions=args.resolutions,
             tile_width=args.tile_width,
             tile_height=args.tile_height,
             compression=args.compression,
             max_workers=args.max_workers,
             ngff_version=args.ngff_version,
+            shard_bytes=args.shard_bytes,
+            shard_shape=args.shard_shape,
             overwrite=args.overwrite,
             on_progress=report_progress if args.progress else None,
         )
@@ -112,6 +172,16 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILURE
     except Exception as error:
         traceback.print_exc()
+        if storage_unavailable(error):
+            _report(
+                ApplicationError(
+                    code="storage_unavailable",
+                    message="Object storage was unavailable while the conversion was written.",
+                    details=repr(error),
+                    transient=True,
+                )
+            )
+            return EXIT_FAILURE
         _report(ApplicationError(code="converter_crashed", message=repr(error)))
         return EXIT_FAILURE
     return EXIT_OK

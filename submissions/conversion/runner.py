@@ -23,6 +23,7 @@ from submissions.conversion.cli import ERROR_PREFIX, EXIT_USER_FILE
 from submissions.conversion.errors import ApplicationError, ConversionError, UserFileError
 from submissions.conversion.formats import needs_bioformats
 from submissions.conversion.subprocess import CompletedRun, limit_failure, run_subprocess
+from submissions.conversion.target import OutputLocation, S3Location, describe
 from submissions.conversion.validate import validate_output
 
 Converter = Literal["builtin", "bioformats2raw"]
@@ -104,32 +105,54 @@ def _builtin_error(run: CompletedRun, reported: dict[str, Any] | None) -> Conver
     )
 
 
+@dataclass(frozen=True)
+class OutputFormat:
+    """What the built-in converter writes: NGFF version and, for 0.5, the sharding."""
+
+    ngff_version: str = "0.5"
+    shard_bytes: int = 2**30
+    shard_shape: tuple[int, ...] | None = None
+
+    def cli_args(self) -> list[str]:
+        args = ["--ngff-version", self.ngff_version, "--shard-bytes", str(self.shard_bytes)]
+        if self.shard_shape:
+            args += ["--shard-shape", ",".join(map(str, self.shard_shape))]
+        return args
+
+
 def _run_builtin(
     *,
-    input_path: Path,
-    output_path: Path,
+    input_path: Path | S3Location,
+    output_path: OutputLocation,
     scratch_dir: Path,
     timeout_s: float,
     memory_limit_bytes: int | None,
     max_workers: int,
-    ngff_version: str,
+    output_format: OutputFormat,
     on_progress: Callable[[float], None] | None,
+    overwrite: bool = False,
+    input_name: str | None = None,
 ) -> tuple[str, list[str], CompletedRun]:
+    s3 = next((x for x in (output_path, input_path) if isinstance(x, S3Location)), None)
     args = [
         sys.executable,
         "-m",
         "submissions.conversion.cli",
         "convert",
-        str(input_path),
-        str(output_path),
+        input_path.url if isinstance(input_path, S3Location) else str(input_path),
+        output_path.url if isinstance(output_path, S3Location) else str(output_path),
+        *(s3.cli_args()[1:] if s3 is not None else []),
+        *(["--input-name", input_name] if input_name else []),
         "--max-workers",
         str(max_workers),
-        "--ngff-version",
-        ngff_version,
+        *output_format.cli_args(),
+        *(["--overwrite"] if overwrite else []),
         "--progress",
     ]
     env = {
         **os.environ,
+        # S3 credentials travel in the environment, never in the (visible) arguments.
+        **(s3.env() if s3 is not None else {}),
         "PYTHONPATH": os.pathsep.join(filter(None, [_PACKAGE_ROOT, os.environ.get("PYTHONPATH")])),
         # Each glibc malloc arena reserves 64 MiB of address space per thread; without a cap
         # a modest RLIMIT_AS is exhausted by reservations, not by data.
@@ -166,13 +189,14 @@ def _run_bfconvert_then_builtin(
     *,
     tools: bioformats.Tools,
     input_path: Path,
-    output_path: Path,
+    output_path: OutputLocation,
     scratch_dir: Path,
     timeout_s: float,
     memory_limit_bytes: int | None,
     max_workers: int,
-    ngff_version: str,
+    output_format: OutputFormat,
     on_progress: Callable[[float], None] | None,
+    overwrite: bool = False,
 ) -> tuple[str, list[str], CompletedRun]:
     """bfconvert to a tiled BigTIFF OME-TIFF in scratch, then the built-in converter streams
     it to OME-Zarr; the intermediate file is removed whatever happens."""
@@ -207,8 +231,9 @@ def _run_bfconvert_then_builtin(
             timeout_s=remaining,
             memory_limit_bytes=memory_limit_bytes,
             max_workers=max_workers,
-            ngff_version=ngff_version,
+            output_format=output_format,
             on_progress=second_half,
+            overwrite=overwrite,
         )
     finally:
         shutil.rmtree(intermediate_dir, ignore_errors=True)
@@ -225,8 +250,8 @@ def _run_bfconvert_then_builtin(
 
 def convert_file(
     *,
-    input_path: Path,
-    output_path: Path,
+    input_path: Path | S3Location,
+    output_path: OutputLocation,
     scratch_dir: Path,
     converter: Converter = "builtin",
     bioformats2raw_path: str | None = None,
@@ -234,22 +259,46 @@ def convert_file(
     memory_limit_bytes: int | None = None,
     max_workers: int = 2,
     ngff_version: str = "0.5",
+    output_format: OutputFormat | None = None,
+    overwrite: bool = False,
     input_sha256: str | None = None,
+    input_name: str | None = None,
     on_progress: Callable[[float], None] | None = None,
 ) -> ConversionResult:
-    """Convert ``input_path`` to OME-Zarr at ``output_path`` and validate it.
+    """Convert ``input_path`` to OME-Zarr at ``output_path`` and validate it there.
 
+    ``input_path`` is a local file, or an S3 object in the TIFF family (an S3Location whose
+    prefix is the key; read by ranged GETs, nothing copied; ``input_name`` names it in
+    messages). ``output_path`` is a folder or an S3 prefix (submissions.conversion.target): the
+    built-in converter writes straight to it (an existing folder is refused unless
+    ``overwrite``; an S3 prefix is always emptied first).
+    bioformats2raw writes folders only. ``output_format`` (NGFF version, sharding) applies
+    to the built-in converter; without it, ``ngff_version`` with the default sharding.
     ``scratch_dir`` must exist and belong to this job (the converter's temporary files go
-    there). ``output_path`` must not exist yet. Raises UserFileError when the file is at
-    fault, ApplicationError otherwise (including an output that fails validation).
+    there). Raises UserFileError when the file is at fault, ApplicationError otherwise
+    (including an output that fails validation).
     """
-    input_path, output_path, scratch_dir = Path(input_path), Path(output_path), Path(scratch_dir)
-    if not input_path.is_file():
-        raise UserFileError(code="missing_input", message=f"No such file: {input_path.name}")
+    scratch_dir = Path(scratch_dir)
+    if not isinstance(output_path, S3Location):
+        output_path = Path(output_path)
+    output_format = output_format or OutputFormat(ngff_version=ngff_version)
+    if isinstance(input_path, S3Location):
+        # Streamed by ranged GETs: the TIFF family only, by the built-in converter only.
+        if converter != "builtin":
+            raise ValueError("only the built-in converter reads its input from S3")
+        if isinstance(output_path, S3Location) and (
+            output_path.endpoint_url,
+            output_path.access_key,
+        ) != (input_path.endpoint_url, input_path.access_key):
+            raise ValueError("an S3 input and an S3 output must share endpoint and credentials")
+    else:
+        input_path = Path(input_path)
+        if not input_path.is_file():
+            raise UserFileError(code="missing_input", message=f"No such file: {input_path.name}")
     started_at = datetime.now(UTC)
     started = time.monotonic()
     tools = bioformats.find_tools() if converter == "builtin" else None
-    if tools is not None and _bioformats_reads(input_path):
+    if tools is not None and isinstance(input_path, Path) and _bioformats_reads(input_path):
         name = "bfconvert+aperture-builtin"
         version, args, run = _run_bfconvert_then_builtin(
             tools=tools,
@@ -259,8 +308,9 @@ def convert_file(
             timeout_s=timeout_s,
             memory_limit_bytes=memory_limit_bytes,
             max_workers=max_workers,
-            ngff_version=ngff_version,
+            output_format=output_format,
             on_progress=on_progress,
+            overwrite=overwrite,
         )
     elif converter == "builtin":
         name = "aperture-builtin"
@@ -271,10 +321,14 @@ def convert_file(
             timeout_s=timeout_s,
             memory_limit_bytes=memory_limit_bytes,
             max_workers=max_workers,
-            ngff_version=ngff_version,
+            output_format=output_format,
             on_progress=on_progress,
+            overwrite=overwrite,
+            input_name=input_name,
         )
     elif converter == "bioformats2raw":
+        if isinstance(output_path, S3Location) or isinstance(input_path, S3Location):
+            raise ValueError("bioformats2raw writes to a folder; push its output afterwards")
         outcome = bioformats2raw.run_bioformats2raw(
             executable=bioformats2raw_path or "bioformats2raw",
             input_path=input_path,
@@ -290,14 +344,14 @@ def convert_file(
     else:
         raise ValueError(f"unknown converter {converter!r}")
     converted = time.monotonic()
-    report = validate_output(path=output_path)
+    report = validate_output(output=output_path)
     finished = time.monotonic()
     return ConversionResult(
         converter=name,
         converter_version=version,
         args=args,
-        input_path=str(input_path),
-        output_path=str(output_path),
+        input_path=describe(input_path),
+        output_path=describe(output_path),
         input_sha256=input_sha256,
         started_at=started_at.isoformat(),
         finished_at=datetime.now(UTC).isoformat(),

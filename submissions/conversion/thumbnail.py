@@ -10,6 +10,7 @@ import zarr
 from PIL import Image
 
 from submissions.conversion.ngff import group_attrs, ome_attrs, open_level, read_multiscale
+from submissions.conversion.target import OutputLocation, read_store
 
 # Percentiles for the contrast stretch: microscopy data rarely fills its dtype's range, and a
 # few hot pixels would otherwise flatten everything else to black.
@@ -35,13 +36,23 @@ def _smallest_level(group: zarr.Group) -> zarr.Array:
     return open_level(group, multiscale.dataset_paths[-1])
 
 
-def make_thumbnail(*, zarr_path: Path, series: int = 0, max_size: int = 256) -> bytes:
-    """PNG bytes of series ``series``: middle z, first t, first three channels as RGB.
+def make_thumbnail(
+    *,
+    zarr_path: Path | None = None,
+    output: OutputLocation | None = None,
+    series: int = 0,
+    max_size: int = 256,
+) -> bytes:
+    """PNG bytes of series ``series`` of a folder ``zarr_path`` or any ``output`` location:
+    middle z, first t, first three channels as RGB.
 
     One channel gives a grayscale image; two or three give R, G (and B). The longer side is
     at most ``max_size`` pixels.
     """
-    group = zarr.open_group(str(Path(zarr_path) / str(series)), mode="r")
+    location = output if output is not None else zarr_path
+    if location is None:
+        raise TypeError("pass zarr_path or output")
+    group = zarr.open_group(read_store(location), path=str(series), mode="r")
     array = _smallest_level(group)
     _, c_size, z_size, _, _ = array.shape
     planes = [np.asarray(array[0, c, z_size // 2]) for c in range(min(c_size, 3))]

@@ -3,18 +3,19 @@
 Exit code 0 from a converter proves nothing: this is the check that does. It validates the
 bioformats2raw root, the OME group with METADATA.ome.xml, and every series image with
 ome-zarr-models (NGFF 0.4 or 0.5, detected from the root metadata), then reads a little
-pixel data from each image to prove the chunks decode.
+pixel data from each image to prove the chunks (or shards) decode. The output is read where
+it was written: a folder, or an S3 prefix (submissions.conversion.target).
 """
 
 from __future__ import annotations
 
-import os
 import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import zarr
+from zarr.abc.store import Store
 
 from submissions.conversion.errors import ApplicationError
 from submissions.conversion.ngff import (
@@ -23,6 +24,13 @@ from submissions.conversion.ngff import (
     ome_attrs,
     open_level,
     read_multiscale,
+)
+from submissions.conversion.target import (
+    OutputLocation,
+    S3Location,
+    output_listing,
+    read_bytes,
+    read_store,
 )
 
 
@@ -47,34 +55,35 @@ class ValidationReport:
         return asdict(self)
 
 
-def _detect_version(path: Path) -> str:
-    if (path / "zarr.json").is_file():
+def _detect_version(listing: dict[str, int], name: str) -> str:
+    if "zarr.json" in listing:
         return "0.5"
-    if (path / ".zgroup").is_file():
+    if ".zgroup" in listing:
         return "0.4"
-    raise _invalid(path, ["no zarr.json or .zgroup at the root: not a Zarr group"])
+    raise _invalid(name, ["no zarr.json or .zgroup at the root: not a Zarr group"])
 
 
-def _invalid(path: Path, problems: list[str]) -> ApplicationError:
+def _invalid(name: str, problems: list[str]) -> ApplicationError:
     return ApplicationError(
         code="invalid_output",
-        message=f"The converted output at {path.name} is not valid OME-Zarr.",
+        message=f"The converted output at {name} is not valid OME-Zarr.",
         details="\n".join(problems),
     )
 
 
-def _series_paths(path: Path, version: str, problems: list[str]) -> list[str]:
-    ome_dir = path / "OME"
-    xml_path = ome_dir / "METADATA.ome.xml"
-    if not xml_path.is_file():
+def _series_paths(
+    output: OutputLocation, store: Store, listing: dict[str, int], version: str, problems: list[str]
+) -> list[str]:
+    xml_bytes = read_bytes(output, "OME/METADATA.ome.xml")
+    if xml_bytes is None:
         problems.append("OME/METADATA.ome.xml is missing")
     else:
         try:
-            ET.parse(xml_path)  # noqa: S314 - our own converter's output
+            ET.fromstring(xml_bytes)  # noqa: S314 - our own converter's output
         except ET.ParseError as error:
             problems.append(f"OME/METADATA.ome.xml is not well-formed XML: {error}")
     try:
-        attrs = group_attrs(zarr.open_group(str(ome_dir), mode="r"))
+        attrs = group_attrs(zarr.open_group(store, path="OME", mode="r"))
     except Exception as error:
         problems.append(f"OME group cannot be opened: {error}")
         return []
@@ -86,16 +95,17 @@ def _series_paths(path: Path, version: str, problems: list[str]) -> list[str]:
         return []
     if listed is None:
         # bioformats2raw omits "series" for plates; images are then numbered from 0.
+        groups = {key.split("/", 1)[0] for key in listing if "/" in key}
         listed = []
-        while (path / str(len(listed))).is_dir():
+        while str(len(listed)) in groups:
             listed.append(str(len(listed)))
     if not listed:
         problems.append("no series images found")
     return listed
 
 
-def _check_root(path: Path, version: str, problems: list[str]) -> None:
-    attrs = group_attrs(zarr.open_group(str(path), mode="r"))
+def _check_root(store: Store, version: str, problems: list[str]) -> None:
+    attrs = group_attrs(zarr.open_group(store, mode="r"))
     layout = ome_attrs(attrs, nested=version == "0.5").get("bioformats2raw.layout")
     if layout != 3:
         problems.append(f'root attribute "bioformats2raw.layout" is {layout!r}, expected 3')
@@ -131,39 +141,40 @@ def _summarise(series_path: str, group: zarr.Group, version: str) -> SeriesSumma
     )
 
 
-def _tree_size(path: Path) -> tuple[int, int]:
-    total = count = 0
-    for directory, _, files in os.walk(path):
-        for name in files:
-            total += (Path(directory) / name).stat().st_size
-            count += 1
-    return total, count
+def validate_output(
+    *, output: OutputLocation | None = None, path: Path | None = None
+) -> ValidationReport:
+    """Validate a bioformats2raw-layout OME-Zarr (a folder ``path``, or any ``output``
+    location); raise ApplicationError if invalid.
 
-
-def validate_output(*, path: Path) -> ValidationReport:
-    """Validate a bioformats2raw-layout OME-Zarr tree; raise ApplicationError if invalid.
-
-    Returns the NGFF version, a summary per series and the tree's size and object count
-    (what the archive upload will transfer).
+    Returns the NGFF version, a summary per series and the output's size and object count
+    (what the archive holds, or what a push will transfer).
     """
-    path = Path(path)
-    if not path.is_dir():
-        raise _invalid(path, [f"{path} is not a directory"])
-    version = _detect_version(path)
+    location: OutputLocation | None = output if output is not None else path
+    if location is None:
+        raise TypeError("pass output or path")
+    if not isinstance(location, S3Location):
+        location = Path(location)
+        if not location.is_dir():
+            raise _invalid(location.name, [f"{location} is not a directory"])
+    name = location.name
+    listing = output_listing(location)
+    version = _detect_version(listing, name)
+    store = read_store(location)
     problems: list[str] = []
     try:
-        _check_root(path, version, problems)
+        _check_root(store, version, problems)
     except Exception as error:
-        raise _invalid(path, [f"root group cannot be opened: {error}"]) from error
+        raise _invalid(name, [f"root group cannot be opened: {error}"]) from error
     report = ValidationReport(ngff_version=version)
-    for series_path in _series_paths(path, version, problems):
+    for series_path in _series_paths(location, store, listing, version, problems):
         try:
-            group = zarr.open_group(str(path / series_path), mode="r")
+            group = zarr.open_group(store, path=series_path, mode="r")
             _validate_image(group, version)
             report.series.append(_summarise(series_path, group, version))
         except Exception as error:
             problems.append(f"series {series_path}: {type(error).__name__}: {error}")
     if problems:
-        raise _invalid(path, problems)
-    report.total_bytes, report.object_count = _tree_size(path)
+        raise _invalid(name, problems)
+    report.total_bytes, report.object_count = sum(listing.values()), len(listing)
     return report

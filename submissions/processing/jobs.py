@@ -1,4 +1,8 @@
-"""One conversion job: fetch the upload, convert it, validate, push it to the archive.
+"""One conversion job: fetch the upload, convert it straight into the archive, validate there.
+
+The built-in converter writes the OME-Zarr directly to its archive prefix (S3 or folder, see
+processing.targets), so there is no second pass and no scratch copy of the output; only
+bioformats2raw (which writes folders) still converts into scratch and is pushed after.
 
 Check-and-mark, work, check-and-record: the job is claimed with a conditional update, the
 slow part (download, converter child process, upload) runs with no lock and no open
@@ -10,6 +14,7 @@ overwrites whatever the killed one had pushed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import shutil
@@ -24,10 +29,11 @@ from django.utils import timezone
 
 from submissions.conversion.errors import ApplicationError, UserFileError
 from submissions.conversion.runner import convert_file
+from submissions.conversion.target import OutputLocation, S3Location
 from submissions.conversion.thumbnail import make_thumbnail
 from submissions.core import dispatch, keys, storage
 from submissions.lifecycle.models import Submission
-from submissions.processing import workclaims
+from submissions.processing import targets, workclaims
 from submissions.processing.inspection import safe_local_name
 from submissions.processing.models import ConversionJob, ErrorKind, JobState
 from submissions.processing.services import fail_submission
@@ -87,21 +93,38 @@ def _convert_and_push(
     timings: dict[str, float] = {}
     started = time.monotonic()
     beat.set(stage="fetching")
-    output = scratch / "output" / f"{data_file.pk}.ome.zarr"
-    output.parent.mkdir()
-    with storage.local_copy(
-        storage=storage.staging(),
-        key=data_file.storage_key,
-        directory=scratch / "input",
-        name=safe_local_name(data_file.name),
-    ) as local_input:
+    converter, executable = _converter()
+    prefix = keys.archive_prefix(accession=accession, file_id=data_file.pk)
+    direct = converter == "builtin"
+    local_output = scratch / "output" / f"{data_file.pk}.ome.zarr"
+    output: OutputLocation = local_output
+    if direct:
+        output = targets.conversion_output(storage=storage.archive(), prefix=prefix)
+    else:
+        local_output.parent.mkdir()
+    streamed = targets.streamed_input(data_file=data_file, output=output) if direct else None
+    with contextlib.ExitStack() as stack:
+        if streamed is not None:
+            # A TIFF in S3 staging is read by ranged GETs: no local copy of the input either.
+            source: Path | S3Location = streamed
+            checksum = data_file.sha256
+        else:
+            local_input = stack.enter_context(
+                storage.local_copy(
+                    storage=storage.staging(),
+                    key=data_file.storage_key,
+                    directory=scratch / "input",
+                    name=safe_local_name(data_file.name),
+                )
+            )
+            source = local_input
+            checksum = data_file.sha256 or _sha256(local_input)
         timings["fetch_seconds"] = round(time.monotonic() - started, 3)
-        checksum = data_file.sha256 or _sha256(local_input)
         beat.set(stage="converting")
         beat.progress(1.0, end=_FETCH_END)
-        converter, executable = _converter()
         result = convert_file(
-            input_path=local_input,
+            input_path=source,
+            input_name=data_file.name,
             output_path=output,
             scratch_dir=scratch / "tmp",
             converter=converter,  # type: ignore[arg-type]
@@ -109,14 +132,21 @@ def _convert_and_push(
             timeout_s=settings.CONVERSION_TIMEOUT_SECONDS,
             memory_limit_bytes=settings.CONVERSION_MEMORY_LIMIT_BYTES or None,
             max_workers=settings.CONVERSION_MAX_WORKERS,
+            output_format=targets.output_format(),
+            overwrite=True,  # an earlier attempt's output at the same prefix is replaced
             input_sha256=checksum,
-            on_progress=lambda f: beat.progress(f, start=_FETCH_END, end=_CONVERT_END),
+            on_progress=lambda f: beat.progress(
+                f, start=_FETCH_END, end=0.98 if direct else _CONVERT_END
+            ),
         )
-    beat.set(stage="uploading")
-    pushed_at = time.monotonic()
-    prefix = keys.archive_prefix(accession=accession, file_id=data_file.pk)
-    tree = _push_with_retries(output=output, prefix=prefix, beat=beat)
-    timings["push_seconds"] = round(time.monotonic() - pushed_at, 3)
+    if direct:
+        # Written and validated in place: the listing validation took is what is archived.
+        tree = storage.TreeReport(object_count=result.object_count, total_bytes=result.output_bytes)
+    else:
+        beat.set(stage="uploading")
+        pushed_at = time.monotonic()
+        tree = _push_with_retries(output=local_output, prefix=prefix, beat=beat)
+        timings["push_seconds"] = round(time.monotonic() - pushed_at, 3)
     thumb = _thumbnail(make_thumbnail, output, accession, data_file.pk)
     provenance = {**result.as_dict(), **timings}
     provenance["output_tail"] = provenance.get("output_tail", "")[-2000:]
@@ -152,10 +182,10 @@ def _push_with_retries(
     raise AssertionError("unreachable")
 
 
-def _thumbnail(make: Any, output: Path, accession: str, file_id: Any) -> str:
+def _thumbnail(make: Any, output: OutputLocation, accession: str, file_id: Any) -> str:
     key = keys.thumbnail_key(accession=accession, file_id=file_id)
     try:
-        png = make(zarr_path=output, series=0, max_size=256)
+        png = make(output=output, series=0, max_size=256)
     except Exception:  # a preview is a nicety; the dataset is still good without one
         logger.exception("thumbnail of %s failed", file_id)
         return ""

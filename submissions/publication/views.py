@@ -30,6 +30,7 @@ from submissions.accounts.models import User
 from submissions.accounts.permissions import can_curate
 from submissions.core import storage
 from submissions.core.errors import InvalidTransition, NotFound, ValidationFailed
+from submissions.core.http import ranged_response
 from submissions.publication import forms as forms_mod
 from submissions.publication import oai, selectors
 from submissions.publication.formats import rocrate, schemaorg
@@ -194,7 +195,9 @@ def deposit_package(request: HttpRequest, accession: str) -> StreamingHttpRespon
     return response
 
 
-def _serve(key: str, *, filename: str | None = None) -> HttpResponseBase:
+def _serve(
+    key: str, *, filename: str | None = None, range_header: str | None = None
+) -> HttpResponseBase:
     archive = storage.archive()
     url = storage.download_url(storage=archive, key=key, filename=filename)
     if url is not None:
@@ -202,6 +205,17 @@ def _serve(key: str, *, filename: str | None = None) -> HttpResponseBase:
     if not storage.exists(storage=archive, key=key):
         raise NotFound("This object is not in the archive.")
     content_type = mimetypes.guess_type(filename or key)[0] or "application/octet-stream"
+    if range_header:
+        # Sharded OME-Zarr is read by ranges: each chunk, and each shard's index at its end.
+        ranged = ranged_response(
+            storage.open_object(storage=archive, key=key),
+            size=archive.size(key),
+            header=range_header,
+            content_type=content_type,
+        )
+        if ranged is not None:
+            ranged["Cache-Control"] = "private, max-age=300"
+            return ranged
     response = FileResponse(
         storage.open_object(storage=archive, key=key),
         as_attachment=filename is not None,
@@ -226,13 +240,25 @@ def thumbnail(request: HttpRequest, accession: str, file_id: str) -> HttpRespons
     return _serve(selectors.dataset_object_key(view=view, file_id=str(file_id), kind="thumbnail"))
 
 
-@require_GET
+@require_http_methods(["GET", "HEAD", "OPTIONS"])
 def zarr_object(request: HttpRequest, accession: str, file_id: str, path: str) -> HttpResponseBase:
-    """Any object of a published OME-Zarr, so viewers can read it over HTTP from the portal."""
+    """Any object of a published OME-Zarr, so viewers can read it over HTTP from the portal
+    (byte ranges too: a shard is read chunk by chunk)."""
     view = selectors.published_dataset(accession=accession, user=_viewer(request))
+    if request.method == "OPTIONS":
+        # A viewer on another origin asks before sending "Range: bytes=-N" (not a
+        # CORS-safelisted value): the preflight answer allows it for released data only.
+        preflight = HttpResponse(status=204)
+        if view.embargoed_until is None:
+            preflight["Access-Control-Allow-Methods"] = "GET, HEAD"
+            preflight["Access-Control-Allow-Headers"] = "Range"
+            preflight["Access-Control-Max-Age"] = "3600"
+        return _open_to_web_viewers(preflight, view)
     response = _serve(
-        selectors.dataset_object_key(view=view, file_id=str(file_id), kind="zarr", path=path)
+        selectors.dataset_object_key(view=view, file_id=str(file_id), kind="zarr", path=path),
+        range_header=request.headers.get("Range"),
     )
+    response["Accept-Ranges"] = "bytes"
     return _open_to_web_viewers(response, view)
 
 
@@ -243,6 +269,7 @@ def _open_to_web_viewers(
     origins; embargoed data is read with the viewer's own session only, so never shared."""
     if view.embargoed_until is None:
         response["Access-Control-Allow-Origin"] = "*"
+        response["Access-Control-Expose-Headers"] = "Content-Range, Content-Length, Accept-Ranges"
         response["Cache-Control"] = "public, max-age=300"
     return response
 

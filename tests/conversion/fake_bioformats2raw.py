@@ -210,7 +210,7 @@ def convert(options: dict[str, object], source: Path, target: Path) -> int:
     ]
     builtin_convert(
         input_path=source,
-        output_path=target,
+        output=target,
         tile_width=tile[0],
         tile_height=tile[1],
         resolutions=int(str(options["resolutions"])) if "resolutions" in options else None,

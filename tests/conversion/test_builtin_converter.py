@@ -36,7 +36,7 @@ def test_odd_sized_plane_keeps_every_pixel(
 
     convert(
         input_path=source,
-        output_path=output,
+        output=output,
         tile_width=256,
         tile_height=256,
         ngff_version=ngff_version,
@@ -59,7 +59,7 @@ def test_five_d_ome_tiff_keeps_pixels_and_physical_sizes(
     source, data = ome_tiff_5d
     output = tmp_path / "five_d.ome.zarr"
 
-    convert(input_path=source, output_path=output, max_workers=2)
+    convert(input_path=source, output=output, max_workers=2)
 
     np.testing.assert_array_equal(read_level(output), data)
     multiscale = image_attrs(output)["multiscales"][0]
@@ -81,7 +81,7 @@ def test_multi_series_file_becomes_one_image_group_per_series(tmp_path: Path) ->
         tif.write(second, metadata={"axes": "ZYX"}, photometric="minisblack")
     output = tmp_path / "multi.ome.zarr"
 
-    convert(input_path=source, output_path=output)
+    convert(input_path=source, output=output)
 
     np.testing.assert_array_equal(read_level(output, series=0)[0, :, 0], first)
     np.testing.assert_array_equal(read_level(output, series=1)[0, 0], second)
@@ -102,7 +102,7 @@ def test_imagej_hyperstack_is_reordered_to_tczyx(tmp_path: Path) -> None:
     )
     output = tmp_path / "stack.ome.zarr"
 
-    convert(input_path=source, output_path=output)
+    convert(input_path=source, output=output)
 
     np.testing.assert_array_equal(read_level(output), data.transpose(0, 2, 1, 3, 4))
     scale = image_attrs(output)["multiscales"][0]["datasets"][0]["coordinateTransformations"][0]
@@ -115,7 +115,7 @@ def test_rgb_samples_become_channels(tmp_path: Path) -> None:
     tifffile.imwrite(source, data, photometric="rgb")
     output = tmp_path / "rgb.ome.zarr"
 
-    convert(input_path=source, output_path=output)
+    convert(input_path=source, output=output)
 
     np.testing.assert_array_equal(read_level(output)[0, :, 0], data.transpose(2, 0, 1))
 
@@ -131,7 +131,7 @@ def test_tiled_bigtiff_read_in_bands_matches(
     tifffile.imwrite(source, data, bigtiff=True, tile=(128, 128), compression="zlib")
     output = tmp_path / "tiled.ome.zarr"
 
-    convert(input_path=source, output_path=output, tile_width=128, tile_height=128)
+    convert(input_path=source, output=output, tile_width=128, tile_height=128)
 
     np.testing.assert_array_equal(read_level(output)[0, 0], data)
     expected_level1 = downsample_2x2(data[1])
@@ -143,7 +143,7 @@ def test_pyramid_goes_down_to_256_pixels(tmp_path: Path) -> None:
     tifffile.imwrite(source, np.zeros((300, 2100), dtype=np.uint8))
     output = tmp_path / "wide.ome.zarr"
 
-    convert(input_path=source, output_path=output, ngff_version="0.4")
+    convert(input_path=source, output=output, ngff_version="0.4")
 
     report = validate_output(path=output)
     last = report.series[0].level_shapes[-1]
@@ -156,7 +156,7 @@ def test_resolutions_option_sets_level_count(tmp_path: Path) -> None:
     tifffile.imwrite(source, np.ones((64, 64), dtype=np.uint16))
     output = tmp_path / "small.ome.zarr"
 
-    convert(input_path=source, output_path=output, resolutions=3, compression="zstd")
+    convert(input_path=source, output=output, resolutions=3, compression="zstd")
 
     assert validate_output(path=output).series[0].levels == 3
 
@@ -177,10 +177,10 @@ def test_existing_output_is_refused_unless_overwrite(tmp_path: Path) -> None:
     output.mkdir()
 
     with pytest.raises(ApplicationError) as caught:
-        convert(input_path=source, output_path=output)
+        convert(input_path=source, output=output)
     assert caught.value.code == "output_exists"
 
-    convert(input_path=source, output_path=output, overwrite=True)
+    convert(input_path=source, output=output, overwrite=True)
     assert validate_output(path=output).series[0].shape == [1, 1, 1, 32, 32]
 
 
@@ -193,7 +193,7 @@ def test_truncated_file_is_a_user_error_and_leaves_no_partial_output(tmp_path: P
     output = tmp_path / "out.ome.zarr"
 
     with pytest.raises(UserFileError) as caught:
-        convert(input_path=source, output_path=output)
+        convert(input_path=source, output=output)
 
     assert caught.value.code == "truncated_file"
     assert "upload the complete file" in caught.value.message
@@ -207,7 +207,7 @@ def test_many_planes_converted_concurrently_stay_in_place(tmp_path: Path) -> Non
     tifffile.imwrite(source, data, photometric="minisblack")
     output = tmp_path / "stack.ome.zarr"
 
-    convert(input_path=source, output_path=output, max_workers=4)
+    convert(input_path=source, output=output, max_workers=4)
 
     np.testing.assert_array_equal(read_level(output)[0, 0], data)
 
@@ -226,7 +226,7 @@ def test_large_contiguous_planes_read_in_row_bands(
     tifffile.imwrite(source, data, photometric=photometric)
     output = tmp_path / "contiguous.ome.zarr"
 
-    convert(input_path=source, output_path=output, tile_width=64, tile_height=64)
+    convert(input_path=source, output=output, tile_width=64, tile_height=64)
 
     expected = np.moveaxis(data, -1, 1) if photometric == "rgb" else data[:, None]
     np.testing.assert_array_equal(read_level(output)[0].transpose(1, 0, 2, 3), expected)

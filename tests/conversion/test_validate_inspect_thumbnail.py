@@ -30,7 +30,7 @@ def small_tiff(tmp_path: Path) -> Path:
 @pytest.mark.parametrize("ngff_version", ["0.4", "0.5"])
 def test_both_ngff_versions_validate(tmp_path: Path, small_tiff: Path, ngff_version: str) -> None:
     output = tmp_path / "out.ome.zarr"
-    convert(input_path=small_tiff, output_path=output, ngff_version=ngff_version)
+    convert(input_path=small_tiff, output=output, ngff_version=ngff_version)
 
     report = validate_output(path=output)
 
@@ -45,7 +45,7 @@ def test_both_ngff_versions_validate(tmp_path: Path, small_tiff: Path, ngff_vers
 
 def test_validation_rejects_missing_level_array(tmp_path: Path, small_tiff: Path) -> None:
     output = tmp_path / "out.ome.zarr"
-    convert(input_path=small_tiff, output_path=output, resolutions=2)
+    convert(input_path=small_tiff, output=output, resolutions=2)
     shutil.rmtree(output / "0" / "1")
 
     with pytest.raises(ApplicationError) as caught:
@@ -57,7 +57,7 @@ def test_validation_rejects_missing_level_array(tmp_path: Path, small_tiff: Path
 
 def test_validation_rejects_missing_layout_and_ome_xml(tmp_path: Path, small_tiff: Path) -> None:
     output = tmp_path / "out.ome.zarr"
-    convert(input_path=small_tiff, output_path=output)
+    convert(input_path=small_tiff, output=output)
     root = output / "zarr.json"
     document = json.loads(root.read_text())
     del document["attributes"]["ome"]["bioformats2raw.layout"]
@@ -75,7 +75,7 @@ def test_validation_rejects_a_series_list_that_is_not_a_list(
     tmp_path: Path, small_tiff: Path
 ) -> None:
     output = tmp_path / "out.ome.zarr"
-    convert(input_path=small_tiff, output_path=output)
+    convert(input_path=small_tiff, output=output)
     ome_group = output / "OME" / "zarr.json"
     document = json.loads(ome_group.read_text())
     # A string would otherwise be read character by character as series "0".
@@ -180,7 +180,7 @@ def test_thumbnail_is_png_of_smallest_level(
 ) -> None:
     source, _ = ome_tiff_5d
     output = tmp_path / "out.ome.zarr"
-    convert(input_path=source, output_path=output)
+    convert(input_path=source, output=output)
 
     png = make_thumbnail(zarr_path=output, max_size=100)
 
@@ -195,7 +195,7 @@ def test_thumbnail_of_single_channel_is_grayscale(tmp_path: Path) -> None:
     source = tmp_path / "gray.tif"
     tifffile.imwrite(source, np.tile(np.arange(64, dtype=np.uint16), (32, 1)))
     output = tmp_path / "gray.ome.zarr"
-    convert(input_path=source, output_path=output)
+    convert(input_path=source, output=output)
 
     image = Image.open(io.BytesIO(make_thumbnail(zarr_path=output)))
 

@@ -52,7 +52,7 @@ def test_czi_converts_to_valid_ome_zarr_with_the_same_pixels(
     path, data = czi_stack
     output = tmp_path / "stack.ome.zarr"
 
-    convert(input_path=path, output_path=output, max_workers=2)
+    convert(input_path=path, output=output, max_workers=2)
 
     report = validate_output(path=output)
     assert report.series[0].shape == [1, 2, 3, 300, 280]
@@ -113,7 +113,7 @@ def test_a_czi_with_several_scenes_becomes_one_image_per_scene(tmp_path: Path) -
     _list_scenes(path, ["left well", "right well"])
     output = tmp_path / "scenes.ome.zarr"
 
-    convert(input_path=path, output_path=output)
+    convert(input_path=path, output=output)
 
     assert len(validate_output(path=output).series) == 2
     np.testing.assert_array_equal(read_level(output, series=0)[0, 0, 0], first)
@@ -126,7 +126,7 @@ def test_a_czi_whose_metadata_hides_scenes_is_refused_not_cut_short(tmp_path: Pa
     path = _two_scene_czi(tmp_path / "unlisted.czi", image, image)
 
     with pytest.raises(UserFileError) as caught:
-        convert(input_path=path, output_path=tmp_path / "out.ome.zarr")
+        convert(input_path=path, output=tmp_path / "out.ome.zarr")
 
     assert caught.value.code == "unsupported_layout"
     assert "holds 2 scenes" in caught.value.message
@@ -158,7 +158,7 @@ def test_a_large_czi_plane_read_in_row_bands_keeps_every_pixel(
     path, data = czi_stack
     output = tmp_path / "bands.ome.zarr"
 
-    convert(input_path=path, output_path=output, tile_width=64, tile_height=64, max_workers=2)
+    convert(input_path=path, output=output, tile_width=64, tile_height=64, max_workers=2)
 
     np.testing.assert_array_equal(read_level(output)[0], data)
     assert validate_output(path=output).series[0].levels == 2
@@ -217,7 +217,7 @@ def test_a_format_nothing_here_reads_still_needs_bioformats(
     result = inspect_file(path=path)
     assert result.needs_bioformats
     with pytest.raises(UserFileError) as caught:
-        convert(input_path=path, output_path=tmp_path / "out.ome.zarr")
+        convert(input_path=path, output=tmp_path / "out.ome.zarr")
     assert caught.value.code == "unsupported_format"
     assert "Bio-Formats" in caught.value.message
 
@@ -238,7 +238,7 @@ def test_lif_inspects_and_converts_with_the_same_pixels(tmp_path: Path) -> None:
     assert series.physical_sizes["x"] == pytest.approx(0.25)
     assert series.physical_sizes["z"] == pytest.approx(1.5)
     output = tmp_path / "stack.ome.zarr"
-    convert(input_path=path, output_path=output)
+    convert(input_path=path, output=output)
 
     assert validate_output(path=output).series[0].shape == [1, 2, 3, 60, 80]
     np.testing.assert_array_equal(read_level(output)[0], data.transpose(1, 0, 2, 3))

@@ -14,6 +14,7 @@ import pytest
 import zarr
 
 from submissions.accounts.models import User
+from submissions.conversion.errors import ApplicationError
 from submissions.core import storage
 from submissions.lifecycle.models import AccessionCounter, SubmissionEvent, SubmissionStatus
 from submissions.processing.inspection import inspect_data_file
@@ -23,6 +24,7 @@ from submissions.publication.models import Publication
 from submissions.publication.services import publish_dataset
 from submissions.review import services as review
 from tests.conversion.conftest import write_czi
+from tests.conversion.standin import write_standin
 from tests.processing.conftest import add_file, make_submission
 
 
@@ -153,11 +155,19 @@ def test_a_corrupt_file_fails_with_a_reason_and_curators_can_retry(
 
 
 @pytest.mark.django_db
-def test_transient_storage_errors_are_retried_then_publish(
-    submitted, curator: User, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks
+def test_bioformats2raw_output_push_is_retried_inside_the_attempt(
+    submitted,
+    curator: User,
+    monkeypatch: pytest.MonkeyPatch,
+    settings,
+    tmp_path: Path,
+    django_capture_on_commit_callbacks,
 ) -> None:
+    # bioformats2raw writes folders, so its output is still pushed from scratch (stand-in:
+    # tests/conversion/fake_bioformats2raw.py, the real program is not installable here).
     from botocore.exceptions import EndpointConnectionError
 
+    settings.BIOFORMATS2RAW = str(write_standin(tmp_path))
     real_upload = storage.upload_tree
     failures = {"left": 2}
 
@@ -176,6 +186,52 @@ def test_transient_storage_errors_are_retried_then_publish(
 
 
 @pytest.mark.django_db
+def test_builtin_conversion_is_written_in_place_with_no_push(
+    submitted, curator: User, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks
+) -> None:
+    def no_second_pass(**kwargs):
+        raise AssertionError("the converted tree was pushed a second time")
+
+    monkeypatch.setattr(storage, "upload_tree", no_second_pass)
+    approve(submitted, curator, django_capture_on_commit_callbacks)
+
+    assert submitted.status == SubmissionStatus.PUBLISHED
+    for job in ConversionJob.objects.filter(submission=submitted):
+        listed = storage.list_tree(storage=storage.archive(), prefix=job.archive_prefix)
+        assert (len(listed), sum(listed.values())) == (job.object_count, job.output_bytes)
+        assert job.provenance["validation"]["ngff_version"] == "0.5"
+        assert "push_seconds" not in job.provenance
+        shards = [key for key in listed if "/c/" in key]
+        assert len(shards) == job.provenance["validation"]["series"][0]["levels"]
+    assert not list(Path(storage.archive().path("datasets")).rglob(".*partial*"))
+
+
+@pytest.mark.django_db
+def test_transient_storage_errors_while_writing_are_retried_then_publish(
+    submitted, curator: User, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks
+) -> None:
+    # What the runner raises when the converter child reports an unreachable store (see
+    # tests/conversion/test_s3_target.py for the child's side of it).
+    from submissions.processing import jobs
+
+    real_convert = jobs.convert_file
+    failures = {"left": 2}
+
+    def flaky_convert(**kwargs):
+        if failures["left"]:
+            failures["left"] -= 1
+            raise ApplicationError(code="storage_unavailable", message="down", transient=True)
+        return real_convert(**kwargs)
+
+    monkeypatch.setattr(jobs, "convert_file", flaky_convert)
+    approve(submitted, curator, django_capture_on_commit_callbacks)
+    assert submitted.status == SubmissionStatus.PUBLISHED
+    assert failures["left"] == 0
+    # Two files, two failed attempts between them: each failure costs one more attempt.
+    assert sum(ConversionJob.objects.values_list("attempts", flat=True)) == 2 + 2
+
+
+@pytest.mark.django_db
 def test_transient_errors_give_up_after_a_bounded_number_of_attempts(
     submitted,
     curator: User,
@@ -183,14 +239,14 @@ def test_transient_errors_give_up_after_a_bounded_number_of_attempts(
     settings,
     django_capture_on_commit_callbacks,
 ) -> None:
-    from botocore.exceptions import EndpointConnectionError
+    from submissions.processing import jobs
 
     settings.PROCESSING_MAX_ATTEMPTS = 2
 
     def broken(**kwargs):
-        raise EndpointConnectionError(endpoint_url="http://s3.invalid")
+        raise ApplicationError(code="storage_unavailable", message="down", transient=True)
 
-    monkeypatch.setattr(storage, "upload_tree", broken)
+    monkeypatch.setattr(jobs, "convert_file", broken)
     approve(submitted, curator, django_capture_on_commit_callbacks)
     assert submitted.status == SubmissionStatus.PROCESSING_FAILED
     job = ConversionJob.objects.filter(state=JobState.FAILED).first()

@@ -318,15 +318,39 @@ def test_omero_metadata_sets_names_colours_visibility_contrast_and_plane(
         assert np.abs(seen - np.array(colour)).max() <= TOLERANCE, (row, col, seen)
 
 
+def truncate_chunk_in_shard(shard: Path, *, chunk: tuple[int, ...], keep: int) -> None:
+    """Make one chunk of a sharded array ``keep`` bytes long, as a cut-short write would.
+
+    The index is at the end of the shard: per chunk (offset, length) as little-endian
+    uint64, then a CRC32C of the index (Zarr v3 sharding_indexed specification)."""
+    import google_crc32c
+    import zarr
+
+    array = zarr.open_array(str(shard.parents[5]), mode="r")
+    grid = tuple(s // c for s, c in zip(array.shards, array.chunks, strict=True))
+    raw = bytearray(shard.read_bytes())
+    size = int(np.prod(grid)) * 16
+    index = np.frombuffer(bytes(raw[-size - 4 : -4]), dtype="<u8").reshape((*grid, 2)).copy()
+    inner = tuple(i % g for i, g in zip(chunk, grid, strict=True))
+    index[inner][1] = keep
+    encoded = index.tobytes()
+    checksum = np.uint32(google_crc32c.value(encoded)).astype("<u4").tobytes()
+    raw[-size - 4 :] = encoded + checksum
+    shard.write_bytes(bytes(raw))
+
+
 def test_a_damaged_chunk_is_reported_not_drawn(
     page: Any, live_server: Any, researcher: Any, curator: Any, tmp_path: Path
 ) -> None:
     submission = publish_grid(researcher, curator, tmp_path)
     data_file = submission.files.get()
     prefix = keys.archive_prefix(accession=submission.accession, file_id=data_file.pk)
-    # The lowest level of the middle z-plane, which the viewer reads first (for contrast).
-    chunk = Path(storage.archive().path(f"{prefix}/0/1/c/0/0/{grid.Z // 2}/0/0"))
-    chunk.write_bytes(chunk.read_bytes()[:40])
+    # The middle z-plane, which the viewer shows first, at every level: its chunk is cut to
+    # 40 bytes inside the level's one shard (the index is made to say so, with a valid
+    # checksum, so only the chunk itself is damaged).
+    for level in (0, 1):
+        shard = Path(storage.archive().path(f"{prefix}/0/{level}/c/0/0/0/0/0"))
+        truncate_chunk_in_shard(shard, chunk=(0, 0, grid.Z // 2, 0, 0), keep=40)
     open_under_csp(page, f"{live_server.url}/datasets/{submission.accession}/")
     alert = page.get_by_role("region", name="View the images").get_by_role("alert")
     expect(alert).to_contain_text("Part of this image is damaged and cannot be shown")

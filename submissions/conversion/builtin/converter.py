@@ -12,11 +12,11 @@ does grow with plane *width* (a band spans the full width), which is fine up to 
 
 from __future__ import annotations
 
+import contextlib
 import os
-import shutil
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
@@ -25,19 +25,20 @@ from typing import Any
 
 import numpy as np
 
-from submissions.conversion.builtin.metadata import SeriesInfo, minimal_ome_xml
+from submissions.conversion.builtin.metadata import SeriesInfo, minimal_ome_xml, omero
 from submissions.conversion.builtin.pyramid import PlaneCascade, level_shapes
 from submissions.conversion.builtin.readers import WHOLE_PLANE_LIMIT_BYTES, iter_planes
-from submissions.conversion.builtin.sources import SeriesReader, open_source
-from submissions.conversion.builtin.writer import ChunkWriter, OmeZarrWriter
-from submissions.conversion.errors import ApplicationError, UserFileError
+from submissions.conversion.builtin.sources import ImageSource, SeriesReader, open_source
+from submissions.conversion.builtin.writer import DEFAULT_SHARD_BYTES, LevelWriter, OmeZarrWriter
+from submissions.conversion.errors import UserFileError
+from submissions.conversion.target import OutputLocation, S3Location, open_target
 
 CONVERTER_NAME = "aperture-builtin"
 CONVERTER_VERSION = "1.0"
 
 ProgressCallback = Callable[[float], None]
 # One plane to convert: where to read it, the writer per pyramid level, and its (t, c, z).
-PlaneJob = tuple[SeriesReader, list[ChunkWriter], tuple[int, int, int]]
+PlaneJob = tuple[SeriesReader, list[LevelWriter], tuple[int, int, int]]
 
 
 def converter_version() -> str:
@@ -53,9 +54,36 @@ def converter_version() -> str:
 
 @dataclass
 class ConversionSummary:
-    output_path: Path
+    output: OutputLocation
     series: list[dict[str, Any]] = field(default_factory=list)
     duration_s: float = 0.0
+
+
+class _Ranges:
+    """Minimum and maximum of each channel's full-resolution pixels, gathered as planes are
+    converted (for the "omero" display window), thread-safely."""
+
+    def __init__(self) -> None:
+        self._ranges: dict[tuple[int, int], tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def add(self, *, series: int, channel: int, rows: np.ndarray) -> None:
+        if rows.dtype.kind == "f":
+            finite = rows[np.isfinite(rows)]
+            if finite.size == 0:
+                return
+            low, high = float(finite.min()), float(finite.max())
+        else:
+            low, high = float(rows.min()), float(rows.max())
+        key = (series, channel)
+        with self._lock:
+            known = self._ranges.get(key)
+            if known is not None:
+                low, high = min(low, known[0]), max(high, known[1])
+            self._ranges[key] = (low, high)
+
+    def of(self, info: SeriesInfo) -> list[tuple[float, float] | None]:
+        return [self._ranges.get((info.index, c)) for c in range(info.shape[1])]
 
 
 class _Progress:
@@ -83,10 +111,11 @@ class _Progress:
 def _convert_plane(
     *,
     reader: SeriesReader,
-    arrays: list[ChunkWriter],
+    arrays: list[LevelWriter],
     plane: tuple[int, int, int],
     band_rows: int,
     progress: _Progress,
+    ranges: _Ranges,
 ) -> None:
     t, c, z = plane
     _, _, _, height, width = reader.info.shape
@@ -102,6 +131,7 @@ def _convert_plane(
     for y0 in range(0, height, band_rows):
         y1 = min(y0 + band_rows, height)
         rows = whole[y0:y1] if whole is not None else _read(reader, plane, y0, y1)
+        ranges.add(series=reader.info.index, channel=c, rows=rows)
         cascade.push(rows)
         progress.advance((y1 - y0) * width)
     cascade.finish()
@@ -131,6 +161,7 @@ def _run_planes(
     band_rows: int,
     max_workers: int,
     progress: _Progress,
+    ranges: _Ranges,
 ) -> None:
     """Convert every plane, keeping at most ``2 * max_workers`` planes queued (memory)."""
     with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="convert") as pool:
@@ -148,6 +179,7 @@ def _run_planes(
                     plane=plane,
                     band_rows=band_rows,
                     progress=progress,
+                    ranges=ranges,
                 )
             )
         for future in pending:
@@ -156,46 +188,53 @@ def _run_planes(
 
 def convert(
     *,
-    input_path: Path,
-    output_path: Path,
+    input_path: Path | S3Location,
+    output: OutputLocation,
     resolutions: int | None = None,
     tile_width: int = 1024,
     tile_height: int = 1024,
     compression: str = "blosc",
     max_workers: int | None = None,
     ngff_version: str = "0.5",
+    shard_bytes: int = DEFAULT_SHARD_BYTES,
+    shard_shape: tuple[int, ...] | None = None,
     overwrite: bool = False,
     on_progress: ProgressCallback | None = None,
+    input_name: str | None = None,
 ) -> ConversionSummary:
-    """Convert ``input_path`` to OME-Zarr at ``output_path``.
+    """Convert ``input_path`` to OME-Zarr written straight to ``output`` (a folder or an S3
+    prefix, see submissions.conversion.target).
 
-    The output is written under a temporary sibling name and renamed into place only when
-    complete, so an existing ``output_path`` is always a finished conversion. Raises
+    A folder is written under a temporary sibling name and renamed into place only when
+    complete, so an existing folder is always a finished conversion; an S3 prefix is emptied
+    first and written in place. NGFF 0.5 output is sharded (about ``shard_bytes`` of pixels
+    per shard, or ``shard_shape`` TCZYX; ``shard_bytes=0`` for one object per chunk). Raises
     UserFileError for unreadable/unsupported input, ApplicationError for anything else.
+
+    ``input_path`` may be an S3 object (an ``S3Location`` whose prefix is the key) in the
+    TIFF family: it is then read by ranged GETs, never copied to local disk. ``input_name``
+    is the file name messages show.
     """
     started = time.monotonic()
     if tile_width < 16 or tile_height < 16 or tile_height % 2:
         raise ValueError("tile sizes must be at least 16 and the tile height even")
     if resolutions is not None and resolutions < 1:
         raise ValueError("resolutions must be at least 1")
-    if output_path.exists() and not overwrite:
-        raise ApplicationError(
-            code="output_exists", message=f"{output_path} already exists (use --overwrite)"
-        )
     workers = max_workers or os.cpu_count() or 1
-    partial = output_path.with_name(f".{output_path.name}.partial-{os.getpid()}")
-    shutil.rmtree(partial, ignore_errors=True)
+    target = open_target(output, overwrite=overwrite)
     try:
-        with open_source(path=input_path) as source:
+        with _open_input(input_path, input_name) as source:
             writer = OmeZarrWriter(
-                path=partial,
+                target=target,
                 ngff_version=ngff_version,
                 compression=compression,
                 tile_width=tile_width,
                 tile_height=tile_height,
+                shard_bytes=shard_bytes,
+                shard_shape=shard_shape,
             )
             jobs: list[PlaneJob] = []
-            summary = ConversionSummary(output_path=output_path)
+            summary = ConversionSummary(output=output)
             for info in source.series:
                 _, _, _, height, width = info.shape
                 shapes = level_shapes(height=height, width=width, resolutions=resolutions)
@@ -209,15 +248,41 @@ def convert(
             writer.write_ome_group(series_count=len(source.series), ome_xml=ome_xml)
             total = sum(info.plane_count * info.shape[3] * info.shape[4] for info in source.series)
             progress = _Progress(total=total, callback=on_progress)
-            _run_planes(jobs=jobs, band_rows=tile_height, max_workers=workers, progress=progress)
-        if output_path.exists():
-            shutil.rmtree(output_path)
-        Path(partial).replace(output_path)
+            ranges = _Ranges()
+            _run_planes(
+                jobs=jobs,
+                band_rows=tile_height,
+                max_workers=workers,
+                progress=progress,
+                ranges=ranges,
+            )
+            for info in source.series:
+                writer.set_omero(series=info.index, omero=omero(info=info, ranges=ranges.of(info)))
+            writer.finish()
+        target.commit()
     except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
+        target.abort()
         raise
     summary.duration_s = time.monotonic() - started
     return summary
+
+
+@contextlib.contextmanager
+def _open_input(location: Path | S3Location, name: str | None) -> Iterator[ImageSource]:
+    if not isinstance(location, S3Location):
+        with open_source(path=Path(location), name=name) as source:
+            yield source
+        return
+    from submissions.core.ranged import open_ranged
+
+    shown = name or location.name
+    with (
+        open_ranged(
+            client=location.client(), bucket=location.bucket, key=location.prefix, name=shown
+        ) as handle,
+        open_source(file=handle, name=shown) as source,
+    ):
+        yield source
 
 
 def _series_summary(info: SeriesInfo, shapes: list[tuple[int, int]]) -> dict[str, Any]:

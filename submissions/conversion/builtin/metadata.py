@@ -71,6 +71,9 @@ class SeriesInfo:
     physical: PhysicalSizes = field(default_factory=PhysicalSizes)
     channel_names: tuple[str, ...] = ()
     source_axes: str = ""
+    # Per channel, from OME-XML when the file has it: colour ("RRGGBB") and wavelength (nm).
+    channel_colors: tuple[str | None, ...] = ()
+    channel_wavelengths: tuple[float | None, ...] = ()
 
     @property
     def plane_count(self) -> int:
@@ -104,6 +107,30 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
+def _ome_color(value: str | None) -> str | None:
+    """OME-XML's Channel Color (a signed 32-bit RGBA integer) as "RRGGBB"."""
+    if value is None:
+        return None
+    try:
+        rgba = int(value) & 0xFFFFFFFF
+    except ValueError:
+        return None
+    return f"{rgba >> 8:06X}"
+
+
+_NANOMETRES = {"nm": 1.0, "µm": 1000.0, "um": 1000.0, "pm": 0.001, "Å": 0.1}
+
+
+def _wavelength_nm(attrs: dict[str, str]) -> float | None:
+    """Emission wavelength, else excitation, in nanometres (what picks a colour)."""
+    for name in ("EmissionWavelength", "ExcitationWavelength"):
+        value = _float(attrs.get(name))
+        factor = _NANOMETRES.get(attrs.get(f"{name}Unit", "nm"))
+        if value is not None and factor is not None:
+            return value * factor
+    return None
+
+
 @dataclass(frozen=True)
 class OmeImage:
     name: str
@@ -111,6 +138,8 @@ class OmeImage:
     size_y: int
     physical: PhysicalSizes
     channel_names: tuple[str, ...]
+    channel_colors: tuple[str | None, ...] = ()
+    channel_wavelengths: tuple[float | None, ...] = ()
     size_z: int = 1
     size_c: int = 1
     size_t: int = 1
@@ -130,21 +159,23 @@ def parse_ome_images(xml_text: str) -> list[OmeImage]:
         if pixels is None:
             continue
         attrs = pixels.attrib
-        # OME-XML's documented defaults when the unit attribute is absent.
-        xy_unit = space_unit(attrs.get("PhysicalSizeXUnit", "µm"))
-        z_unit = space_unit(attrs.get("PhysicalSizeZUnit", "µm"))
-        channels = tuple(
-            child.attrib.get("Name", "") for child in pixels if _local(child.tag) == "Channel"
-        )
+        x, y, z = (_float(attrs.get(f"PhysicalSize{axis}")) for axis in "XYZ")
+        # A unit only where the file gives a size (µm is OME-XML's default unit symbol); a
+        # unit on its own would claim a calibration the file does not have.
+        xy_unit = space_unit(attrs.get("PhysicalSizeXUnit", "µm")) if x or y else None
+        z_unit = space_unit(attrs.get("PhysicalSizeZUnit", "µm")) if z else None
+        channels = [child for child in pixels if _local(child.tag) == "Channel"]
         images.append(
             OmeImage(
                 name=image.attrib.get("Name", ""),
                 size_x=int(attrs.get("SizeX", "0")),
                 size_y=int(attrs.get("SizeY", "0")),
+                channel_colors=tuple(_ome_color(c.attrib.get("Color")) for c in channels),
+                channel_wavelengths=tuple(_wavelength_nm(c.attrib) for c in channels),
                 physical=PhysicalSizes(
-                    x=_float(attrs.get("PhysicalSizeX")),
-                    y=_float(attrs.get("PhysicalSizeY")),
-                    z=_float(attrs.get("PhysicalSizeZ")),
+                    x=x if xy_unit else None,
+                    y=y if xy_unit else None,
+                    z=z if z_unit else None,
                     unit=xy_unit,
                     z_unit=z_unit,
                     t=_float(attrs.get("TimeIncrement")),
@@ -154,7 +185,7 @@ def parse_ome_images(xml_text: str) -> list[OmeImage]:
                         else None
                     ),
                 ),
-                channel_names=channels,
+                channel_names=tuple(c.attrib.get("Name", "") for c in channels),
                 size_z=int(attrs.get("SizeZ", "1")),
                 size_c=int(attrs.get("SizeC", "1")),
                 size_t=int(attrs.get("SizeT", "1")),
@@ -199,6 +230,11 @@ def minimal_ome_xml(series: list[SeriesInfo], *, creator: str) -> str:
             channel_attrs = {"ID": f"Channel:{info.index}:{channel}", "SamplesPerPixel": "1"}
             if channel < len(info.channel_names) and info.channel_names[channel]:
                 channel_attrs["Name"] = info.channel_names[channel]
+            color = info.channel_colors[channel] if channel < len(info.channel_colors) else None
+            if color:
+                # OME-XML's Color is RGBA as a signed 32-bit integer.
+                rgba = (int(color, 16) << 8) | 0xFF
+                channel_attrs["Color"] = str(rgba - 2**32 if rgba >= 2**31 else rgba)
             ET.SubElement(pixels, f"{ns}Channel", channel_attrs)
         ET.SubElement(pixels, f"{ns}MetadataOnly")
     body = ET.tostring(root, encoding="unicode")
@@ -223,9 +259,14 @@ def multiscales(*, info: SeriesInfo, levels: int, ngff_version: str) -> dict[str
     if physical.t_unit and physical.t is not None:
         time_axis["unit"] = physical.t_unit
     axes: list[dict[str, Any]] = [time_axis, {"name": "c", "type": "channel"}]
-    for name, unit in (("z", physical.z_unit), ("y", physical.unit), ("x", physical.unit)):
+    for name, unit, size in (
+        ("z", physical.z_unit, physical.z),
+        ("y", physical.unit, physical.y),
+        ("x", physical.unit, physical.x),
+    ):
         axis: dict[str, Any] = {"name": name, "type": "space"}
-        if unit:
+        # A unit only with a size from the file: scale 1.0 alone then means "one pixel".
+        if unit and size is not None:
             axis["unit"] = unit
         axes.append(axis)
     base = [
@@ -255,3 +296,74 @@ def multiscales(*, info: SeriesInfo, levels: int, ngff_version: str) -> dict[str
     if ngff_version == "0.4":
         entry["version"] = "0.4"
     return entry
+
+
+# Types whose whole range bioformats2raw falls back to when no minimum/maximum is known
+# (Converter.getRange).
+_TYPE_RANGES = {
+    "int8": (-128, 127),
+    "uint8": (0, 255),
+    "int16": (-32768, 32767),
+    "uint16": (0, 65535),
+}
+
+
+def channel_color(info: SeriesInfo, channel: int) -> str:
+    """The channel's colour as bioformats2raw picks it (Colors.getColor): the file's own;
+    white (bioformats2raw: grey) for a single channel; blue / green / red from the
+    wavelength (<500 nm, <560 nm, above); else red, green, blue by channel index."""
+    given = info.channel_colors[channel] if channel < len(info.channel_colors) else None
+    if given:
+        return given
+    if info.shape[1] == 1:
+        # bioformats2raw writes grey (808080), which shows the brightest pixel at half
+        # brightness; white keeps the window's full range on screen.
+        return "FFFFFF"
+    wavelength = (
+        info.channel_wavelengths[channel] if channel < len(info.channel_wavelengths) else None
+    )
+    if wavelength is not None:
+        return "0000FF" if wavelength < 500 else "00FF00" if wavelength < 560 else "FF0000"
+    return ("FF0000", "00FF00", "0000FF")[channel % 3]
+
+
+def omero(*, info: SeriesInfo, ranges: list[tuple[float, float] | None]) -> dict[str, Any]:
+    """The "omero" block of one image, as bioformats2raw writes it (Converter.java,
+    setSeriesLevelMetadata): per channel a label, colour, and a window whose start/end and
+    min/max are the channel's data range (``ranges``, measured while converting)."""
+    _, c_size, z_size, _, _ = info.shape
+    fallback = _TYPE_RANGES.get(info.dtype.name)
+    channels = []
+    for channel in range(c_size):
+        name = info.channel_names[channel] if channel < len(info.channel_names) else ""
+        measured = ranges[channel] if channel < len(ranges) else None
+        low, high = measured if measured is not None else (fallback or (0, 0))
+        channels.append(
+            {
+                "active": channel < 3,
+                "coefficient": 1,
+                "color": channel_color(info, channel),
+                "family": "linear",
+                "inverted": False,
+                # bioformats2raw falls back to "Channel 0", "Channel 1"...; people count from 1.
+                "label": name or f"Channel {channel + 1}",
+                "window": {
+                    "start": _number(low),
+                    "end": _number(high),
+                    "min": _number(low),
+                    "max": _number(high),
+                },
+            }
+        )
+    return {
+        "channels": channels,
+        "rdefs": {
+            "defaultT": 0,
+            "defaultZ": z_size // 2,
+            "model": "color" if 1 < c_size < 8 else "greyscale",
+        },
+    }
+
+
+def _number(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else float(value)

@@ -325,9 +325,13 @@ class TiffSource:
         )
         physical = PhysicalSizes()
         channel_names: tuple[str, ...] = ()
+        colors: tuple[str | None, ...] = ()
+        wavelengths: tuple[float | None, ...] = ()
         ome = ome_images[index] if index < len(ome_images) else None
         if ome is not None and (ome.size_x, ome.size_y) == (tczyx[4], tczyx[3]):
             physical, channel_names = ome.physical, ome.channel_names
+            if len(ome.channel_colors) == tczyx[1]:
+                colors, wavelengths = ome.channel_colors, ome.channel_wavelengths
         elif self._tiff.is_imagej:
             physical, channel_names = self._imagej_metadata(series)
         else:
@@ -340,6 +344,8 @@ class TiffSource:
             physical=physical,
             channel_names=channel_names,
             source_axes=axes,
+            channel_colors=colors,
+            channel_wavelengths=wavelengths,
         )
 
     def _tiff_resolution(self, series: tifffile.TiffPageSeries) -> PhysicalSizes:
