@@ -69,12 +69,13 @@ def _planes(count: int, seed: int) -> Iterator[np.ndarray]:
         yield np.clip(signal + noise, 0, 65535).astype(np.uint16)
 
 
-def make_input(path: Path, mib: int) -> int:
-    planes = max(CHANNELS, mib * MIB // (PLANE * PLANE * 2))
+def make_input(path: Path, gib: float) -> int:
+    """Write the input; returns its pixel bytes. (bench_objects.py uses it too.)"""
+    planes = max(CHANNELS, int(gib * 1024 * MIB) // (PLANE * PLANE * 2))
     z = planes // CHANNELS
     tifffile.imwrite(
         path,
-        _planes(z * CHANNELS, seed=mib),
+        _planes(z * CHANNELS, seed=int(gib * 1024)),
         shape=(z, CHANNELS, PLANE, PLANE),
         dtype=np.uint16,
         ome=True,
@@ -145,6 +146,65 @@ class Watch:
             time.sleep(0.05)
 
 
+class PeakRss(Watch):
+    """The peak RSS of this process's children only (bench_objects.py uses it)."""
+
+    @property
+    def peak(self) -> int:
+        return self.peak_rss
+
+
+def run_builtin_to_s3(source: Path, scratch: Path, workers: int) -> dict[str, float]:
+    """The default conversion straight to a bucket on a local moto server (its own thread
+    here): peak bytes under the job's scratch directory, and the converter's peak RSS."""
+    import logging
+
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    from submissions.conversion.target import S3Location
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    work = scratch / "s3-scratch"
+    work.mkdir()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(
+            Bucket="archive"
+        )
+        location = S3Location(
+            bucket="archive",
+            prefix="datasets/BENCH/file.ome.zarr",
+            endpoint_url=endpoint,
+            region="us-east-1",
+            addressing_style="path",
+        )
+        with Watch(directories=[work]) as watch:
+            started = time.monotonic()
+            result = convert_file(
+                input_path=source,
+                output_path=location,
+                scratch_dir=work,
+                timeout_s=3600,
+                max_workers=workers,
+            )
+            seconds = time.monotonic() - started
+    finally:
+        server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    return {
+        "seconds": seconds,
+        "rss": watch.peak_rss,
+        "scratch": watch.peak_disk,
+        "objects": result.object_count,
+    }
+
+
 def output_layout(output: Path) -> dict[str, object]:
     """What Aperture wrote for series 0: format, chunks, shards, codec, levels."""
     image = output / "0"
@@ -176,8 +236,8 @@ def output_layout(output: Path) -> dict[str, object]:
         "zarr_format": zarr_format,
         "ngff": ngff,
         "tile": grid[-1],
-        # A shard holds chunks of one plane here (z = 1), so y and x describe it.
-        "shards": [shards[-2], shards[-1]] if shards else None,
+        # TCZYX, level 0's; the peers use it at every level.
+        "shards": list(shards) if shards else None,
         "blosc": {k: blosc[k] for k in ("cname", "clevel", "shuffle")},
         "levels": levels,
     }
@@ -259,6 +319,7 @@ def main() -> int:
     parser.add_argument(
         "--mib", action="store_true", help="sizes are MiB, not GiB (to try the harness quickly)"
     )
+    parser.add_argument("--no-s3", action="store_true", help="skip the conversion to moto S3")
     args = parser.parse_args()
     unit = MIB if args.mib else 1024 * MIB
     label = "MiB" if args.mib else "GiB"
@@ -271,11 +332,12 @@ def main() -> int:
     sizes_bytes: dict[int, int] = {}
     layouts: dict[int, dict[str, object]] = {}
     unsharded: dict[int, dict[str, float]] = {}
+    to_s3: dict[int, dict[str, float]] = {}
     try:
         for size in sizes:
             source = scratch / f"input-{size}.ome.tif"
             started = time.monotonic()
-            sizes_bytes[size] = make_input(source, size * unit // MIB)
+            sizes_bytes[size] = make_input(source, size * unit / (1024 * MIB))
             print(
                 f"# {size} {label} input: {sizes_bytes[size] / MIB:.0f} MiB written in "
                 f"{time.monotonic() - started:.0f}s",
@@ -311,6 +373,15 @@ def main() -> int:
                         f"{outcome['objects']} objects",
                         flush=True,
                     )
+            if size == max(sizes) and not args.no_s3:
+                to_s3[size] = run_builtin_to_s3(source, scratch, args.workers)
+                print(
+                    f"# to S3 (moto) {to_s3[size]['seconds']:.1f}s scratch peak "
+                    f"{to_s3[size]['scratch'] / MIB:.1f} MiB "
+                    f"RSS {to_s3[size]['rss'] / MIB:.0f} MiB "
+                    f"{to_s3[size]['objects']} objects",
+                    flush=True,
+                )
             if size == min(sizes):
                 unsharded[size] = run_builtin(source, scratch, args.workers, "0.4")
                 print(
@@ -343,7 +414,12 @@ def main() -> int:
         "BENCH convert.objects_per_gib_unsharded "
         f"{unsharded[smallest]['objects'] / (sizes_bytes[smallest] / 2**30):.1f}"
     )
-    print(f"BENCH convert.scratch_peak_mib {max(float(r['scratch']) for r in aperture) / MIB:.0f}")  # type: ignore[arg-type]
+    folder_scratch = max(float(r["scratch"]) for r in aperture)  # type: ignore[arg-type]
+    print(f"BENCH convert.folder_scratch_peak_mib {folder_scratch / MIB:.0f}")
+    if largest in to_s3:
+        print(f"BENCH convert.scratch_peak_mib {to_s3[largest]['scratch'] / MIB:.1f}")
+        print(f"BENCH convert.s3.peak_rss_mib {to_s3[largest]['rss'] / MIB:.0f}")
+        print(f"BENCH convert.s3.mb_s {sizes_bytes[largest] / 1e6 / to_s3[largest]['seconds']:.1f}")
     common = [s for s in sizes if s in peer_sizes]
     if common:
         # Compare at the largest size the peers ran, where start-up costs matter least.

@@ -52,7 +52,7 @@ if job["zarr_format"] == 3:
     options["compressors"] = [BloscCodec(cname=blosc["cname"], clevel=blosc["clevel"],
                                          shuffle=blosc["shuffle"], typesize=2)]
     if job["shards"]:
-        options["shards"] = (1, 1, *job["shards"])
+        options["shards"] = tuple(job["shards"][1:])  # CZYX
 else:
     import numcodecs
     options["compressor"] = numcodecs.Blosc(cname=blosc["cname"], clevel=blosc["clevel"],
@@ -88,8 +88,8 @@ if job["zarr_format"] == 3:
     kwargs["compressors"] = [BloscCodec(cname=blosc["cname"], clevel=blosc["clevel"],
                                         shuffle=blosc["shuffle"], typesize=2)]
     if job["shards"]:
-        kwargs["chunks_per_shard"] = {"c": 1, "z": 1, "y": job["shards"][-2] // tile,
-                                      "x": job["shards"][-1] // tile}
+        _, c, z, y, x = job["shards"]
+        kwargs["chunks_per_shard"] = {"c": c, "z": z, "y": y // tile, "x": x // tile}
 else:
     import numcodecs
     kwargs["compressor"] = numcodecs.Blosc(cname=blosc["cname"], clevel=blosc["clevel"],
@@ -126,7 +126,7 @@ out = Path(target)
 converter = OmeZarrConverter(
     source=source, destination=str(out.parent), name=out.name.removesuffix(".ome.zarr"),
     num_levels=job["levels"], downsample_z=False, chunk_shape=(1, 1, 1, tile, tile),
-    shard_shape=(1, 1, 1, *job["shards"]) if job["shards"] else None, compressor=codec,
+    shard_shape=tuple(job["shards"]) if job["shards"] else None, compressor=codec,
     zarr_format=job["zarr_format"], n_workers=job["workers"])
 converter.convert()
 """
