@@ -9,9 +9,10 @@ of 2048 x 2048) and converts it with the built-in converter through runner.conve
 child process, as in production), three ways: the default (NGFF 0.5, ~1 GiB shards of
 1024 x 1024 chunks), NGFF 0.5 with one object per chunk, and NGFF 0.4. It counts the
 objects each output holds per GiB of input pixels. With ``--s3`` it also converts the
-default straight to a bucket on a local moto server and polls the size of the job's scratch
-directory and of every folder under the output's parent, reporting the peak: what local disk
-the conversion needs besides its input.
+default straight to a bucket on a local moto server, from the local file and from the same
+file uploaded to a staging bucket (read by ranged GETs), and polls the size of the job's
+scratch directory, reporting the peak: the local disk a conversion to S3 needs. moto is a
+Python server in this process, so its MB/s are moto's, not S3's.
 """
 
 from __future__ import annotations
@@ -71,7 +72,9 @@ class PeakDisk:
             time.sleep(0.05)
 
 
-def _convert(source: Path, output: Path | S3Location, work: Path, fmt: OutputFormat) -> float:
+def _convert(
+    source: Path | S3Location, output: Path | S3Location, work: Path, fmt: OutputFormat
+) -> float:
     work.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     result = convert_file(
@@ -92,6 +95,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1", help="input sizes in GiB, comma-separated")
     parser.add_argument("--s3", action="store_true", help="also convert to a local moto S3")
+    parser.add_argument(
+        "--s3-from",
+        choices=("local", "s3", "both"),
+        default="both",
+        help="S3 runs read the local file, the S3 object, or both (moto keeps every object "
+        "in memory: at 4 GiB, both need ~12 GiB)",
+    )
+    parser.add_argument("--no-folders", action="store_true", help="skip the folder variants")
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="aperture-bench-objects-", dir="/tmp"))
     gib_bytes = 2**30
@@ -99,7 +110,7 @@ def main() -> int:
         for gib in [int(s) for s in args.sizes.split(",") if s]:
             source = scratch / f"input-{gib}gib.ome.tif"
             size = make_input(source, gib)
-            for name, fmt in VARIANTS.items():
+            for name, fmt in {} if args.no_folders else VARIANTS.items():
                 output = scratch / f"{name}.ome.zarr"
                 seconds = _convert(source, output, scratch / "work", fmt)
                 objects = _convert.objects  # type: ignore[attr-defined]
@@ -112,14 +123,14 @@ def main() -> int:
                 print(f"BENCH convert.objects_per_gib.{name}.{gib}gib {per_gib:.1f}")
                 shutil.rmtree(output)
             if args.s3:
-                _s3_run(source, size, gib, scratch)
+                _s3_run(source, size, gib, scratch, read_from=args.s3_from)
             source.unlink()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return 0
 
 
-def _s3_run(source: Path, size: int, gib: int, scratch: Path) -> None:
+def _s3_run(source: Path, size: int, gib: int, scratch: Path, *, read_from: str) -> None:
     import logging
 
     import boto3
@@ -136,25 +147,41 @@ def _s3_run(source: Path, size: int, gib: int, scratch: Path) -> None:
         endpoint = f"http://{host}:{port}"
         client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
         client.create_bucket(Bucket="archive")
-        location = S3Location(
-            bucket="archive",
-            prefix=f"datasets/BENCH-{gib}/file.ome.zarr",
-            endpoint_url=endpoint,
-            region="us-east-1",
-            addressing_style="path",
-        )
-        work = scratch / "s3-work"
-        with PeakDisk(work, scratch / "s3-out") as disk, PeakRss() as rss:
-            (scratch / "s3-out").mkdir()
-            seconds = _convert(source, location, work, VARIANTS["sharded"])
-        objects = _convert.objects  # type: ignore[attr-defined]
-        print(
-            f"# {gib} GiB to S3 (moto): {objects} objects in {seconds:.1f}s "
-            f"({size / 1e6 / seconds:.0f} MB/s), scratch peak {disk.peak / 2**20:.1f} MiB, "
-            f"converter peak RSS {rss.peak / 2**20:.0f} MiB",
-            flush=True,
-        )
-        print(f"BENCH convert.scratch_peak_mib.{gib}gib {disk.peak / 2**20:.1f}")
+        client.create_bucket(Bucket="staging")
+        if read_from != "local":
+            client.upload_file(str(source), "staging", f"uploads/bench/{gib}")
+
+        def at(bucket: str, key: str) -> S3Location:
+            return S3Location(
+                bucket=bucket,
+                prefix=key,
+                endpoint_url=endpoint,
+                region="us-east-1",
+                addressing_style="path",
+            )
+
+        inputs: dict[str, Path | S3Location] = {
+            "local file": source,
+            "S3 object": at("staging", f"uploads/bench/{gib}"),
+        }
+        for label, given in inputs.items():
+            if read_from != "both" and (read_from == "local") != isinstance(given, Path):
+                continue
+            work = scratch / "s3-work"
+            output = at("archive", f"datasets/BENCH-{gib}/file.ome.zarr")
+            with PeakDisk(work) as disk, PeakRss() as rss:
+                seconds = _convert(given, output, work, VARIANTS["sharded"])
+            objects = _convert.objects  # type: ignore[attr-defined]
+            print(
+                f"# {gib} GiB {label} to S3 (moto): {objects} objects in {seconds:.1f}s "
+                f"({size / 1e6 / seconds:.0f} MB/s), scratch peak {disk.peak / 2**20:.1f} MiB, "
+                f"converter peak RSS {rss.peak / 2**20:.0f} MiB",
+                flush=True,
+            )
+            name = "local_input" if isinstance(given, Path) else "s3_input"
+            print(f"BENCH convert.scratch_peak_mib.{name}.{gib}gib {disk.peak / 2**20:.1f}")
+            print(f"BENCH convert.peak_rss_mib.s3.{name}.{gib}gib {rss.peak / 2**20:.0f}")
+            shutil.rmtree(work, ignore_errors=True)
     finally:
         server.stop()
 

@@ -4,6 +4,7 @@ valid for ome-zarr-models (validate_output runs it); NGFF 0.4 stays available.""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -152,3 +153,20 @@ def test_command_line_takes_shard_options(tmp_path: Path) -> None:
     np.testing.assert_array_equal(read_level(output)[0], data)
     assert refused.returncode == 2
     assert "T,C,Z,Y,X" in refused.stderr
+
+
+def test_a_killed_converters_partial_output_is_removed_by_the_next_run(tmp_path: Path) -> None:
+    source, data = _stack(tmp_path, shape=(1, 1, 40, 40))
+    output = tmp_path / "out.ome.zarr"
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    abandoned = tmp_path / f".out.ome.zarr.partial-{dead.pid}"
+    (abandoned / "0").mkdir(parents=True)
+    alive = tmp_path / f".out.ome.zarr.partial-{os.getppid()}"  # a running process's
+    alive.mkdir()
+
+    convert(input_path=source, output=output)
+
+    assert not abandoned.exists()
+    assert alive.exists()
+    np.testing.assert_array_equal(read_level(output)[0], data)

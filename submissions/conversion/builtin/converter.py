@@ -37,6 +37,8 @@ CONVERTER_NAME = "aperture-builtin"
 CONVERTER_VERSION = "1.0"
 
 ProgressCallback = Callable[[float], None]
+# Reading an input kept in S3: bytes per ranged GET (see _open_input).
+S3_INPUT_BLOCK_BYTES = 4 * 2**20
 # One plane to convert: where to read it, the writer per pyramid level, and its (t, c, z).
 PlaneJob = tuple[SeriesReader, list[LevelWriter], tuple[int, int, int]]
 
@@ -278,7 +280,14 @@ def _open_input(location: Path | S3Location, name: str | None) -> Iterator[Image
     shown = name or location.name
     with (
         open_ranged(
-            client=location.client(), bucket=location.bucket, key=location.prefix, name=shown
+            client=location.client(),
+            bucket=location.bucket,
+            key=location.prefix,
+            name=shown,
+            # Pixels are read plane by plane: large blocks make one GET per few MiB, not per
+            # 32 KiB (inspection's size, made for reading headers and IFDs).
+            block_size=S3_INPUT_BLOCK_BYTES,
+            cache_bytes=8 * S3_INPUT_BLOCK_BYTES,
         ) as handle,
         open_source(file=handle, name=shown) as source,
     ):
