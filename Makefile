@@ -7,7 +7,8 @@ NPM_STAMP := node_modules/.installed
 export PYTHONUNBUFFERED := 1
 
 .PHONY: install java-check assets run test acceptance lint typecheck migrations-check \
-        check-deploy schema-check ci bench-upload bench-convert bench-queue bench-quota \
+        check-deploy schema-check ci bench bench-install bench-upload bench-convert bench-publish \
+        bench-queue bench-quota \
         bench-viewer clean
 
 $(STAMP): pyproject.toml requirements/constraints.txt
@@ -68,12 +69,28 @@ ci: lint typecheck migrations-check check-deploy schema-check test
 acceptance: install
 	$(BIN)/python -m tests.acceptance
 
+# Peers measured by the benchmarks: ome-zarr-py and ngff-zarr in the `bench` extra; bioio-conversion
+# in its own virtualenv, whose pins (s3fs, aiobotocore) conflict with the application's boto3.
+BENCH_STAMP := $(VENV)/.bench-installed
+PEER_VENV := .venv-bench-peers
+$(BENCH_STAMP): $(STAMP) pyproject.toml requirements/bench-peers.txt
+	$(BIN)/pip install --quiet -c requirements/constraints.txt -e '.[dev,bench]'
+	$(PYTHON) -m venv $(PEER_VENV)
+	$(PEER_VENV)/bin/pip install --quiet -r requirements/bench-peers.txt
+	touch $@
+
+bench-install: $(BENCH_STAMP)
+
+# Every benchmark in turn; each prints its BENCH lines (docs/benchmarks.md has the table).
+bench: bench-convert bench-publish bench-upload bench-queue
+
 bench-upload: install
 	$(BIN)/python tests/benchmarks/bench_upload.py
 
-bench-convert: install
-	$(BIN)/pip install --quiet -c requirements/constraints.txt -e '.[dev,bench]'
+bench-convert: bench-install
 	$(BIN)/python tests/benchmarks/bench_convert.py
+
+bench-publish: bench-install
 	$(BIN)/python tests/benchmarks/bench_publish.py
 
 bench-queue: install
@@ -87,4 +104,4 @@ bench-viewer: install
 	$(BIN)/python -m pytest -q -s -p no:cacheprovider tests/benchmarks/bench_viewer.py
 
 clean:
-	rm -rf $(VENV) node_modules build var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-bench-peers node_modules build var .pytest_cache .mypy_cache .ruff_cache

@@ -20,6 +20,8 @@ DATABASES = {
     }
 }
 if os.environ.get("BENCH_S3_ENDPOINT"):
+    # Staging on S3: the web process then checks no folder-storage directories at boot.
+    USE_S3 = True
     STORAGES["staging"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
