@@ -4,7 +4,8 @@ For private objects that must never get a public address (review copies, change-
 screenshots): the view checks who may read, then this module streams the bytes from the
 folder or S3 storage. A `Range: bytes=...` header (RFC 9110 §14) is honoured for one range,
 as OME-Zarr readers ask for parts of shards; S3 gets the same Range on its GET, so nothing
-beyond the range is read. Anything we do not understand is answered with the whole object
+beyond the range is read (folders: core.http.ranged_response, shared with the public
+archive objects). Anything we do not understand is answered with the whole object
 (200), as the RFC allows; an unsatisfiable range is a 416.
 """
 
@@ -21,26 +22,10 @@ from django.http.response import HttpResponseBase
 
 from submissions.core import storage as st
 from submissions.core.errors import NotFound
+from submissions.core.http import ranged_response
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _CHUNK = 256 * 1024
-
-
-def _parse_range(header: str, size: int) -> tuple[int, int] | bool | None:
-    """(first, last) inclusive; None for "whole object"; False when unsatisfiable."""
-    match = _RANGE.match(header.strip())
-    if not match or (not match[1] and not match[2]):
-        return None
-    if not match[1]:  # the last n bytes
-        suffix = int(match[2])
-        if suffix == 0:
-            return False
-        return max(size - suffix, 0), size - 1
-    first = int(match[1])
-    last = int(match[2]) if match[2] else size - 1
-    if first >= size or last < first:
-        return False
-    return first, min(last, size - 1)
 
 
 def _stream(handle: IO[bytes], remaining: int) -> Iterator[bytes]:
@@ -77,25 +62,13 @@ def _serve_folder(storage: Storage, key: str, header: str, content_type: str) ->
     if not path.is_file():
         raise NotFound("No such object.")
     size = path.stat().st_size
-    wanted = _parse_range(header, size) if header else None
-    if wanted is False:
-        response = HttpResponse(status=416)
-        response["Content-Range"] = f"bytes */{size}"
-        return response
     handle = path.open("rb")
-    if wanted is None:
-        whole = StreamingHttpResponse(_stream(handle, size), content_type=content_type)
-        whole["Content-Length"] = str(size)
-        return whole
-    assert isinstance(wanted, tuple)
-    first, last = wanted
-    handle.seek(first)
-    partial = StreamingHttpResponse(
-        _stream(handle, last - first + 1), status=206, content_type=content_type
-    )
-    partial["Content-Length"] = str(last - first + 1)
-    partial["Content-Range"] = f"bytes {first}-{last}/{size}"
-    return partial
+    partial = ranged_response(handle, size=size, header=header or None, content_type=content_type)
+    if partial is not None:
+        return partial
+    whole = StreamingHttpResponse(_stream(handle, size), content_type=content_type)
+    whole["Content-Length"] = str(size)
+    return whole
 
 
 def _serve_s3(storage: Storage, key: str, header: str, content_type: str) -> HttpResponseBase:
