@@ -498,14 +498,16 @@ OAI_ADMIN_EMAIL = env.str("OAI_ADMIN_EMAIL", default="")
 # --- Content-Security-Policy (django-csp) ----------------------------------------------------
 # No inline script, style or event handler anywhere: every script and style is a file under
 # /static/. Object storage is named where the browser talks to it: uploads PUT parts to
-# presigned URLs (connect-src) and previews redirect there (img-src).
+# presigned URLs (connect-src) and previews redirect there (img-src). Presigned URLs carry the
+# public endpoint when there is one (S3_PUBLIC_ENDPOINT_URL), so that is the browser's origin.
 def _storage_origins() -> list[str]:
     if not USE_S3:
         return []
-    if S3_ENDPOINT_URL:
+    browser_endpoint = S3_PUBLIC_ENDPOINT_URL or S3_ENDPOINT_URL
+    if browser_endpoint:
         from urllib.parse import urlsplit
 
-        parts = urlsplit(S3_ENDPOINT_URL)
+        parts = urlsplit(browser_endpoint)
         endpoint = f"{parts.scheme}://{parts.netloc}"
         if S3_ADDRESSING_STYLE == "virtual":
             buckets = {STAGING_BUCKET, ARCHIVE_BUCKET or STAGING_BUCKET}

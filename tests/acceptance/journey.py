@@ -187,6 +187,16 @@ class Journey:
             context = browser.new_context(ignore_https_errors=True)
             context.set_default_timeout(60_000)
             page = context.new_page()
+            # What the browser saw goes to the log, so a failed upload says why.
+            page.on("console", lambda message: print(f"browser console: {message.text}"))
+            page.on("pageerror", lambda error: print(f"browser error: {error}"))
+            page.on(
+                "requestfailed",
+                lambda request: print(
+                    f"browser request failed: {request.method} "
+                    f"{request.url[:120]} {request.failure}"
+                ),
+            )
             login(page, self.url, RESEARCHER, PASSWORD)
             page.goto(f"{self.url}/submissions/{submission_id}/files/")
             page.locator("#upload-files").set_input_files([str(path)])

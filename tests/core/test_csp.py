@@ -54,14 +54,20 @@ def test_object_storage_is_allowed_where_the_browser_talks_to_it(settings: Any) 
         "USE_S3": True,
         "S3_ENDPOINT_URL": "https://minio.example.org:9000",
         "S3_ADDRESSING_STYLE": "path",
+        "S3_PUBLIC_ENDPOINT_URL": None,
+        "STAGING_BUCKET": "stage",
+        "ARCHIVE_BUCKET": "keep",
     }
     original = {name: getattr(base, name) for name in settings_values}
     try:
         for name, value in settings_values.items():
             setattr(base, name, value)
         assert base._storage_origins() == ["https://minio.example.org:9000"]
-        base.S3_ENDPOINT_URL = None
-        base.STAGING_BUCKET, base.ARCHIVE_BUCKET = "stage", "keep"
+        # Presigned URLs name the public endpoint when the internal one is not for browsers.
+        base.S3_ENDPOINT_URL = "http://minio:9000"
+        base.S3_PUBLIC_ENDPOINT_URL = "https://files.example.org"
+        assert base._storage_origins() == ["https://files.example.org"]
+        base.S3_ENDPOINT_URL = base.S3_PUBLIC_ENDPOINT_URL = None
         origins = base._storage_origins()
         assert "https://stage.s3.us-east-1.amazonaws.com" in origins
         assert "https://s3.us-east-1.amazonaws.com" in origins
