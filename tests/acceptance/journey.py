@@ -201,9 +201,15 @@ class Journey:
             page.goto(f"{self.url}/submissions/{submission_id}/files/")
             page.locator("#upload-files").set_input_files([str(path)])
             page.get_by_role("button", name="Upload 1 file", exact=True).click()
-            page.locator("#upload-summary").get_by_text("Upload complete: 1 verified.").wait_for(
-                timeout=120_000
-            )
+            try:
+                page.locator("#upload-summary").get_by_text(
+                    "Upload complete: 1 verified."
+                ).wait_for(timeout=120_000)
+            except Exception:
+                page.screenshot(path=str(self.work / "browser-upload-failed.png"), full_page=True)
+                print("upload summary:", page.locator("#upload-summary").inner_text())
+                print("upload list:", page.locator("#upload-list").inner_text()[:2000])
+                raise
             page.locator("#file-table").get_by_text(path.name).first.wait_for()
             page.locator("#file-table").get_by_text(
                 re.compile("^(Verified|Inspected)$")

@@ -337,9 +337,12 @@ def test_on_s3_approval_copies_the_review_copy_server_side(
 def test_a_file_inspected_after_submit_gets_its_review_copy_then(
     researcher: User, tmp_path: Path, submit, django_capture_on_commit_callbacks: Any
 ) -> None:
+    """Submitting waits for inspection (the submit gate), so this is the defensive path: a
+    submission already in review whose file is inspected only now (a submission from before
+    the gate, or an inspection the sweeper re-sent) still gets its review copy."""
     submission = complete_draft(researcher, tmp_path, files=1)
+    submission = submit(submission)
     late = add_file(submission, ome_tiff_bytes(tmp_path, seed=3), name="late.tif")
-    submission = submit(submission)  # `late` is verified, not inspected yet
     assert not ConversionJob.objects.filter(data_file=late).exists()
 
     with django_capture_on_commit_callbacks(execute=True):
