@@ -25,10 +25,17 @@ def preview_key(*, submission_id: Any, file_id: Any) -> str:
     return f"previews/{submission_id}/{file_id}.png"
 
 
-def review_prefix(*, submission_id: Any, job_id: Any) -> str:
-    """Where a file's review copy (its OME-Zarr, converted before approval) lives in staging.
-    Named by the job, so a file replaced by new bytes never shares a tree with the old."""
-    return f"review/{submission_id}/{job_id}.ome.zarr"
+def review_job_prefix(*, submission_id: Any, job_id: Any) -> str:
+    """Everything one job's attempts wrote in staging (deleted as one tree)."""
+    return f"review/{submission_id}/{job_id}"
+
+
+def review_prefix(*, submission_id: Any, job_id: Any, attempt: str) -> str:
+    """Where one attempt writes a file's review copy (its OME-Zarr, converted before approval).
+    Named by the job, so a file replaced by new bytes never shares a tree with the old, and by
+    the attempt's claim, so a converter that outlives its killed worker never writes into the
+    tree a later attempt records (the job keeps the prefix of the attempt that recorded)."""
+    return f"{review_job_prefix(submission_id=submission_id, job_id=job_id)}/{attempt}.ome.zarr"
 
 
 def review_thumbnail_key(*, submission_id: Any, job_id: Any) -> str:

@@ -89,7 +89,7 @@ def run_conversion(*, job_id: str) -> None:
         with workclaims.Heartbeat(
             model=ConversionJob, pk=job.pk, token=token, progress_field="progress"
         ) as beat:
-            outcome = _convert_and_push(job=job, scratch=scratch, beat=beat)
+            outcome = _convert_and_push(job=job, scratch=scratch, beat=beat, attempt=token.hex[:8])
     except Exception as error:
         _record_failure(job=job, token=token, error=error)
         return
@@ -113,7 +113,7 @@ def _reserve(job: ConversionJob) -> None:
 
 
 def _convert_and_push(
-    *, job: ConversionJob, scratch: Path, beat: workclaims.Heartbeat
+    *, job: ConversionJob, scratch: Path, beat: workclaims.Heartbeat, attempt: str
 ) -> dict[str, Any]:
     data_file = job.data_file
     assert data_file is not None
@@ -122,7 +122,7 @@ def _convert_and_push(
     started = time.monotonic()
     beat.set(stage="fetching")
     converter, executable = _converter()
-    prefix = keys.review_prefix(submission_id=job.submission_id, job_id=job.pk)
+    prefix = keys.review_prefix(submission_id=job.submission_id, job_id=job.pk, attempt=attempt)
     direct = converter == "builtin"
     local_output = scratch / "output" / f"{data_file.pk}.ome.zarr"
     output: OutputLocation = local_output

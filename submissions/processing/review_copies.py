@@ -202,11 +202,9 @@ def give_back_space(*, reservation: QuotaReservation | None) -> None:
 
 
 def _delete_copy(job: ConversionJob) -> None:
-    if job.review_prefix:
-        treecopy.delete_tree(storage=storage.staging(), prefix=job.review_prefix)
-    else:  # a killed attempt may have written part of a tree before recording its prefix
-        prefix = keys.review_prefix(submission_id=job.submission_id, job_id=job.pk)
-        treecopy.delete_tree(storage=storage.staging(), prefix=prefix)
+    # Every attempt's tree, recorded or not: a killed attempt may have written part of one.
+    prefix = keys.review_job_prefix(submission_id=job.submission_id, job_id=job.pk)
+    treecopy.delete_tree(storage=storage.staging(), prefix=prefix)
     thumbnail = keys.review_thumbnail_key(submission_id=job.submission_id, job_id=job.pk)
     storage.delete_keys(storage=storage.staging(), keys=[thumbnail])
 

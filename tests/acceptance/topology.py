@@ -357,7 +357,18 @@ class Topology:
         )  # fmt: skip
         self._process(
             "worker-default",
-            [*celery, "worker", "-Q", "default", "-n", "default@acceptance", "-c", "2"],
+            [
+                *celery,
+                "worker",
+                "-Q",
+                "default",
+                "-n",
+                "default@acceptance",
+                "-c",
+                "2",
+                "-l",
+                "INFO",
+            ],
         )
         for index in (1, 2):
             self._process(
