@@ -107,6 +107,39 @@ def public_client(storage: Storage) -> Any:
         return client
 
 
+_reading_clients: dict[int, Any] = {}
+
+
+def reading_client(storage: Storage) -> Any:
+    """A client for reads whose bytes Aperture hashes itself (fixity): the same endpoint,
+    credentials and settings as the storage's own, but botocore checks a response against
+    the object's stored checksum only when the API requires it. A multipart object's stored
+    checksum is a composite of its parts; moto's server (the tests' and the acceptance run's
+    S3) reports one for server-side multipart copies that botocore takes for the whole
+    object's, and refused good bytes. Aperture's own SHA-256 of every byte is the check."""
+    from botocore.config import Config
+
+    client = s3_client(storage)
+    with _public_lock:
+        reader = _reading_clients.get(id(client))
+        if reader is None:
+            import boto3
+
+            reader = boto3.session.Session().client(
+                "s3",
+                endpoint_url=client.meta.endpoint_url,
+                region_name=client.meta.region_name,
+                aws_access_key_id=getattr(storage, "access_key", None) or None,
+                aws_secret_access_key=getattr(storage, "secret_key", None) or None,
+                aws_session_token=getattr(storage, "security_token", None) or None,
+                config=client.meta.config.merge(
+                    Config(response_checksum_validation="when_required")
+                ),
+            )
+            _reading_clients[id(client)] = reader
+        return reader
+
+
 def _bucket(storage: Storage) -> str:
     return str(storage.bucket_name)  # type: ignore[attr-defined]
 

@@ -45,7 +45,8 @@ def hash_object(*, archive: Storage, key: str) -> tuple[str, int]:
     hasher = hashlib.sha256()
     size = 0
     if storage.is_s3(archive):
-        body = storage.s3_client(archive).get_object(Bucket=archive.bucket_name, Key=key)["Body"]  # type: ignore[attr-defined]
+        reader = storage.reading_client(archive)
+        body = reader.get_object(Bucket=archive.bucket_name, Key=key)["Body"]  # type: ignore[attr-defined]
         try:
             for chunk in body.iter_chunks(CHUNK):
                 hasher.update(chunk)
