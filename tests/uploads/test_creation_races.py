@@ -9,17 +9,10 @@ nothing would race.
 
 from __future__ import annotations
 
-import json
-import threading
-import urllib.error
-import urllib.request
 from typing import Any
 
 import pytest
-from django.contrib.staticfiles.handlers import StaticFilesHandler
-from django.core.servers.basehttp import ThreadedWSGIServer
 from django.db import connection
-from django.test.testcases import LiveServerThread
 
 from submissions.accounts.models import Role
 from submissions.accounts.tokens import issue_token
@@ -27,6 +20,9 @@ from submissions.quotas.models import QuotaAccount, QuotaReservation, QuotaScope
 from submissions.quotas.services import ledger as quota
 from submissions.uploads.models import DataFile
 from tests import factories
+from tests.quotas.test_concurrency_http import race_posts, wide_server
+
+__all__ = ["wide_server"]  # the threaded live server the quota races use
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 RACERS = 10
@@ -39,57 +35,8 @@ def postgres_only() -> None:
         pytest.skip("needs PostgreSQL: SQLite serialises writers, so nothing races")
 
 
-class _WideBacklogServer(ThreadedWSGIServer):
-    request_queue_size = 64  # Django's 10 would reset some simultaneous connections
-
-
-class _WideBacklogThread(LiveServerThread):
-    server_class = _WideBacklogServer
-
-
-@pytest.fixture
-def wide_server(transactional_db: None) -> Any:
-    thread = _WideBacklogThread("127.0.0.1", StaticFilesHandler, port=0)
-    thread.daemon = True
-    thread.start()
-    thread.is_ready.wait()
-    if thread.error:
-        raise thread.error
-    yield f"http://127.0.0.1:{thread.port}"
-    thread.terminate()
-
-
-def _post(url: str, token: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(body).encode(),
-        method="POST",
-        headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"{}")
-
-
 def _race(url: str, token: str, body: dict[str, Any]) -> list[Any]:
-    barrier = threading.Barrier(RACERS)
-    results: list[Any] = [None] * RACERS
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[index] = _post(url, token, body)
-        except Exception as error:  # the test inspects every outcome
-            results[index] = error
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(RACERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
+    return race_posts(url, token, [body] * RACERS)
 
 
 @pytest.mark.usefixtures("postgres_only")
