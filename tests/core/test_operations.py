@@ -29,6 +29,8 @@ PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "portal.settings.production",
     "DJANGO_SECRET_KEY": "x" * 50,
     "DJANGO_ALLOWED_HOSTS": "aperture.example.org",
+    # Production requires Redis (broker and shared cache); importing settings never connects.
+    "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
 }
 
 
