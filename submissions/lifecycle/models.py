@@ -73,7 +73,20 @@ class Submission(models.Model):
             models.Index(fields=["owner", "-created_at"]),
             # The review queue (selectors_review): all states oldest first, the waiting
             # states alone (the default view), and its other sort orders.
-            models.Index(fields=["facility", "submitted_at"], name="queue_facility_waiting"),
+            # Drafts (no submitted_at) left out: a newest-first scan would start with them.
+            models.Index(
+                fields=["facility", "submitted_at"],
+                condition=~models.Q(status="draft"),
+                name="queue_submitted",
+            ),
+            # The submitter and assignee filters and the submitter sort, per state, without
+            # reading the rows of other people.
+            models.Index(
+                fields=["facility", "owner", "status", "submitted_at"], name="queue_owner"
+            ),
+            models.Index(
+                fields=["facility", "assignee", "status", "submitted_at"], name="queue_assignee"
+            ),
             models.Index(
                 fields=["facility", "submitted_at", "id"],
                 condition=models.Q(status__in=["submitted", "in_review"]),

@@ -20,6 +20,7 @@ from submissions.core.pagination import KnownCountPaginator
 from submissions.lifecycle import selectors as lifecycle_selectors
 from submissions.lifecycle.models import Submission
 from submissions.lifecycle.serializers import EventSerializer, NoteSerializer
+from submissions.review import counts as queue_counts
 from submissions.review import selectors, services
 from submissions.review.selectors import QueueFilters
 from submissions.review.serializers import (
@@ -43,18 +44,19 @@ class QueuePagination(PageNumberPagination):
     max_page_size = 200
 
     def paginate_with_counts(
-        self, rows: Any, request: Request, counts: dict[str, int], state: str
+        self, rows: Any, request: Request, counts: queue_counts.StateCounts, state: str
     ) -> Any:
-        self.counts = counts
-        count = selectors.count_for_state(counts, state)
+        self.counts, self.state = counts, state
         self.django_paginator_class = functools.partial(  # type: ignore[assignment]
-            KnownCountPaginator, count=count
+            KnownCountPaginator, count=counts.count(state), exact=counts.exact(state)
         )
         return self.paginate_queryset(rows, request)
 
     def get_paginated_response(self, data: Any) -> Response:
         response = super().get_paginated_response(data)
-        response.data["counts"] = self.counts
+        response.data["count_exact"] = self.counts.exact(self.state)
+        response.data["counts"] = self.counts.counts
+        response.data["counts_over_limit"] = sorted(self.counts.over_limit)
         return response
 
 
@@ -72,10 +74,21 @@ class QueueView(APIView):
         responses=inline_serializer(
             "ReviewQueuePage",
             {
-                "count": serializers.IntegerField(),
+                "count": serializers.IntegerField(
+                    help_text="Rows in this state; a lower bound when count_exact is false"
+                ),
+                "count_exact": serializers.BooleanField(
+                    help_text=f"False when the state holds more than "
+                    f"{queue_counts.COUNT_LIMIT:,} rows: counting stops there, follow `next`"
+                ),
                 "next": serializers.URLField(allow_null=True),
                 "previous": serializers.URLField(allow_null=True),
-                "counts": serializers.DictField(child=serializers.IntegerField()),
+                "counts": serializers.DictField(
+                    child=serializers.IntegerField(),
+                    help_text="Rows per state under the other filters (lower bounds for the "
+                    "states in counts_over_limit)",
+                ),
+                "counts_over_limit": serializers.ListField(child=serializers.CharField()),
                 "results": QueueRowSerializer(many=True),
             },
         ),
@@ -90,7 +103,7 @@ class QueueView(APIView):
         page = paginator.paginate_with_counts(
             selectors.review_queue(user=user, facility=facility, filters=filters),
             request,
-            selectors.queue_state_counts(user=user, facility=facility, filters=filters),
+            queue_counts.queue_state_counts(user=user, facility=facility, filters=filters),
             filters.state,
         )
         stats = selectors.file_stats(page or [])

@@ -89,7 +89,9 @@ def _failed_files() -> Exists:
     return Exists(DataFile.objects.filter(submission=OuterRef("pk"), status=FileStatus.FAILED))
 
 
-def _filtered(*, user: User, facility: Facility, filters: QueueFilters) -> QuerySet[Submission]:
+def filtered_queue(
+    *, user: User, facility: Facility, filters: QueueFilters
+) -> QuerySet[Submission]:
     """Every filter but the state, so the per-state counts share it."""
     rows = Submission.objects.filter(facility=facility).exclude(status=S.DRAFT)
     if filters.submitter:
@@ -128,7 +130,7 @@ def _filtered(*, user: User, facility: Facility, filters: QueueFilters) -> Query
 
 def review_queue(*, user: User, facility: Facility, filters: QueueFilters) -> QuerySet[Submission]:
     """The facility's submissions for its curators, filtered and sorted (oldest first)."""
-    rows = _filtered(user=user, facility=facility, filters=filters)
+    rows = filtered_queue(user=user, facility=facility, filters=filters)
     if filters.state == "waiting":
         rows = rows.filter(status__in=WAITING)
     elif filters.state in S.values:
@@ -136,28 +138,6 @@ def review_queue(*, user: User, facility: Facility, filters: QueueFilters) -> Qu
     order = SORTS.get(filters.sort, SORTS["oldest"])[1]
     # The metadata document is the heaviest column and no row of the queue shows it.
     return rows.select_related("owner", "assignee").defer("metadata").order_by(*order)
-
-
-def count_for_state(counts: dict[str, int], state: str) -> int:
-    """The queue's row count, read from the per-state counts instead of a second COUNT."""
-    return counts.get(state, 0)
-
-
-def queue_state_counts(*, user: User, facility: Facility, filters: QueueFilters) -> dict[str, int]:
-    """How many submissions each state holds under the other filters, in one query."""
-    # COUNT(*), not COUNT(id): PostgreSQL can then answer from the queue_state_counts index
-    # alone (migration 0008) instead of reading every row of the facility.
-    counted = dict(
-        _filtered(user=user, facility=facility, filters=filters)
-        .order_by()
-        .values_list("status")
-        .annotate(n=Count("*"))
-        .values_list("status", "n")
-    )
-    counts = {state.value: counted.get(state.value, 0) for state in QUEUE_STATES}
-    counts["waiting"] = sum(counts[state] for state in WAITING)
-    counts["all"] = sum(counts[state.value] for state in QUEUE_STATES)
-    return counts
 
 
 @dataclass(frozen=True)

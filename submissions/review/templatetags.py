@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import template
 from django.urls import reverse
@@ -15,6 +15,9 @@ from django.utils.timesince import timesince
 from submissions.core.templatetags import type_name
 from submissions.lifecycle.models import SubmissionStatus
 from submissions.uploads.models import DataFile
+
+if TYPE_CHECKING:
+    from submissions.review.counts import StateCounts
 
 register = template.Library()
 
@@ -122,8 +125,15 @@ def files_pending(files: list[DataFile]) -> bool:
 
 
 @register.filter
-def get_count(counts: dict[str, int], key: str) -> int:
-    return counts.get(str(key), 0)
+def count_label(counts: StateCounts, state: str) -> str:
+    """A queue tab's count: "37", or "1,000+" past the counting limit."""
+    return counts.label(str(state))
+
+
+@register.filter
+def count_summary(counts: StateCounts, state: str) -> str:
+    """ "37 submissions", "More than 1,000 submissions", or why a tab was not counted."""
+    return counts.summary(str(state))
 
 
 @register.filter

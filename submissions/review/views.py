@@ -29,6 +29,7 @@ from submissions.processing import selectors as processing_selectors
 from submissions.rembi import forms as rembi_form
 from submissions.rembi import services as rembi
 from submissions.rembi.services import fields as rembi_fields
+from submissions.review import counts as queue_counts
 from submissions.review import selectors, services
 from submissions.review.forms import (
     AssignForm,
@@ -379,9 +380,11 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
     )
     filters, per_page = form.filters()
     rows = selectors.review_queue(user=user, facility=facility, filters=filters)
-    counts = selectors.queue_state_counts(user=user, facility=facility, filters=filters)
-    count = selectors.count_for_state(counts, filters.state)
-    page = KnownCountPaginator(rows, per_page, count=count).get_page(request.GET.get("page"))
+    counts = queue_counts.queue_state_counts(user=user, facility=facility, filters=filters)
+    paginator = KnownCountPaginator(
+        rows, per_page, count=counts.count(filters.state), exact=counts.exact(filters.state)
+    )
+    page = paginator.get_page(request.GET.get("page"))
     stats = selectors.file_stats(list(page.object_list))
     query = request.GET.copy()
     query.pop("page", None)
