@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.urls import reverse
@@ -35,6 +36,9 @@ class QueueQuerySerializer(serializers.Serializer[None]):
     has_failures = serializers.BooleanField(required=False, allow_null=True, default=None)
     q = serializers.CharField(required=False, default="", max_length=200)
     sort = serializers.ChoiceField(choices=list(SORTS), default="oldest")
+
+
+SAMPLE_ID = "00000000-0000-0000-0000-000000000000"  # reversed once, then replaced per row
 
 
 class QueueRowSerializer(serializers.ModelSerializer[Submission]):
@@ -85,6 +89,37 @@ class QueueRowSerializer(serializers.ModelSerializer[Submission]):
 
     def get_review_url(self, submission: Submission) -> str:
         return reverse("submission-review", args=[submission.pk])
+
+    def to_representation(self, instance: Submission) -> dict[str, Any]:
+        """The fields declared above (and in the schema), built directly: DRF's per-field
+        machinery cost more than the database for a page of 100 rows. A test holds this to
+        DRF's own output."""
+        stats = self._stats(instance)
+        submitted = instance.submitted_at
+        return {
+            "id": str(instance.pk),
+            "title": instance.title,
+            "status": instance.status,
+            "accession": instance.accession,
+            "owner": _person(instance.owner),
+            "assignee": _person(instance.assignee) if instance.assignee_id else None,
+            "submitted_at": self.fields["submitted_at"].to_representation(submitted)
+            if submitted
+            else None,
+            "waiting_seconds": self.get_waiting_seconds(instance),
+            "file_count": stats.count if stats else 0,
+            "failed_files": stats.failed if stats else 0,
+            "total_bytes": stats.total_bytes if stats else 0,
+            "review_url": self._review_url.replace(SAMPLE_ID, str(instance.pk)),
+        }
+
+    @functools.cached_property
+    def _review_url(self) -> str:
+        return reverse("submission-review", args=[SAMPLE_ID])
+
+
+def _person(user: Any) -> dict[str, Any]:
+    return {"id": user.pk, "email": user.email, "name": user.display_name}
 
 
 class FileSerializer(serializers.ModelSerializer[DataFile]):

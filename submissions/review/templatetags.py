@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import TYPE_CHECKING, Any
 
 from django import template
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone, translation
+from django.utils.dates import MONTHS_3
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timesince import timesince
+from django.utils.timesince import TIME_STRINGS, timesince
 
 from submissions.core.templatetags import type_name
 from submissions.lifecycle.models import SubmissionStatus
@@ -28,26 +30,57 @@ def points_for(points: dict[str, list[Any]] | None, path: str) -> list[Any]:
     return (points or {}).get(str(path), [])
 
 
+class _Plural:
+    """One of timesince's unit strings ("%(num)d day" / "%(num)d days"), translated once per
+    language and count: the lazy originals are translated again at every use, which made the
+    queue's "waiting" column its most expensive (about 80 µs a row)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __mod__(self, values: dict[str, int]) -> str:
+        return _unit(translation.get_language(), self.name, values["num"])
+
+
+@functools.lru_cache(maxsize=2048)
+def _unit(language: str | None, name: str, num: int) -> str:
+    return str(TIME_STRINGS[name] % {"num": num})
+
+
+CACHED_TIME_STRINGS = {name: _Plural(name) for name in TIME_STRINGS}
+
+
+@functools.lru_cache(maxsize=64)
+def _month(language: str | None, month: int) -> str:
+    return str(MONTHS_3[month]).title()  # what the date format "M" shows
+
+
 @register.filter
 def waiting(since: Any) -> str:
     """'3 days, 2 hours' since a moment; an em dash for none."""
     if not since:
         return "—"
-    return timesince(since, timezone.now(), depth=2)
+    return timesince(since, timezone.now(), time_strings=CACHED_TIME_STRINGS, depth=2)
 
 
 @register.simple_tag
 def waiting_since(since: Any) -> SafeString:
     """A <time> element saying how long something has waited, the exact moment in its title.
 
-    The queue shows one per row: as a single tag it converts to local time once, where three
-    filters on the same value cost about twice as much (it adds up over 100 rows).
+    The queue shows one per row, so this formats directly: the ISO form is the date format
+    "c", the title the format "j M Y H:i" (month names translated once per language).
     """
-    local = timezone.localtime(since) if since and timezone.is_aware(since) else since
+    if not since:
+        return format_html('<time datetime="" title="Submitted ">{}</time>', "—")
+    local = timezone.localtime(since) if timezone.is_aware(since) else since
+    month = _month(translation.get_language(), local.month)
     return format_html(
-        '<time datetime="{}" title="Submitted {}">{}</time>',
-        formats.date_format(local, "c") if local else "",
-        formats.date_format(local, "j M Y H:i") if local else "",
+        '<time datetime="{}" title="Submitted {} {} {} {}">{}</time>',
+        local.isoformat(),
+        local.day,
+        month,
+        local.year,
+        f"{local.hour:02d}:{local.minute:02d}",
         waiting(local),
     )
 

@@ -44,6 +44,7 @@ from submissions.review.forms import (
     change_points,
 )
 from submissions.review.models import ChangeRequestPoint
+from submissions.review.queue_rows import queue_rows
 from submissions.review.self_review import self_review_refusal
 
 S = SubmissionStatus
@@ -398,7 +399,7 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
             "form": form,
             "filters": filters,
             "page": page,
-            "rows": [(s, stats.get(s.pk)) for s in page.object_list],
+            "rows": queue_rows(request, list(page.object_list), stats, filters.state),
             "counts": counts,
             "state_tabs": [("waiting", "Waiting"), ("all", "All")]
             + [(s.value, s.label) for s in selectors.QUEUE_STATES],

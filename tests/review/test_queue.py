@@ -213,3 +213,59 @@ def test_claim_from_the_queue_comes_back_to_the_queue(
     assert again["Location"] == f"/submissions/{submitted.pk}/review/"
     submitted.refresh_from_db()
     assert submitted.assignee == curator
+
+
+def test_queue_rows_match_what_drf_would_serialize(
+    curator: User, researcher: User, facility: Facility
+) -> None:
+    """The row serializer builds its dicts by hand for speed; they must equal DRF's own."""
+    from rest_framework import serializers
+
+    from submissions.review import selectors
+    from submissions.review.serializers import QueueRowSerializer
+
+    rows = make_queue_rows(facility, researcher, 3)
+    factories.DataFileFactory(submission=rows[0], status="failed", size=1234)
+    review.assign(submission=rows[1], curator=curator, assignee=curator)
+    Submission.objects.filter(pk=rows[2].pk).update(accession="APT-77", submitted_at=None)
+    page = list(
+        selectors.review_queue(
+            user=curator, facility=facility, filters=selectors.QueueFilters(state="all")
+        )
+    )
+    context = {"stats": selectors.file_stats(page)}
+    fast = QueueRowSerializer(page, many=True, context=context).data
+    by_drf = [
+        serializers.ModelSerializer.to_representation(QueueRowSerializer(context=context), row)
+        for row in page
+    ]
+    for row in (*fast, *by_drf):
+        row.pop("waiting_seconds")  # read from the clock at each call
+    assert [dict(row) for row in fast] == [dict(row) for row in by_drf]
+    assert {row["failed_files"] for row in fast} == {0, 1}
+    assert any(row["assignee"] for row in fast)
+    assert any(row["accession"] == "APT-77" and row["submitted_at"] is None for row in fast)
+
+
+@pytest.mark.parametrize("language", ["en-gb", "de"])
+@pytest.mark.parametrize(
+    "seconds", [0, 59, 3600, 3 * 86400 + 7200, 40 * 86400, 400 * 86400, 800 * 86400 + 5000]
+)
+def test_waiting_time_says_what_djangos_own_formats_say(seconds: int, language: str) -> None:
+    """The queue's waiting column formats directly for speed; it must read exactly like
+    Django's date formats "c" and "j M Y H:i" and timesince (depth 2), in any language."""
+    from django.utils import formats, translation
+    from django.utils.timesince import timesince
+
+    from submissions.review.templatetags import waiting_since
+
+    now = timezone.now()
+    since = now - datetime.timedelta(seconds=seconds)
+    with translation.override(language):
+        local = timezone.localtime(since)
+        expected = (
+            f'<time datetime="{formats.date_format(local, "c")}" '
+            f'title="Submitted {formats.date_format(local, "j M Y H:i")}">'
+            f"{timesince(local, now, depth=2)}</time>"
+        )
+        assert waiting_since(since) == expected
