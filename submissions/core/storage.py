@@ -29,6 +29,10 @@ from submissions.core import ranged
 # Objects up to this size go in one PUT; larger ones as a multipart upload of these parts.
 MULTIPART_THRESHOLD = 64 * 2**20
 MULTIPART_CHUNKSIZE = 64 * 2**20
+# Parts of a pushed tree's large objects (shards): boto3's own default part size. More parts in
+# flight beat fewer large ones (`make bench-publish`: 1.22 s against 1.57 s with 64 MiB parts
+# for the same 212 MB tree); s3transfer enlarges parts itself past 10,000 of them.
+PUSH_CHUNKSIZE = 8 * 2**20
 CHECKSUM_ALGORITHM = "CRC32"
 _DELETE_BATCH = 1000
 _TRANSIENT_CODES = {
@@ -326,10 +330,10 @@ def _s3_put_file(client: Any, bucket: str, key: str, path: Path, manager: Any) -
             str(path), bucket, key, extra_args={"ChecksumAlgorithm": CHECKSUM_ALGORITHM}
         ).result()
         return
+    # The open file, not its bytes: 16 workers each holding an object of up to 64 MiB would
+    # hold a gigabyte. botocore reads the stream for the checksum, seeks back and sends it.
     with path.open("rb") as handle:
-        client.put_object(
-            Bucket=bucket, Key=key, Body=handle.read(), ChecksumAlgorithm=CHECKSUM_ALGORITHM
-        )
+        client.put_object(Bucket=bucket, Key=key, Body=handle, ChecksumAlgorithm=CHECKSUM_ALGORITHM)
 
 
 def upload_tree(
@@ -367,7 +371,7 @@ def upload_tree(
 
         config = TransferConfig(
             multipart_threshold=MULTIPART_THRESHOLD,
-            multipart_chunksize=MULTIPART_CHUNKSIZE,
+            multipart_chunksize=PUSH_CHUNKSIZE,
             max_concurrency=workers,
         )
         manager = create_transfer_manager(client, config)
