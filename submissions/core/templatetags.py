@@ -1,5 +1,5 @@
 """Template filters every page and mail may use without `{% load %}` (a builtin library, see
-TEMPLATES in portal/settings/base.py).
+TEMPLATES in portal/settings/_django.py).
 
 `{{ f.detected_type|type_name }}`: what a detected file type is called ("TIFF image"), never
 its code.

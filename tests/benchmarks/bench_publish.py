@@ -131,7 +131,7 @@ def main() -> None:
         print(f"# dataset: {len(files)} objects, {total / 2**20:.1f} MiB (machine shared)")
         client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
         client.create_bucket(Bucket="archive")
-        from portal.settings.base import _s3_options
+        from portal.settings._storage import _s3_options
 
         target = S3Storage(**{**_s3_options("archive"), "endpoint_url": endpoint})
 

@@ -125,7 +125,7 @@ def test_tiled_bigtiff_read_in_bands_matches(
 ) -> None:
     # Force the row-band path that very large planes take.
     monkeypatch.setattr("submissions.conversion.builtin.converter.WHOLE_PLANE_LIMIT_BYTES", 1024)
-    monkeypatch.setattr("submissions.conversion.builtin.readers.WHOLE_PLANE_LIMIT_BYTES", 1024)
+    monkeypatch.setattr("submissions.conversion.builtin.tiff_planes.WHOLE_PLANE_LIMIT_BYTES", 1024)
     data = random_image((2, 600, 520), "uint16")
     source = tmp_path / "tiled.tif"
     tifffile.imwrite(source, data, bigtiff=True, tile=(128, 128), compression="zlib")
@@ -219,7 +219,7 @@ def test_large_contiguous_planes_read_in_row_bands(
     # A big uncompressed plane is often one strip: it must be read band by band from the
     # file, never whole (the limit is lowered so a small plane takes that path).
     monkeypatch.setattr("submissions.conversion.builtin.converter.WHOLE_PLANE_LIMIT_BYTES", 1024)
-    monkeypatch.setattr("submissions.conversion.builtin.readers.WHOLE_PLANE_LIMIT_BYTES", 1024)
+    monkeypatch.setattr("submissions.conversion.builtin.tiff_planes.WHOLE_PLANE_LIMIT_BYTES", 1024)
     shape = (2, 300, 260, 3) if photometric == "rgb" else (2, 300, 260)
     data = random_image(shape, "uint16")
     source = tmp_path / "contiguous.tif"

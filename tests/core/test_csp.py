@@ -48,7 +48,8 @@ def test_signed_in_pages_carry_it_too(researcher: User) -> None:
 
 def test_object_storage_is_allowed_where_the_browser_talks_to_it(settings: Any) -> None:
     """With S3, uploads PUT parts to presigned URLs and previews redirect there."""
-    from portal.settings import base
+    # The policy is computed where it is defined, from the storage settings it imports.
+    from portal.settings import _security as security
 
     settings_values = {
         "USE_S3": True,
@@ -58,22 +59,22 @@ def test_object_storage_is_allowed_where_the_browser_talks_to_it(settings: Any) 
         "STAGING_BUCKET": "stage",
         "ARCHIVE_BUCKET": "keep",
     }
-    original = {name: getattr(base, name) for name in settings_values}
+    original = {name: getattr(security, name) for name in settings_values}
     try:
         for name, value in settings_values.items():
-            setattr(base, name, value)
-        assert base._storage_origins() == ["https://minio.example.org:9000"]
+            setattr(security, name, value)
+        assert security._storage_origins() == ["https://minio.example.org:9000"]
         # Presigned URLs name the public endpoint when the internal one is not for browsers.
-        base.S3_ENDPOINT_URL = "http://minio:9000"
-        base.S3_PUBLIC_ENDPOINT_URL = "https://files.example.org"
-        assert base._storage_origins() == ["https://files.example.org"]
-        base.S3_ENDPOINT_URL = base.S3_PUBLIC_ENDPOINT_URL = None
-        origins = base._storage_origins()
+        security.S3_ENDPOINT_URL = "http://minio:9000"
+        security.S3_PUBLIC_ENDPOINT_URL = "https://files.example.org"
+        assert security._storage_origins() == ["https://files.example.org"]
+        security.S3_ENDPOINT_URL = security.S3_PUBLIC_ENDPOINT_URL = None
+        origins = security._storage_origins()
         assert "https://stage.s3.us-east-1.amazonaws.com" in origins
         assert "https://s3.us-east-1.amazonaws.com" in origins
     finally:
         for name, value in original.items():
-            setattr(base, name, value)
+            setattr(security, name, value)
 
 
 # --- In the browser -------------------------------------------------------------------------

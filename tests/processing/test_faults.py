@@ -211,7 +211,7 @@ def _free_port() -> int:
 def s3(settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict]:
     from moto.server import ThreadedMotoServer
 
-    from portal.settings.base import _s3_options
+    from portal.settings._storage import _s3_options
 
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)

@@ -1,6 +1,7 @@
 """The built-in converter: TIFF family, CZI, ND2, LIF -> OME-Zarr (bioformats2raw layout), streamed.
 
-TIFF is read natively (readers.py), the vendor formats through bioio (bioio_reader.py).
+TIFF is read natively (readers.py, tiff_planes.py), the vendor formats through bioio
+(bioio_reader.py).
 
 Work is split by plane (t, c, z) across a thread pool: reading, 2x2 mean downsampling and
 Blosc/Zstd encoding all release the GIL, and planes never share a chunk, so workers never

@@ -149,7 +149,7 @@ class FolderBackend:
         Memory stays at one read buffer whatever the part size.
         """
         final = self.path(datafile.storage_key)
-        # ".tmp-" names are skipped by storage listings (submissions.core.storage._list).
+        # ".tmp-" names are skipped by storage listings (submissions.core.storage.reading._list).
         temporary = final.with_name(f".tmp-{final.name}-{number}-{uuid.uuid4().hex}")
         hasher = checksums.new_hasher(datafile.checksum_algorithm)
         received = 0
