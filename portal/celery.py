@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 from celery import Celery
+from celery.schedules import crontab
 from celery.signals import beat_init, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.development")
@@ -22,6 +23,19 @@ app.autodiscover_tasks(
         "submissions.notifications",
     ]
 )
+
+
+@app.on_after_configure.connect
+def _schedule_retention(sender: Celery, **_kwargs: Any) -> None:
+    """Daily: the uploads of rejected and withdrawn submissions past
+    TERMINAL_STAGING_RETENTION_DAYS are deleted and their staging quota freed
+    (submissions.uploads.services.retention). Added here, into the same beat schedule as
+    settings' CELERY_BEAT_SCHEDULE, to leave settings/base.py to its one retention setting."""
+    sender.add_periodic_task(
+        crontab(hour=3, minute=15),
+        sender.signature("submissions.uploads.tasks.purge_terminal_uploads"),
+        name="purge-terminal-uploads",
+    )
 
 
 @worker_init.connect

@@ -1,7 +1,8 @@
 """Mail about submissions: who is told of each step, and the curators' daily digest.
 
 - submitted: the assigned curator, or every curator of the facility while nobody has it;
-- changes requested, approved, rejected, published: the researcher;
+- changes requested, approved, rejected, withdrawn, published: the researcher (rejected and
+  withdrawn say until when the uploaded files are kept);
 - released (the embargo ended): the researcher and the facility's curators;
 - processing failed: the researcher and the facility admins;
 - an image could not be converted for review (before any decision): the researcher;
@@ -24,6 +25,7 @@ from submissions.lifecycle.models import Submission, SubmissionStatus
 from submissions.notifications.models import NotificationKind
 from submissions.notifications.services.mail import send, send_each, short_title, site_url
 from submissions.review.selectors import open_change_request
+from submissions.uploads.services import retention
 
 K = NotificationKind
 S = SubmissionStatus
@@ -33,6 +35,7 @@ SUBJECTS: dict[str, str] = {
     K.CHANGES_REQUESTED: "Changes requested: {title}",
     K.APPROVED: "Approved: {title}",
     K.REJECTED: "Not accepted: {title}",
+    K.WITHDRAWN: "Withdrawn: {title}",
     K.PUBLISHED: "Published as {accession}: {title}",
     K.RELEASED: "Now public: {accession}, {title}",
     K.PROCESSING_FAILED: "Processing failed: {title}",
@@ -72,6 +75,10 @@ def deliver(*, submission_id: str, kind: str, key: str | None = None, note: str 
         "actor": event.actor if event else None,
         "points": _open_points(submission) if kind == K.CHANGES_REQUESTED else [],
         "review_url": site_url(reverse("submission-review", args=[submission.pk])),
+        "submission_url": site_url(reverse("submission-detail", args=[submission.pk])),
+        "files_url": site_url(reverse("submission-files", args=[submission.pk])),
+        # Rejected or withdrawn: the day the uploaded files are deleted.
+        "files_deleted_on": _deletion_day(submission),
         "queue_url": site_url(reverse("review-queue", args=[submission.facility.slug])),
         # A published dataset is announced with its public address, not the private review.
         "landing_url": (
@@ -109,6 +116,11 @@ def recipients(*, submission: Submission, kind: str) -> list[User]:
             if curator.pk != submission.owner_id
         )
     return [person for person in people if person.is_active]
+
+
+def _deletion_day(submission: Submission) -> str:
+    deleted_on = retention.files_kept_until(submission=submission)
+    return retention.human_date(deleted_on) if deleted_on else ""
 
 
 def curators_of(*, facility_id: int) -> Iterable[User]:
