@@ -5,7 +5,8 @@
   withdrawn say until when the uploaded files are kept);
 - released (the embargo ended): the researcher and the facility's curators;
 - processing failed: the researcher and the facility admins;
-- an image could not be converted for review (before any decision): the researcher;
+- an image could not be converted for review (before any decision): the researcher when the
+  file is at fault; the facility admins, once per image, when the failure was ours;
 - the daily digest: each curator, with what waits in their facilities.
 """
 
@@ -40,6 +41,7 @@ SUBJECTS: dict[str, str] = {
     K.RELEASED: "Now public: {accession}, {title}",
     K.PROCESSING_FAILED: "Processing failed: {title}",
     K.REVIEW_COPY_FAILED: "An image could not be converted: {title}",
+    K.REVIEW_COPY_ERROR: "Conversion failed on Aperture's side: {title}",
 }
 WAITING_STATUSES = (S.SUBMITTED, S.IN_REVIEW)
 DIGEST_LIMIT = 20
@@ -106,6 +108,8 @@ def recipients(*, submission: Submission, kind: str) -> list[User]:
         if submission.assignee is not None:
             return [submission.assignee]
         return list(curators_of(facility_id=submission.facility_id))
+    if kind == K.REVIEW_COPY_ERROR:
+        return list(admins_of(facility_id=submission.facility_id))
     people = [submission.owner]
     if kind == K.PROCESSING_FAILED:
         people.extend(admins_of(facility_id=submission.facility_id).exclude(pk=submission.owner_id))
