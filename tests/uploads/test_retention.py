@@ -29,12 +29,14 @@ from submissions.review import services as review
 from submissions.uploads.models import DataFile, FileStatus, RetentionPurge
 from submissions.uploads.services import retention
 from submissions.uploads.services.backends import FolderBackend
+from tests.browser import ARTIFACTS, login
 from tests.conftest import client_for, signed_in
 from tests.processing.conftest import ome_tiff_bytes
 from tests.uploads.helpers import upload_whole
 
 pytestmark = pytest.mark.django_db
 
+PASSWORD = "correct horse battery"
 NOTES = b"Plate map and staining protocol.\n" * 300
 
 
@@ -108,6 +110,8 @@ def test_rejected_uploads_are_kept_until_the_date_then_deleted_with_exactly_thei
     assert ledger.ledger_problems() == []
     assert reconcile.reconcile(repair=False).drifts == []
     assert all(f.purged_at is not None for f in rejected.files.all())
+    api = client_for(rejected.owner).get(f"/api/v1/uploads/{files[0].pk}/").json()
+    assert api["purged_at"] is not None
     event = SubmissionEvent.objects.get(submission=rejected, kind="files_deleted")
     assert event.note.startswith(
         f"Files deleted on {day(timezone.now())} after the submission was rejected: 2 uploaded"
@@ -277,3 +281,49 @@ def test_beat_runs_the_purge_daily() -> None:
 
     entry = app.conf.beat_schedule["purge-terminal-uploads"]
     assert entry["task"] == "submissions.uploads.tasks.purge_terminal_uploads"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_in_the_browser_the_files_can_be_downloaded_until_the_date_then_show_as_deleted(  # type: ignore[no-untyped-def]
+    live_server,
+    page,
+    researcher: User,
+    curator: User,
+    tmp_path: Path,
+    django_capture_on_commit_callbacks,
+) -> None:
+    commits = lambda: django_capture_on_commit_callbacks(execute=True)  # noqa: E731
+    facility = researcher.memberships.get().facility
+    submission = lifecycle.create_submission(user=researcher, facility=facility, title="Pilot")
+    upload_whole(client_for(researcher), submission, "notes.txt", NOTES, commits)
+    lifecycle.transition(submission=submission, to=SubmissionStatus.SUBMITTED, actor=researcher)
+    with commits():
+        review.reject(submission=submission, curator=curator, reason="Out of scope.")
+    submission.refresh_from_db()
+    deleted_on = day(submission.status_changed_at + datetime.timedelta(days=30))
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    login(page, live_server.url, researcher.email, PASSWORD)
+    page.goto(f"{live_server.url}/submissions/{submission.pk}/")
+    notice = page.locator("#retention-notice")
+    assert f"kept until {deleted_on}" in notice.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "retention-0-detail.png"), full_page=True)
+    notice.get_by_role("link", name="Download them from the files page").click()
+    page.get_by_role("heading", name="Files", exact=True).wait_for()
+    page.screenshot(path=str(ARTIFACTS / "retention-1-files.png"), full_page=True)
+    link = page.get_by_role("link", name="Download notes.txt")
+    link.focus()  # reachable by keyboard, named for screen readers
+    with page.expect_download() as download:
+        page.keyboard.press("Enter")
+    assert Path(download.value.path()).read_bytes() == NOTES
+
+    retention.purge_due(now=later(31))
+    page.reload()
+    gone = f"Files deleted on {day(timezone.now())} after the submission was rejected."
+    assert gone in page.locator("#retention-notice").inner_text()
+    assert page.get_by_role("link", name="Download notes.txt").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "retention-2-deleted.png"), full_page=True)
+    page.goto(f"{live_server.url}/submissions/{submission.pk}/")
+    assert gone in page.locator("#retention-notice").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "retention-3-detail-deleted.png"), full_page=True)

@@ -248,5 +248,5 @@ def deleted_sentence(
     return (
         f"Files deleted on {human_date(when)} after the submission was "
         f"{submission.get_status_display().lower()}: {files} uploaded {noun} "
-        f"({format_bytes(nbytes)}) and their previews."
+        f"({format_bytes(nbytes)})."
     )
