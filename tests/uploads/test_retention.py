@@ -327,3 +327,30 @@ def test_in_the_browser_the_files_can_be_downloaded_until_the_date_then_show_as_
     page.goto(f"{live_server.url}/submissions/{submission.pk}/")
     assert gone in page.locator("#retention-notice").inner_text()
     page.screenshot(path=str(ARTIFACTS / "retention-3-detail-deleted.png"), full_page=True)
+
+
+def test_a_run_killed_between_deleting_and_recording_is_finished_without_double_freeing(
+    rejected: Submission,
+) -> None:
+    """The objects went, the worker died before recording; the nightly reconciliation then
+    found them gone and corrected the ledger before the next purge run finished the work."""
+    files = stored_files(rejected)
+    total = sum(f.size for f in files)
+    before = used(rejected)
+    for data_file in files:
+        staged(data_file.storage_key).unlink()
+    RetentionPurge.objects.create(
+        submission=rejected,
+        claim_token=uuid.uuid4(),
+        claimed_at=timezone.now() - retention.CLAIM_LEASE - datetime.timedelta(minutes=1),
+    )
+    assert len(reconcile.reconcile().drifts) == 2  # both counted, neither stored: corrected
+    assert used(rejected) == {u - total for u in before}
+
+    (result,) = retention.purge_due(now=later(31))
+
+    assert result.freed_bytes == 0  # reconciliation had already given them back
+    assert used(rejected) == {u - total for u in before}
+    assert ledger.ledger_problems() == []
+    assert reconcile.reconcile(repair=False).drifts == []
+    assert SubmissionEvent.objects.filter(submission=rejected, kind="files_deleted").count() == 1
