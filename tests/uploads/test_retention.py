@@ -354,3 +354,52 @@ def test_a_run_killed_between_deleting_and_recording_is_finished_without_double_
     assert ledger.ledger_problems() == []
     assert reconcile.reconcile(repair=False).drifts == []
     assert SubmissionEvent.objects.filter(submission=rejected, kind="files_deleted").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_delete_and_free_once(
+    rejected: Submission, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two workers run the purge at the same moment: the conditional-update claim lets one
+    delete; the other finds it claimed and does nothing."""
+    import threading
+
+    from django.db import connection
+
+    files = stored_files(rejected)
+    total = sum(f.size for f in files)
+    before = used(rejected)
+    real_delete = retention._delete_objects
+    inside, release = threading.Event(), threading.Event()
+
+    def slow_delete(files: list[DataFile], *, submission_id: str) -> None:
+        inside.set()
+        assert release.wait(10)
+        real_delete(files, submission_id=submission_id)
+
+    monkeypatch.setattr(retention, "_delete_objects", slow_delete)
+    results: dict[str, Any] = {}
+
+    def run(name: str) -> None:
+        try:
+            results[name] = retention.purge_submission(
+                submission_id=str(rejected.pk), now=later(31)
+            )
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=run, args=("first",))
+    first.start()
+    assert inside.wait(10)  # the first run holds the claim and is deleting
+    second = threading.Thread(target=run, args=("second",))
+    second.start()
+    second.join(10)
+    release.set()
+    first.join(10)
+
+    assert results["second"] is None
+    assert results["first"] == retention.PurgeResult(str(rejected.pk), 2, total)
+    assert not any(staged(f.storage_key).exists() for f in files)
+    assert used(rejected) == {u - total for u in before}
+    assert SubmissionEvent.objects.filter(submission=rejected, kind="files_deleted").count() == 1
+    assert ledger.ledger_problems() == []
