@@ -31,7 +31,7 @@ from submissions.review.models import (
     ReviewComment,
     SubmissionSnapshot,
 )
-from submissions.uploads.models import DataFile, UploadPart
+from submissions.uploads.models import DataFile, RetentionPurge, UploadPart
 
 __all__ = [
     "AccessionCounter",
@@ -50,6 +50,7 @@ __all__ = [
     "QuotaIncreaseRequest",
     "QuotaReservation",
     "ResearchGroup",
+    "RetentionPurge",
     "ReviewComment",
     "SentNotification",
     "Submission",

@@ -60,6 +60,12 @@ CELERY_BEAT_SCHEDULE["quota-reconcile-ledger"] = {
     "task": "submissions.quotas.tasks.reconcile_ledger",
     "schedule": crontab(hour=env.int("LEDGER_RECONCILE_HOUR_UTC", default=2), minute=30),
 }
+# Daily: the uploads of rejected and withdrawn submissions past
+# TERMINAL_STAGING_RETENTION_DAYS are deleted and their staging quota freed.
+CELERY_BEAT_SCHEDULE["purge-terminal-uploads"] = {
+    "task": "submissions.uploads.tasks.purge_terminal_uploads",
+    "schedule": crontab(hour=3, minute=15),
+}
 CELERY_BEAT_SCHEDULE["review-daily-digest"] = {
     "task": "submissions.notifications.tasks.send_daily_digest",
     "schedule": crontab(hour=env.int("DIGEST_HOUR_UTC", default=7), minute=0),

@@ -41,6 +41,9 @@ QUOTA_RESERVATION_TTL_HOURS = env.int("QUOTA_RESERVATION_TTL_HOURS", default=7 *
 # Archive estimates: uncompressed pixels x pyramid x this margin (+ originals when
 # ARCHIVE_KEEP_ORIGINALS keeps them).
 QUOTA_ARCHIVE_ESTIMATE_MARGIN = env.float("QUOTA_ARCHIVE_ESTIMATE_MARGIN", default=1.05)
+# The uploads of a rejected or withdrawn submission are kept (and charged) this many days,
+# then deleted and their staging quota freed (uploads.services.retention; beat in _celery.py).
+TERMINAL_STAGING_RETENTION_DAYS = env.int("TERMINAL_STAGING_RETENTION_DAYS", default=30)
 FACILITY_INVITATION_DAYS = env.int("FACILITY_INVITATION_DAYS", default=14)
 # The nightly ledger reconciliation (_celery.py) deletes an upload object no file row explains
 # once it is this old.

@@ -177,7 +177,8 @@ def require_curator(*, user: User, submission: Submission) -> None:
 
 
 def withdraw(*, submission: Submission, user: User, note: str = "") -> Submission:
-    """The researcher takes the submission back; its review copies are deleted after commit."""
+    """The researcher takes the submission back; its review copies are deleted after commit
+    and they are mailed the date its uploads are deleted (uploads.services.retention)."""
     require_owner(user=user, submission=submission)
     with transaction.atomic():
         locked = transition(
@@ -188,6 +189,8 @@ def withdraw(*, submission: Submission, user: User, note: str = "") -> Submissio
             check=lambda locked: require_not_frozen(submission=locked),
         )
         dispatch.clean_up_review_copies(submission_id=locked.pk)
+        # Confirms it and says until when the uploads are kept (notifications' "withdrawn").
+        dispatch.submission_mail(submission_id=locked.pk, kind="withdrawn")
     return locked
 
 

@@ -27,6 +27,7 @@ from submissions.rembi import services as rembi
 from submissions.review import selectors as review_selectors
 from submissions.review import services as review
 from submissions.uploads.services import drafts
+from submissions.uploads.services import retention as uploads_retention
 
 
 def _submission(request: HttpRequest, pk: UUID) -> Submission:
@@ -104,6 +105,8 @@ def submission_detail(request: HttpRequest, pk: UUID) -> HttpResponse:
                 rembi_form.editor_paths(submission.metadata) if open_request and editable else set()
             ),
             "show_processing": submission.status in selectors.PROCESSING_STATES,
+            # Rejected or withdrawn: until when the uploads are kept, or when they went.
+            "retention": uploads_retention.notice(submission=submission),
         },
     )
 
@@ -240,7 +243,11 @@ def withdraw_submission(request: HttpRequest, pk: UUID) -> HttpResponse:
         else:
             messages.success(request, "The submission was withdrawn.")
         return redirect("submission-detail", pk=submission.pk)
-    return render(request, "lifecycle/withdraw.html", {"submission": submission})
+    return render(
+        request,
+        "lifecycle/withdraw.html",
+        {"submission": submission, "retention_days": uploads_retention.retention_period().days},
+    )
 
 
 @login_required

@@ -14,10 +14,14 @@ class NotificationKind(models.TextChoices):
     CHANGES_REQUESTED = "changes_requested", "Changes are requested on my submission"
     APPROVED = "approved", "My submission is approved"
     REJECTED = "rejected", "My submission is rejected"
+    WITHDRAWN = "withdrawn", "I withdraw a submission"
     PUBLISHED = "published", "My dataset is published"
     RELEASED = "released", "A dataset I submitted or curate is released from embargo"
     PROCESSING_FAILED = "processing_failed", "Processing of a dataset failed"
     REVIEW_COPY_FAILED = "review_copy_failed", "An image I submitted could not be converted"
+    # To facility admins: a conversion for review failed on Aperture's side (storage, the
+    # converter), not because of the file; nobody can mute it, like FIXITY.
+    REVIEW_COPY_ERROR = "review_copy_error", "An image could not be converted on our side"
     DIGEST = "digest", "Daily digest of submissions waiting for review"
     COMMENT = "comment", "Someone comments on a submission I submitted or curate"
     SOFT_LIMIT = "soft_limit", "Storage I use passes its soft limit"
@@ -28,12 +32,14 @@ class NotificationKind(models.TextChoices):
     INVITATION = "invitation", "An invitation to join a facility"
 
 
-# The kinds a person can turn off on their mail settings page.
-MUTABLE_KINDS = [
-    kind
-    for kind in NotificationKind
-    if kind not in (NotificationKind.INVITATION, NotificationKind.FIXITY)
-]
+# The kinds a person can turn off on their mail settings page: all but an invitation (an
+# address that may have no account yet) and the alerts that need an admin to act.
+_ALWAYS_SENT = (
+    NotificationKind.INVITATION,
+    NotificationKind.FIXITY,
+    NotificationKind.REVIEW_COPY_ERROR,
+)
+MUTABLE_KINDS = [kind for kind in NotificationKind if kind not in _ALWAYS_SENT]
 
 
 class NotificationPreference(models.Model):

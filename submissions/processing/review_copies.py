@@ -13,7 +13,9 @@
   same, jobs included, when the submission is rejected or withdrawn.
 - A conversion that fails before approval is the curators' to see on the review page and the
   researcher's to fix: an event on the timeline and a mail saying what is wrong
-  (`conversion_failed`). After approval it fails the submission, as it always did.
+  (`conversion_failed`). When the failure is ours (storage, the converter), the facility
+  admins are mailed instead, once per image. After approval it fails the submission, as it
+  always did.
 """
 
 from __future__ import annotations
@@ -273,6 +275,17 @@ def conversion_failed(
         note=note[:2000],
     )
     if not users_fault:
+        # Ours (storage, the converter): the facility admins are told, once per image however
+        # often it is retried or resubmitted (the mail's key names the job only).
+        code, details = ConversionJob.objects.values_list("error_code", "error_details").get(
+            pk=job.pk
+        )
+        dispatch.submission_mail(
+            submission_id=job.submission_id,
+            kind=NotificationKind.REVIEW_COPY_ERROR,
+            key=f"job:{job.pk}",
+            note=f"{name} ({code or 'internal_error'})\n\n{details[-2000:]}".strip(),
+        )
         return
     dispatch.submission_mail(
         submission_id=job.submission_id,

@@ -68,6 +68,9 @@ class DataFile(models.Model):
     last_activity_at = models.DateTimeField(default=timezone.now)
     uploaded_at = models.DateTimeField(null=True, blank=True)
     verification_started_at = models.DateTimeField(null=True, blank=True)
+    # When retention deleted its bytes, after its submission was rejected or withdrawn
+    # (submissions.uploads.services.retention); the row stays for the record.
+    purged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name", "created_at"]
@@ -106,3 +109,25 @@ class UploadPart(models.Model):
 
     def __str__(self) -> str:
         return f"{self.datafile_id} part {self.number}"
+
+
+class RetentionPurge(models.Model):
+    """The deletion of a rejected or withdrawn submission's uploaded files once their
+    retention period has passed (submissions.uploads.services.retention).
+
+    `claim_token` and `claimed_at` are the conditional-update claim of the run deleting them
+    (a claim older than the lease is taken over); `purged_at` is set, with what was freed,
+    in the transaction that gives the quota back.
+    """
+
+    submission = models.OneToOneField(
+        Submission, on_delete=models.CASCADE, related_name="retention_purge"
+    )
+    claim_token = models.UUIDField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    purged_at = models.DateTimeField(null=True, blank=True)
+    file_count = models.PositiveIntegerField(default=0)
+    freed_bytes = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"files of {self.submission_id} ({'deleted' if self.purged_at else 'kept'})"

@@ -62,6 +62,8 @@ class UploadSerializer(serializers.ModelSerializer[DataFile]):
             "created_at",
             "uploaded_at",
             "verified_at",
+            # When retention deleted the bytes (a rejected or withdrawn submission); else null.
+            "purged_at",
             "receipt_url",
         ]
         read_only_fields = fields

@@ -9,6 +9,11 @@ from submissions.uploads import api, views
 urlpatterns = [
     path("submissions/<uuid:pk>/files/", views.submission_files, name="submission-files"),
     path(
+        "submissions/<uuid:pk>/files/<uuid:file_id>/download/",
+        views.download_submission_file,
+        name="submission-file-download",
+    ),
+    path(
         "submissions/<uuid:pk>/files/<uuid:file_id>/remove/",
         views.remove_submission_file,
         name="submission-file-remove",

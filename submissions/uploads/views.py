@@ -6,21 +6,30 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from submissions.accounts.permissions import can_edit
+from submissions.core import serve, storage
 from submissions.core.auth import user_of
-from submissions.core.errors import PortalError
+from submissions.core.errors import NotFound, PortalError
 from submissions.lifecycle import selectors as lifecycle_selectors
 from submissions.lifecycle.services import EDITABLE_STATUSES, frozen_reason
 from submissions.review import selectors as review_selectors
 from submissions.uploads import selectors, services
 from submissions.uploads.models import FileStatus
-from submissions.uploads.services import remove_file
+from submissions.uploads.services import remove_file, retention
 from submissions.uploads.services.backends import read_token
+from submissions.uploads.services.errors import FileDeleted, FileNotStored
 
 
 @login_required
@@ -38,6 +47,8 @@ def submission_files(request: HttpRequest, pk: str) -> HttpResponse:
         and submission.status in EDITABLE_STATUSES
         and not frozen,
         "verifying": any(f.status == FileStatus.UPLOADED for f in files),
+        # Rejected or withdrawn: until when the files are kept, or when they were deleted.
+        "retention": retention.notice(submission=submission),
         # The curators' open points about each file (with a viewer screenshot, if any), so
         # the researcher reads them where the file is replaced.
         "open_points": review_selectors.open_change_requests(submission),
@@ -45,6 +56,31 @@ def submission_files(request: HttpRequest, pk: str) -> HttpResponse:
     if request.headers.get("HX-Request"):
         return render(request, "uploads/_file_table.html", context)
     return render(request, "uploads/files.html", context)
+
+
+@login_required
+@require_safe
+def download_submission_file(request: HttpRequest, pk: str, file_id: str) -> HttpResponseBase:
+    """The original bytes of one file, for whoever may see the submission (404 otherwise);
+    410 once retention deleted them."""
+    submission = lifecycle_selectors.get_submission(user=user_of(request), submission_id=pk)
+    data_file = selectors.files_of_submission(submission=submission).filter(pk=file_id).first()
+    if data_file is None:
+        raise NotFound("No such file.")
+    if data_file.purged_at is not None:
+        gone = retention.notice(submission=submission)
+        raise FileDeleted(gone.sentence() if gone else FileDeleted.default_message)
+    if not retention.can_download(data_file=data_file):
+        raise FileNotStored()
+    staging = storage.staging()
+    url = storage.download_url(storage=staging, key=data_file.storage_key, filename=data_file.name)
+    if url is not None:
+        return HttpResponseRedirect(url)  # presigned, short-lived
+    response = serve.serve_private(
+        request, storage=staging, key=data_file.storage_key, content_type="application/octet-stream"
+    )
+    response["Content-Disposition"] = content_disposition_header(True, data_file.name)
+    return response
 
 
 @login_required

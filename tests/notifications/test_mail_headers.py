@@ -30,14 +30,17 @@ def _submit_through_the_api(
 
 
 def _assert_clean_headers(curators: list[User]) -> None:
-    assert sorted(m.to[0] for m in mail.outbox) == sorted(c.email for c in curators)
+    # The factory's file has no stored bytes, so its review copy fails on our side and the
+    # admins are alerted too: every mail's headers must be clean, whatever its kind.
+    waiting = [m for m in mail.outbox if m.subject.startswith("Waiting for review: ")]
+    assert sorted(m.to[0] for m in waiting) == sorted(c.email for c in curators)
     for message in mail.outbox:
         rendered = message.message()  # what would go over SMTP; raises on a bad header
         assert "\n" not in message.subject
         assert "\r" not in message.subject
         assert rendered["Bcc"] is None
         assert message.bcc == []
-        assert message.subject.startswith("Waiting for review: Zebrafish heart Bcc: victim@")
+        assert "Zebrafish heart Bcc: victim@" in message.subject
 
 
 def test_a_title_typed_with_line_breaks_reaches_the_curators_on_one_line(

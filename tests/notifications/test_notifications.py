@@ -46,8 +46,11 @@ def test_submitting_mails_every_curator_in_text_and_html_with_a_link_to_the_revi
     submission = factories.CompleteSubmissionFactory(owner=researcher, facility=facility)
     with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
         review.submit(submission=submission, user=researcher)
-    assert sorted(m.to[0] for m in mail.outbox) == sorted([curator.email, facility_admin.email])
-    message = mail.outbox[0]
+    # (The factory's file has no stored bytes: its review copy fails on our side, which
+    # alerts the admins in a mail of its own.)
+    waiting = [m for m in mail.outbox if m.subject.startswith("Waiting for review: ")]
+    assert sorted(m.to[0] for m in waiting) == sorted([curator.email, facility_admin.email])
+    message = waiting[0]
     assert message.subject.startswith("Waiting for review: ")
     link = f"{SITE}/submissions/{submission.pk}/review/"
     assert link in message.body

@@ -1,10 +1,12 @@
 """Mail about submissions: who is told of each step, and the curators' daily digest.
 
 - submitted: the assigned curator, or every curator of the facility while nobody has it;
-- changes requested, approved, rejected, published: the researcher;
+- changes requested, approved, rejected, withdrawn, published: the researcher (rejected and
+  withdrawn say until when the uploaded files are kept);
 - released (the embargo ended): the researcher and the facility's curators;
 - processing failed: the researcher and the facility admins;
-- an image could not be converted for review (before any decision): the researcher;
+- an image could not be converted for review (before any decision): the researcher when the
+  file is at fault; the facility admins, once per image, when the failure was ours;
 - the daily digest: each curator, with what waits in their facilities.
 """
 
@@ -24,6 +26,7 @@ from submissions.lifecycle.models import Submission, SubmissionStatus
 from submissions.notifications.models import NotificationKind
 from submissions.notifications.services.mail import send, send_each, short_title, site_url
 from submissions.review.selectors import open_change_request
+from submissions.uploads.services import retention
 
 K = NotificationKind
 S = SubmissionStatus
@@ -33,10 +36,12 @@ SUBJECTS: dict[str, str] = {
     K.CHANGES_REQUESTED: "Changes requested: {title}",
     K.APPROVED: "Approved: {title}",
     K.REJECTED: "Not accepted: {title}",
+    K.WITHDRAWN: "Withdrawn: {title}",
     K.PUBLISHED: "Published as {accession}: {title}",
     K.RELEASED: "Now public: {accession}, {title}",
     K.PROCESSING_FAILED: "Processing failed: {title}",
     K.REVIEW_COPY_FAILED: "An image could not be converted: {title}",
+    K.REVIEW_COPY_ERROR: "Conversion failed on Aperture's side: {title}",
 }
 WAITING_STATUSES = (S.SUBMITTED, S.IN_REVIEW)
 DIGEST_LIMIT = 20
@@ -72,6 +77,10 @@ def deliver(*, submission_id: str, kind: str, key: str | None = None, note: str 
         "actor": event.actor if event else None,
         "points": _open_points(submission) if kind == K.CHANGES_REQUESTED else [],
         "review_url": site_url(reverse("submission-review", args=[submission.pk])),
+        "submission_url": site_url(reverse("submission-detail", args=[submission.pk])),
+        "files_url": site_url(reverse("submission-files", args=[submission.pk])),
+        # Rejected or withdrawn: the day the uploaded files are deleted.
+        "files_deleted_on": _deletion_day(submission),
         "queue_url": site_url(reverse("review-queue", args=[submission.facility.slug])),
         # A published dataset is announced with its public address, not the private review.
         "landing_url": (
@@ -99,6 +108,8 @@ def recipients(*, submission: Submission, kind: str) -> list[User]:
         if submission.assignee is not None:
             return [submission.assignee]
         return list(curators_of(facility_id=submission.facility_id))
+    if kind == K.REVIEW_COPY_ERROR:
+        return list(admins_of(facility_id=submission.facility_id))
     people = [submission.owner]
     if kind == K.PROCESSING_FAILED:
         people.extend(admins_of(facility_id=submission.facility_id).exclude(pk=submission.owner_id))
@@ -109,6 +120,11 @@ def recipients(*, submission: Submission, kind: str) -> list[User]:
             if curator.pk != submission.owner_id
         )
     return [person for person in people if person.is_active]
+
+
+def _deletion_day(submission: Submission) -> str:
+    deleted_on = retention.files_kept_until(submission=submission)
+    return retention.human_date(deleted_on) if deleted_on else ""
 
 
 def curators_of(*, facility_id: int) -> Iterable[User]:

@@ -45,3 +45,18 @@ class UrlExpired(PortalError):
     http_status = 403
     code = "url_expired"
     default_message = "Request has expired"
+
+
+class FileDeleted(PortalError):
+    """Its bytes were deleted after the retention period of a rejected or withdrawn
+    submission (uploads.services.retention); the row stays for the record."""
+
+    http_status = 410
+    code = "file_deleted"
+    default_message = "This file's uploaded bytes were deleted."
+
+
+class FileNotStored(PortalError):
+    http_status = 409
+    code = "file_not_stored"
+    default_message = "This file has no stored bytes to download (it is still arriving or failed)."
