@@ -45,6 +45,7 @@ from submissions.review.forms import (
 )
 from submissions.review.models import ChangeRequestPoint
 from submissions.review.queue_rows import queue_rows
+from submissions.review.readiness import approval_blocks
 from submissions.review.self_review import self_review_refusal
 
 S = SubmissionStatus
@@ -84,6 +85,9 @@ def _page(request: HttpRequest, submission: Submission, status: int = 200, **bou
     curators = list(selectors.facility_curators(facility=submission.facility))
     deciding = curating and submission.status in DECIDABLE
     refusal = self_review_refusal(submission=submission, curator=user) if deciding else ""
+    blocks = []
+    if deciding and not refusal:
+        blocks = approval_blocks(submission=submission, curator=user)
     images = _images_context(submission=submission, user=user)
     context = {
         **images,
@@ -93,6 +97,8 @@ def _page(request: HttpRequest, submission: Submission, status: int = 200, **bou
         "owning": owning,
         "can_decide": deciding and not refusal,
         "decide_refusal": refusal,
+        # Why Approve would be refused now (the service's own rule): shown instead of it.
+        "approval_blocks": blocks,
         "can_edit": editable,
         "frozen": frozen,
         "open_request": open_request,
