@@ -28,8 +28,6 @@ from submissions.lifecycle.services import ALLOWED
 from submissions.quotas.services import datasets as quota_datasets
 from submissions.review.self_review import SelfReviewRefused, self_review_refusal
 
-REQUEST_CHANGES = "Request changes: the researcher has been told what to fix."
-
 
 class ImagesNotConverted(PortalError):
     http_status = 409
@@ -57,7 +55,12 @@ def failed_images(submission: Submission) -> list[str]:
     failed = submission.conversion_jobs.filter(
         state="failed", error_kind="user", data_file__isnull=False
     ).select_related("data_file")
-    return [job.data_file.name for job in failed.order_by("data_file__name")[:5] if job.data_file]
+    return [job.data_file.name for job in failed.order_by("data_file__name") if job.data_file]
+
+
+def _listed(names: list[str], shown: int = 5) -> str:
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
 def approval_blocks(*, submission: Submission, curator: User) -> list[ApprovalBlock]:
@@ -83,10 +86,13 @@ def approval_blocks(*, submission: Submission, curator: User) -> list[ApprovalBl
             ApprovalBlock(
                 code=ImagesNotConverted.code,
                 reason=(
-                    f"{', '.join(names)} could not be converted, so the dataset cannot be "
+                    f"{_listed(names)} could not be converted, so the dataset cannot be "
                     "published as it is."
                 ),
-                remedy=REQUEST_CHANGES,
+                remedy=(
+                    f"Request changes so the researcher replaces or removes "
+                    f"{'it' if len(names) == 1 else 'them'}; they have been told what is wrong."
+                ),
                 files=tuple(names),
             )
         )

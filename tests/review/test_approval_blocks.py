@@ -18,6 +18,9 @@ from tests.conftest import client_for
 from tests.review.conftest import html_client
 from tests.review.test_review_page import page_of, visible_text
 
+REMEDY = (
+    "Request changes so the researcher replaces or removes it; they have been told what is wrong."
+)
 pytestmark = pytest.mark.django_db
 S = SubmissionStatus
 APPROVE_BUTTON = '<button type="submit" class="primary">Approve</button>'
@@ -58,7 +61,7 @@ def test_a_failed_image_hides_approve_and_says_why_and_what_to_do(
     assert f"/submissions/{submitted.pk}/review/approve/" not in html
     assert "Approval is not possible yet" in text
     assert f"{name} could not be converted, so the dataset cannot be published as it is." in text
-    assert "Request changes: the researcher has been told what to fix." in text
+    assert REMEDY in text
     assert 'href="#request-changes"' in html
     # The other decisions stay.
     assert "Send change request" in html
