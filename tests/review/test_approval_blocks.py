@@ -112,3 +112,26 @@ def test_a_full_archive_hides_approve_and_names_the_limit(
     # Once raised, Approve is back.
     factories.quota(facility=submitted.facility, hard=None, area="archive")
     assert APPROVE_BUTTON in page_of(html_client(curator), submitted)
+
+
+def test_a_review_copy_still_being_made_does_not_block_and_the_page_says_so(
+    submitted: Submission, curator: User
+) -> None:
+    data_file = submitted.files.get()
+    ConversionJob.objects.create(
+        submission=submitted,
+        data_file=data_file,
+        due_at=dt.datetime.now(dt.UTC),
+        state=JobState.RUNNING,
+        progress=0.4,
+        stage="converting",
+    )
+    html = page_of(html_client(curator), submitted)
+    assert APPROVE_BUTTON in html
+    assert "Some review copies are still being made. Approving now is possible" in (
+        " ".join(visible_text(html).split())
+    )
+    assert approval_blocks(submission=submitted, curator=curator) == []
+    # Without one being made, the note is gone.
+    ConversionJob.objects.filter(submission=submitted).update(state=JobState.SUCCEEDED)
+    assert "Some review copies are still being made" not in page_of(html_client(curator), submitted)
