@@ -135,3 +135,27 @@ def test_a_review_copy_still_being_made_does_not_block_and_the_page_says_so(
     # Without one being made, the note is gone.
     ConversionJob.objects.filter(submission=submitted).update(state=JobState.SUCCEEDED)
     assert "Some review copies are still being made" not in page_of(html_client(curator), submitted)
+
+
+def test_a_copy_failing_while_the_page_is_open_takes_approve_away_with_the_next_poll(
+    submitted: Submission, curator: User, researcher: User
+) -> None:
+    data_file = submitted.files.get()
+    job = ConversionJob.objects.create(
+        submission=submitted,
+        data_file=data_file,
+        due_at=dt.datetime.now(dt.UTC),
+        state=JobState.RUNNING,
+    )
+    url = f"/submissions/{submitted.pk}/review/images/"
+    poll = html_client(curator).get(url, HTTP_HX_REQUEST="true").content.decode()  # type: ignore[attr-defined]
+    assert "approve-area" not in poll  # nothing blocks: the form is left alone
+
+    ConversionJob.objects.filter(pk=job.pk).update(state=JobState.FAILED, error_kind="user")
+    poll = html_client(curator).get(url, HTTP_HX_REQUEST="true").content.decode()  # type: ignore[attr-defined]
+    assert '<div id="approve-area" hx-swap-oob="true">' in poll
+    assert f"{data_file.name} could not be converted" in poll
+    assert APPROVE_BUTTON not in poll
+    # The researcher's poll carries no decision.
+    theirs = html_client(researcher).get(url, HTTP_HX_REQUEST="true").content.decode()  # type: ignore[attr-defined]
+    assert "approve-area" not in theirs

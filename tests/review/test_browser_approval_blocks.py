@@ -76,3 +76,34 @@ def test_approve_is_offered_only_when_it_would_go_through(
     page.get_by_text("Approved").first.wait_for()
     # Approved (processing then starts at once, eagerly, and has no bytes to convert here).
     assert ready.events.filter(to_status=SubmissionStatus.APPROVED).exists()
+
+
+def test_a_copy_failing_while_the_curator_reads_takes_approve_away(
+    live_server: Any, page: Any, researcher: Any, curator: Any
+) -> None:
+    page.set_viewport_size({"width": 1280, "height": 900})
+    submission = submitted(researcher)
+    data_file = submission.files.get()
+    job = ConversionJob.objects.create(
+        submission=submission,
+        data_file=data_file,
+        due_at=dt.datetime.now(dt.UTC),
+        state=JobState.RUNNING,
+        progress=0.5,
+        stage="converting",
+    )
+    login(page, live_server.url, curator.email, PASSWORD)
+    page.goto(f"{live_server.url}/submissions/{submission.pk}/review/")
+    section = page.locator("#decide")
+    section.locator("summary", has_text="Approve").click()
+    assert "Some review copies are still being made" in section.inner_text()
+
+    ConversionJob.objects.filter(pk=job.pk).update(
+        state=JobState.FAILED, error_kind="user", error_message="Not a TIFF it can read."
+    )
+    # The conversion list's next poll (every 3 s) brings the reason; no reload.
+    section.get_by_role("heading", name="Approval is not possible yet").wait_for(timeout=15_000)
+    assert page.get_by_role("button", name="Approve").count() == 0
+    assert f"{data_file.name} could not be converted" in section.inner_text()
+    section.get_by_role("link", name="request changes").click()
+    assert page.evaluate("() => document.activeElement.name") == "message"
