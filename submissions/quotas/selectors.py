@@ -235,6 +235,15 @@ AREA_NOTES: dict[str, str] = {
 }
 
 
+def area_title(area: str) -> str:
+    """An area's name as people read it, saying what it holds."""
+    return AREA_TITLES.get(area, StorageArea(area).label)
+
+
+def area_choices() -> list[tuple[str, str]]:
+    return [(value, area_title(value)) for value in StorageArea.values]
+
+
 def usage_meter_context(*, user: User, facility: Facility, area: str = "staging") -> dict[str, Any]:
     """Context for templates/submissions/_usage_meter.html: `{% include ... with meter=... %}`."""
     levels = levels_for(user=user, facility=facility, area=area)
@@ -243,7 +252,7 @@ def usage_meter_context(*, user: User, facility: Facility, area: str = "staging"
         "usage_meter": {
             "facility": facility,
             "area": area,
-            "area_label": AREA_TITLES.get(area, StorageArea(area).label),
+            "area_label": area_title(area),
             "area_note": AREA_NOTES.get(area, ""),
             "levels": levels,
             "tightest": tightest,
@@ -265,7 +274,7 @@ def usage_of(*, user: User) -> list[dict[str, Any]]:
                 "areas": [
                     {
                         "area": area,
-                        "label": StorageArea(area).label,
+                        "label": area_title(area),
                         "levels": levels_for(user=user, facility=facility, area=area),
                     }
                     for area in StorageArea.values

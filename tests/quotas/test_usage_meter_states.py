@@ -14,6 +14,7 @@ from submissions.accounts.models import Facility, User
 from submissions.quotas.models import QuotaAccount
 from submissions.quotas.selectors import usage_meter_context
 from tests import factories
+from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 GB = 10**9
@@ -104,3 +105,12 @@ def test_the_staging_meter_says_review_copies_count_there(
     archive = text_of(meter(researcher, facility, "archive"))
     assert "review copies" not in archive
     assert "Storage: Archive (published)" in archive
+
+
+def test_my_storage_names_staging_by_what_it_holds(facility: Facility, researcher: User) -> None:
+    from tests.conftest import signed_in
+
+    page = signed_in(researcher).get("/account/usage/").content.decode()
+    assert '<option value="staging" >Staging (uploads and review copies)</option>' in page
+    usage = client_for(researcher).get("/api/v1/quota/usage/").json()
+    assert usage[0]["areas"][0]["label"] == "Staging (uploads and review copies)"
