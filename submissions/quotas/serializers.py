@@ -169,6 +169,7 @@ class ProjectionSerializer(serializers.Serializer[Any]):
     bytes_per_day = serializers.FloatField()
     full_on = serializers.DateField(allow_null=True)
     state = serializers.ChoiceField(choices=["full", "filling", "steady"])
+    over_bytes = Bytes(help_text="How far past the hard limit (0 within it).")
 
 
 class LargeSubmissionSerializer(serializers.Serializer[Any]):

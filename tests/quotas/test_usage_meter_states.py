@@ -114,3 +114,17 @@ def test_my_storage_names_staging_by_what_it_holds(facility: Facility, researche
     assert '<option value="staging" >Staging (uploads and review copies)</option>' in page
     usage = client_for(researcher).get("/api/v1/quota/usage/").json()
     assert usage[0]["areas"][0]["label"] == "Staging (uploads and review copies)"
+
+
+def test_the_facility_dashboard_says_how_far_over_a_quota_is(
+    facility: Facility, facility_admin: User, researcher: User
+) -> None:
+    from tests.conftest import signed_in
+
+    account = factories.quota(facility=facility, user=researcher, hard=10 * GB)
+    using(account, 11_200_000_000)
+    page = signed_in(facility_admin).get(f"/facility/{facility.slug}/").content.decode()
+    assert "<strong>over the limit by 1.2 GB</strong>" in page
+    using(account, 10 * GB)
+    page = signed_in(facility_admin).get(f"/facility/{facility.slug}/").content.decode()
+    assert "<strong>full now</strong>" in page
