@@ -22,6 +22,9 @@ from submissions.quotas.models import (
     StorageArea,
 )
 
+# A meter turns to caution at this share of its hard limit (or at the soft limit if lower).
+NEAR_LIMIT = 0.9
+
 
 def facility_accounts(*, facility: Facility) -> QuerySet[QuotaAccount]:
     return QuotaAccount.objects.filter(facility=facility).select_related(
@@ -102,6 +105,52 @@ class Level:
             return "warn"
         return "ok"
 
+    @property
+    def over_bytes(self) -> int:
+        """How far past the hard limit (a limit lowered below what is stored, or a
+        reconciliation that found more): 0 when within it."""
+        return 0 if self.hard_limit is None else max(0, self.total_bytes - self.hard_limit)
+
+    @property
+    def tone(self) -> str:
+        """How a meter looks: "over" the hard limit, "full" at it, "caution" near it (at
+        NEAR_LIMIT of it or past the soft limit), else "ok"."""
+        if self.over_bytes:
+            return "over"
+        if self.state == "full":
+            return "full"
+        near = self.hard_limit is not None and self.total_bytes >= NEAR_LIMIT * self.hard_limit
+        return "caution" if near or self.state == "warn" else "ok"
+
+    @property
+    def caution_at(self) -> int | None:
+        """Where a meter's bar turns to caution: the soft limit or NEAR_LIMIT of the hard
+        one, whichever comes first."""
+        if self.hard_limit is None:
+            return None
+        near = int(NEAR_LIMIT * self.hard_limit)
+        return near if self.soft_limit is None else min(near, self.soft_limit)
+
+    @property
+    def status_text(self) -> str:
+        """The meter's state in words, for everyone ("" when all is well)."""
+        tone = self.tone
+        if tone == "over":
+            return f"Over the limit by {format_bytes(self.over_bytes)}"
+        if tone == "full":
+            return "At the limit"
+        if tone == "caution" and self.soft_limit is not None and self.total_bytes > self.soft_limit:
+            return f"Past the warning level, {self.percent}% of the limit used"
+        if tone == "caution":
+            return f"Close to the limit: {self.percent}% used"
+        return ""
+
+    @property
+    def status_phrase(self) -> str:
+        """`status_text` to continue a sentence ("… of 10 GB: over the limit by 1.2 GB")."""
+        text = self.status_text
+        return text[:1].lower() + text[1:]
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "scope": self.scope,
@@ -115,6 +164,9 @@ class Level:
             "remaining_bytes": self.remaining_bytes,
             "percent": self.percent,
             "state": self.state,
+            "over_bytes": self.over_bytes,
+            "tone": self.tone,
+            "status_text": self.status_text,
         }
 
 
@@ -166,7 +218,30 @@ def levels_for(*, user: User, facility: Facility, area: str) -> list[Level]:
 def binding_level(levels: list[Level]) -> Level | None:
     """The tightest limit: the one with the least room left."""
     limited = [level for level in levels if level.hard_limit is not None]
-    return min(limited, key=lambda lv: lv.remaining_bytes or 0) if limited else None
+    if not limited:
+        return None
+    return min(limited, key=lambda lv: (lv.remaining_bytes or 0, -lv.over_bytes))
+
+
+# What each area holds, said where its meter is drawn, so its figure is no surprise: the
+# review copies made at submit are charged to staging (processing.review_copies).
+AREA_TITLES: dict[str, str] = {StorageArea.STAGING: "Staging (uploads and review copies)"}
+AREA_NOTES: dict[str, str] = {
+    StorageArea.STAGING: (
+        "Staging holds the files you upload and, once you submit, the review copies made of "
+        "your images so the curators can view them: both count here."
+    ),
+    StorageArea.ARCHIVE: "The archive holds published datasets.",
+}
+
+
+def area_title(area: str) -> str:
+    """An area's name as people read it, saying what it holds."""
+    return AREA_TITLES.get(area, StorageArea(area).label)
+
+
+def area_choices() -> list[tuple[str, str]]:
+    return [(value, area_title(value)) for value in StorageArea.values]
 
 
 def usage_meter_context(*, user: User, facility: Facility, area: str = "staging") -> dict[str, Any]:
@@ -177,7 +252,8 @@ def usage_meter_context(*, user: User, facility: Facility, area: str = "staging"
         "usage_meter": {
             "facility": facility,
             "area": area,
-            "area_label": StorageArea(area).label,
+            "area_label": area_title(area),
+            "area_note": AREA_NOTES.get(area, ""),
             "levels": levels,
             "tightest": tightest,
             "remaining_text": format_bytes(tightest.remaining_bytes or 0) if tightest else None,
@@ -198,7 +274,7 @@ def usage_of(*, user: User) -> list[dict[str, Any]]:
                 "areas": [
                     {
                         "area": area,
-                        "label": StorageArea(area).label,
+                        "label": area_title(area),
                         "levels": levels_for(user=user, facility=facility, area=area),
                     }
                     for area in StorageArea.values

@@ -40,6 +40,12 @@ class LevelSerializer(serializers.Serializer[Any]):
     remaining_bytes = Bytes(allow_null=True)
     percent = serializers.IntegerField(allow_null=True)
     state = serializers.ChoiceField(choices=["ok", "warn", "full"])
+    over_bytes = Bytes(help_text="How far past the hard limit (0 within it).")
+    tone = serializers.ChoiceField(
+        choices=["ok", "caution", "full", "over"],
+        help_text="caution: at 90% of the hard limit or past the soft limit.",
+    )
+    status_text = serializers.CharField(help_text="The state in words; empty when all is well.")
 
 
 class AdmissionSerializer(serializers.Serializer[Any]):
@@ -163,6 +169,7 @@ class ProjectionSerializer(serializers.Serializer[Any]):
     bytes_per_day = serializers.FloatField()
     full_on = serializers.DateField(allow_null=True)
     state = serializers.ChoiceField(choices=["full", "filling", "steady"])
+    over_bytes = Bytes(help_text="How far past the hard limit (0 within it).")
 
 
 class LargeSubmissionSerializer(serializers.Serializer[Any]):

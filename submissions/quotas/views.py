@@ -242,7 +242,7 @@ def my_usage(request: HttpRequest) -> HttpResponse:
         {
             "usage": selectors.usage_of(user=user),
             "requests": selectors.requests_of(user=user)[:20],
-            "areas": StorageArea.choices,
+            "areas": selectors.area_choices(),
             "errors": errors,
             "posted": request.POST,
         },

@@ -43,7 +43,7 @@ from submissions.review.models import (
     ReviewComment,
     SubmissionSnapshot,
 )
-from submissions.review.readiness import require_convertible
+from submissions.review.readiness import require_approvable
 from submissions.review.self_review import record_self_review, require_decider
 from submissions.uploads.models import DataFile
 
@@ -123,15 +123,17 @@ def approve(*, submission: Submission, curator: User, note: str = "") -> Submiss
     """Accept the dataset: the researcher is told, and processing starts after commit (it
     publishes the review copies made at submit)."""
     own = require_decider(submission=submission, curator=curator)
+
+    def approvable(locked: Submission) -> None:
+        # The rule the review page shows before anyone presses Approve (review.readiness).
+        require_approvable(submission=locked, curator=curator)
+
     with transaction.atomic():
         locked = lifecycle.transition(
-            submission=submission,
-            to=S.APPROVED,
-            actor=curator,
-            note=note,
-            check=require_convertible,
+            submission=submission, to=S.APPROVED, actor=curator, note=note, check=approvable
         )
-        # The converted dataset's archive bytes, estimated; an archive limit refuses here.
+        # The converted dataset's archive bytes, estimated and held under lock: the backstop
+        # if another approval took the space since the check above.
         quota_datasets.reserve_archive(submission=locked)
         if own:
             record_self_review(submission=locked, curator=curator, decision="approved")

@@ -45,6 +45,7 @@ from submissions.review.forms import (
 )
 from submissions.review.models import ChangeRequestPoint
 from submissions.review.queue_rows import queue_rows
+from submissions.review.readiness import ApprovalBlock, approval_blocks
 from submissions.review.self_review import self_review_refusal
 
 S = SubmissionStatus
@@ -84,6 +85,7 @@ def _page(request: HttpRequest, submission: Submission, status: int = 200, **bou
     curators = list(selectors.facility_curators(facility=submission.facility))
     deciding = curating and submission.status in DECIDABLE
     refusal = self_review_refusal(submission=submission, curator=user) if deciding else ""
+    blocks = _approval_blocks(submission, user) if deciding else []
     images = _images_context(submission=submission, user=user)
     context = {
         **images,
@@ -93,6 +95,8 @@ def _page(request: HttpRequest, submission: Submission, status: int = 200, **bou
         "owning": owning,
         "can_decide": deciding and not refusal,
         "decide_refusal": refusal,
+        # Why Approve would be refused now (the service's own rule): shown instead of it.
+        "approval_blocks": blocks,
         "can_edit": editable,
         "frozen": frozen,
         "open_request": open_request,
@@ -116,6 +120,15 @@ def _page(request: HttpRequest, submission: Submission, status: int = 200, **bou
         **bound,
     }
     return render(request, "review/review_page.html", context, status=status)
+
+
+def _approval_blocks(submission: Submission, user: User) -> list[ApprovalBlock]:
+    """Why Approve would be refused now, for a curator who may decide (else nothing)."""
+    if not can_curate(user=user, submission=submission) or submission.status not in DECIDABLE:
+        return []
+    if self_review_refusal(submission=submission, curator=user):
+        return []  # the page says that instead of offering any decision
+    return approval_blocks(submission=submission, curator=user)
 
 
 def _images_context(*, submission: Submission, user: User, shown: int | None = None) -> Any:
@@ -207,6 +220,9 @@ def review_images(request: HttpRequest, submission_id: str) -> HttpResponse:
         "submission": submission,
         **_images_context(submission=submission, user=user, shown=shown),
     }
+    # A copy that just failed blocks approval: the Approve form gives way to why.
+    blocks = _approval_blocks(submission, user)
+    context.update(approval_blocks=blocks, approve_oob=bool(blocks))
     return render(request, "review/_review_images.html", context)
 
 

@@ -54,6 +54,8 @@ def submission_files(request: HttpRequest, pk: str) -> HttpResponse:
         "open_points": review_selectors.open_change_requests(submission),
     }
     if request.headers.get("HX-Request"):
+        # The table changes as files arrive or go, and the staging meter with it.
+        context["refresh_meter"] = context["can_upload"]
         return render(request, "uploads/_file_table.html", context)
     return render(request, "uploads/files.html", context)
 

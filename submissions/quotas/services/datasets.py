@@ -26,10 +26,15 @@ from submissions.core import keys, storage
 from submissions.core.errors import QuotaExceeded
 from submissions.core.units import format_bytes
 from submissions.lifecycle.models import Submission
-from submissions.quotas.models import QuotaReservation, ReservationState, StorageArea
+from submissions.quotas.models import (
+    QuotaAccount,
+    QuotaReservation,
+    ReservationState,
+    StorageArea,
+)
 from submissions.quotas.services import ledger
 from submissions.quotas.services.estimate import estimate_submission_archive_bytes
-from submissions.quotas.services.limits import accounts_for
+from submissions.quotas.services.limits import accounts_for, limit_refusal
 from submissions.uploads.models import DataFile
 
 log = logging.getLogger(__name__)
@@ -46,14 +51,38 @@ def reserve_archive(*, submission: Submission) -> QuotaReservation:
         raise QuotaExceeded(_archive_refusal(submission)) from refusal
 
 
-def _archive_refusal(submission: Submission) -> str:
+def archive_refusal(*, submission: Submission) -> str:
+    """Why `reserve_archive` would refuse now ("" if it would not), read without a lock or a
+    hold, so the review page can say so before the curator presses Approve."""
+    held = QuotaReservation.objects.filter(submission=submission, area=StorageArea.ARCHIVE)
+    if held.exclude(state=ReservationState.RELEASED).exists():
+        return ""
     needed = estimate_submission_archive_bytes(submission=submission)
-    accounts = accounts_for(
+    accounts = _archive_accounts(submission)
+    if limit_refusal(accounts, needed, StorageArea.ARCHIVE) is None:
+        return ""
+    return _archive_refusal(submission, needed=needed, accounts=accounts)
+
+
+def _archive_accounts(submission: Submission) -> list[QuotaAccount]:
+    return accounts_for(
         facility=submission.facility,
         group=submission.group,
         user=submission.owner,
         area=StorageArea.ARCHIVE,
     )
+
+
+def _archive_refusal(
+    submission: Submission,
+    *,
+    needed: int | None = None,
+    accounts: list[QuotaAccount] | None = None,
+) -> str:
+    if needed is None:
+        needed = estimate_submission_archive_bytes(submission=submission)
+    if accounts is None:
+        accounts = _archive_accounts(submission)
     limited = [a for a in accounts if a.hard_limit is not None]
     tightest = min(limited, key=lambda a: (a.hard_limit or 0) - a.total_bytes)
     left = max(0, (tightest.hard_limit or 0) - tightest.total_bytes)

@@ -90,6 +90,11 @@ class Projection:
     full_on: date | None
     state: str  # "full", "filling", "steady"
 
+    @property
+    def over_bytes(self) -> int:
+        """How far past the hard limit (0 within it): "full now" understates a lowered limit."""
+        return max(0, self.total_bytes - self.hard_limit)
+
 
 def _slope(series: Series) -> float:
     """Least-squares growth in bytes per day; 0 with fewer than two days."""
@@ -260,6 +265,7 @@ def dashboard(*, facility: Facility, area: str = "all", days: int = 90) -> dict[
                 "bytes_per_day": round(p.bytes_per_day, 1),
                 "full_on": p.full_on,
                 "state": p.state,
+                "over_bytes": p.over_bytes,
             }
             for p in projections(facility=facility)
         ],

@@ -54,4 +54,17 @@
       message.focus();
     });
   });
+
+  // "request changes" where approval is blocked: opens that form and moves focus into it.
+  // (Delegated: the notice may arrive later, with the conversion list's poll.)
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("[data-open-details]");
+    if (!link) { return; }
+    var details = document.getElementById(link.getAttribute("href").slice(1));
+    if (!details) { return; }
+    event.preventDefault();
+    details.open = true;
+    var first = details.querySelector("textarea, input:not([type=hidden]), select");
+    (first || details.querySelector("summary")).focus();
+  });
 })();

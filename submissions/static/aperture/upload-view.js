@@ -123,7 +123,7 @@
       parts.detail.textContent = this.detailOf(item);
       const focused = document.activeElement;
       parts.retry.hidden = item.state !== 'failed';
-      parts.remove.hidden = ['verifying', 'verified', 'removed'].includes(item.state);
+      parts.remove.hidden = !UploadView.offersRemove(item);
       // Keep the keyboard somewhere sensible when the focused button goes away.
       if ((focused === parts.retry && parts.retry.hidden) || (focused === parts.remove && parts.remove.hidden)) {
         this.focusNear(parts);
@@ -192,6 +192,9 @@
       }, 300);
     }
   }
+
+  // Whether a file's row here has its Remove button (while it is sent or after it failed).
+  UploadView.offersRemove = (item) => !['verifying', 'verified', 'removed'].includes(item.state);
 
   window.apertureUploadView = UploadView;
 })();

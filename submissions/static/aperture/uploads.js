@@ -92,11 +92,23 @@
     if (state === 'failed') view.announce(item.name + ': failed. ' + item.reason);
     if (state === 'removed') view.announce(item.name + ': removed.');
     if (['verified', 'failed', 'removed'].includes(state)) {
-      view.refreshTable();
+      view.refreshTable(); // and the staging meter with it (sent out of band)
       pump();
     }
+    syncTableRemoves();
     progress();
   }
+
+  // One Remove per file: while this list offers a file's Remove button, the table's own is
+  // hidden, so a screen reader does not meet two "Remove <name>" buttons for one file.
+  function syncTableRemoves() {
+    const offered = new Set(items.filter((i) => i.upload && UploadView.offersRemove(i)).map((i) => String(i.upload.id)));
+    document.querySelectorAll('#file-table tr[data-file]').forEach((row) => {
+      const form = row.querySelector('form[data-table-remove]');
+      if (form) form.hidden = offered.has(row.dataset.file);
+    });
+  }
+  document.body.addEventListener('htmx:afterSettle', syncTableRemoves);
 
   function progress() {
     const counted = items.filter((i) => i.state !== 'removed' && i.file);
@@ -136,7 +148,10 @@
     const key = item.id + ':' + item.attempt;
     set(item, 'uploading');
     try {
-      if (!item.upload) item.upload = await create(item);
+      if (!item.upload) {
+        item.upload = await create(item);
+        view.refreshTable(); // its bytes are reserved now: the meter counts them
+      }
       remember(item);
       const held = new Map(); // part number -> checksum, of parts the server already holds
       if (item.upload.resumed || item.resuming) {
