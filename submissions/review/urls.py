@@ -1,20 +1,20 @@
-"""Routes of review: the queue and the review page with its actions, then the API."""
+"""Routes of review: the queue (queue_views) and the review page with its actions, then the API."""
 
 from __future__ import annotations
 
 from django.urls import path
 from django.views.generic import RedirectView
 
-from submissions.review import api, views
+from submissions.review import api, queue_views, views
 
 R = "submissions/<str:submission_id>/review"
 
 urlpatterns = [
-    path("review/", views.review_home, name="review-home"),
-    path("review/<slug:slug>/", views.queue, name="review-queue"),
+    path("review/", queue_views.review_home, name="review-home"),
+    path("review/<slug:slug>/", queue_views.queue, name="review-queue"),
     path(
         "review/submissions/<str:submission_id>/claim/",
-        views.claim_from_queue,
+        queue_views.claim_from_queue,
         name="review-queue-claim",
     ),
     # The queue's address before "curation" became "review": bookmarks keep working.
