@@ -36,6 +36,17 @@ from tests.uploads.helpers import upload_whole
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def own_folders(settings: Any, tmp_path: Path) -> None:
+    """Folders of this test alone: the reconciliation these tests check lists the whole
+    storage, where other tests' objects would otherwise show up as drift."""
+    storages = dict(settings.STORAGES)
+    for name in ("staging", "archive"):
+        storages[name] = {**storages[name], "OPTIONS": {"location": tmp_path / name}}
+    settings.STORAGES = storages
+
+
 PASSWORD = "correct horse battery"
 NOTES = b"Plate map and staining protocol.\n" * 300
 

@@ -5,6 +5,7 @@ records nothing, so the next run deletes and frees once."""
 from __future__ import annotations
 
 import datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,6 +25,17 @@ from tests.conftest import client_for, signed_in
 from tests.uploads.helpers import b64sha256, complete, create, sign
 
 pytestmark = [pytest.mark.s3, pytest.mark.django_db]
+
+
+@pytest.fixture(autouse=True)
+def own_archive_folder(settings: Any, tmp_path: Path) -> None:
+    """An archive folder of this test alone (staging is its own bucket): the reconciliation
+    checked here lists whole storages, where other tests' objects would show up as drift."""
+    storages = dict(settings.STORAGES)
+    storages["archive"] = {**storages["archive"], "OPTIONS": {"location": tmp_path / "archive"}}
+    settings.STORAGES = storages
+
+
 DATA = b"Staining protocol, plate 7.\n" * 2000
 
 
