@@ -62,7 +62,7 @@ class StateCounts:
             return f"More than {self.counts[tab]:,} submissions"
         return (
             f"More than {self.counts['all']:,} submissions match these filters in all states, "
-            "too many to count each state; narrow the search to see the counts"
+            "too many to count each state; narrow the search to see the counts."
         )
 
 
