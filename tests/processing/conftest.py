@@ -15,6 +15,7 @@ from django.utils import timezone
 from submissions.accounts.models import User
 from submissions.core import storage
 from submissions.lifecycle.models import Submission, SubmissionStatus
+from submissions.review import services as review
 from submissions.uploads.models import DataFile, FileStatus
 from tests import factories
 from tests.conftest import empty_bucket, use_s3_staging
@@ -126,3 +127,17 @@ def s3_both(settings: Any, moto_endpoint: str):
     yield staging_client, archive_client
     empty_bucket(staging_client)
     empty_bucket(archive_client)
+
+
+@pytest.fixture
+def submit(django_capture_on_commit_callbacks: Any, researcher: User) -> Any:
+    """`submit(submission)`: the researcher submits, and what the submission scheduled on
+    commit (inspection, review copies) runs; returns the submission as it now is."""
+
+    def run(submission: Submission) -> Submission:
+        with django_capture_on_commit_callbacks(execute=True):
+            review.submit(submission=submission, user=researcher)
+        submission.refresh_from_db()
+        return submission
+
+    return run

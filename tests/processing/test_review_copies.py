@@ -59,17 +59,6 @@ def review_tree(job: ConversionJob) -> dict[str, int]:
 
 
 @pytest.fixture
-def submit(django_capture_on_commit_callbacks: Any, researcher: User):
-    def run(submission: Submission) -> Submission:
-        with django_capture_on_commit_callbacks(execute=True):
-            review.submit(submission=submission, user=researcher)
-        submission.refresh_from_db()
-        return submission
-
-    return run
-
-
-@pytest.fixture
 def decide(django_capture_on_commit_callbacks: Any, curator: User):
     def run(action: str, submission: Submission, **kwargs: Any) -> Submission:
         with django_capture_on_commit_callbacks(execute=True):

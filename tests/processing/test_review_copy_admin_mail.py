@@ -35,17 +35,6 @@ def alerts_to(person: User) -> list[Any]:
     return [m for m in mails_to(person) if "Aperture's side" in m.subject]
 
 
-@pytest.fixture
-def submit(django_capture_on_commit_callbacks: Any, researcher: User):
-    def run(submission: Any) -> Any:
-        with django_capture_on_commit_callbacks(execute=True):
-            review.submit(submission=submission, user=researcher)
-        submission.refresh_from_db()
-        return submission
-
-    return run
-
-
 def test_a_storage_outage_that_outlasts_the_retries_mails_the_admins_once(
     researcher: User,
     curator: User,
