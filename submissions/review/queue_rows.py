@@ -8,6 +8,7 @@ still escaped.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
@@ -23,6 +24,15 @@ from submissions.review.selectors import FileStats
 from submissions.review.templatetags import waiting_since
 
 SAMPLE_ID = "00000000-0000-0000-0000-000000000000"
+
+
+def row_link(url_name: str) -> Callable[[Any], str]:
+    """The URL named `url_name` for one submission id, reversed once (reversing is the
+    expensive part) and filled in per row. Also used by the API's QueueRowSerializer."""
+    pattern = reverse(url_name, args=[SAMPLE_ID])
+    return lambda pk: pattern.replace(SAMPLE_ID, str(pk))
+
+
 CLAIMABLE = {
     SubmissionStatus.SUBMITTED,
     SubmissionStatus.IN_REVIEW,
@@ -45,8 +55,7 @@ CLAIM = (
 def queue_rows(
     request: HttpRequest, submissions: list[Submission], stats: dict[Any, FileStats], state: str
 ) -> SafeString:
-    review = reverse("submission-review", args=[SAMPLE_ID])
-    claim = reverse("review-queue-claim", args=[SAMPLE_ID])
+    review, claim = row_link("submission-review"), row_link("review-queue-claim")
     csrf = format_html(
         '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
     )
@@ -61,8 +70,8 @@ def queue_rows(
 def _row(
     s: Submission,
     stats: FileStats | None,
-    review: str,
-    claim: str,
+    review: Callable[[Any], str],
+    claim: Callable[[Any], str],
     csrf: SafeString,
     here: str,
     state: str,
@@ -82,7 +91,7 @@ def _row(
     claimable = not s.assignee_id and s.status in CLAIMABLE
     return format_html(
         ROW,
-        review.replace(SAMPLE_ID, pk),
+        review(pk),
         s.title,
         accession if s.accession else "",
         urlencode({"state": state, "submitter": s.owner.email}),
@@ -93,5 +102,5 @@ def _row(
         waiting_since(s.submitted_at),
         files,
         s.assignee.display_name if s.assignee_id else "—",  # type: ignore[union-attr]
-        format_html(CLAIM, claim.replace(SAMPLE_ID, pk), csrf, here, s.title) if claimable else "",
+        format_html(CLAIM, claim(pk), csrf, here, s.title) if claimable else "",
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
 from django.urls import reverse
@@ -13,6 +14,7 @@ from rest_framework import serializers
 from submissions.accounts.serializers import PersonSerializer
 from submissions.lifecycle.models import Submission
 from submissions.review.models import ChangeRequest, ChangeRequestPoint, ReviewComment
+from submissions.review.queue_rows import row_link
 from submissions.review.selectors import (
     AGES,
     QUEUE_STATES,
@@ -36,9 +38,6 @@ class QueueQuerySerializer(serializers.Serializer[None]):
     has_failures = serializers.BooleanField(required=False, allow_null=True, default=None)
     q = serializers.CharField(required=False, default="", max_length=200)
     sort = serializers.ChoiceField(choices=list(SORTS), default="oldest")
-
-
-SAMPLE_ID = "00000000-0000-0000-0000-000000000000"  # reversed once, then replaced per row
 
 
 class QueueRowSerializer(serializers.ModelSerializer[Submission]):
@@ -110,12 +109,12 @@ class QueueRowSerializer(serializers.ModelSerializer[Submission]):
             "file_count": stats.count if stats else 0,
             "failed_files": stats.failed if stats else 0,
             "total_bytes": stats.total_bytes if stats else 0,
-            "review_url": self._review_url.replace(SAMPLE_ID, str(instance.pk)),
+            "review_url": self._review_url(instance.pk),
         }
 
     @functools.cached_property
-    def _review_url(self) -> str:
-        return reverse("submission-review", args=[SAMPLE_ID])
+    def _review_url(self) -> Callable[[Any], str]:
+        return row_link("submission-review")
 
 
 def _person(user: Any) -> dict[str, Any]:
