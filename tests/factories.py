@@ -6,7 +6,8 @@ from factory.django import DjangoModelFactory
 from submissions.accounts.models import Facility, Membership, ResearchGroup, Role, User
 from submissions.lifecycle.models import Submission
 from submissions.quotas.models import QuotaAccount, QuotaScope
-from submissions.uploads.models import DataFile
+from submissions.uploads.models import DataFile, FileStatus
+from submissions.uploads.services import failures
 from tests.rembi_documents import complete_rembi
 
 __all__ = ["Facility"]
@@ -65,11 +66,18 @@ class SubmissionFactory(DjangoModelFactory[Submission]):
 class DataFileFactory(DjangoModelFactory[DataFile]):
     class Meta:
         model = DataFile
+        skip_postgeneration_save = True
 
     submission = factory.SubFactory(SubmissionFactory)
     name = factory.Sequence(lambda n: f"image_{n}.ome.tif")
     storage_key = factory.Sequence(lambda n: f"uploads/test/{n}")
     size = 1024
+
+    @factory.post_generation
+    def failed_flag(self, create: bool, extracted: object, **kwargs: object) -> None:
+        """A failed file marks its submission, as the services that fail files do."""
+        if create and self.status == FileStatus.FAILED:
+            failures.refresh(submission_id=self.submission_id)
 
 
 def quota(

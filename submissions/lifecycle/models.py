@@ -65,6 +65,9 @@ class Submission(models.Model):
         blank=True,
         related_name="assigned_reviews",
     )
+    # True while one of its files has failed its checks; kept by the uploads service
+    # (submissions.uploads.services.failures) for the review queue's "has failures" filter.
+    has_failed_files = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -91,6 +94,12 @@ class Submission(models.Model):
                 fields=["facility", "submitted_at", "id"],
                 condition=models.Q(status__in=["submitted", "in_review"]),
                 name="queue_waiting_oldest",
+            ),
+            # "Has failures": the few submissions with a failed file, in queue order.
+            models.Index(
+                fields=["facility", "submitted_at"],
+                condition=models.Q(has_failed_files=True) & ~models.Q(status="draft"),
+                name="queue_failed",
             ),
             models.Index(fields=["facility", "title"], name="queue_facility_title"),
             models.Index(fields=["facility", "-updated_at"], name="queue_facility_updated"),

@@ -26,6 +26,7 @@ from submissions.core import dispatch, keys, storage
 from submissions.lifecycle import services as lifecycle
 from submissions.lifecycle.models import Submission, SubmissionStatus
 from submissions.uploads.models import DataFile, FileStatus
+from submissions.uploads.services import failures
 from submissions.uploads.services.filetypes import HEAD_BYTES, format_contradiction
 
 # Inspection results are shown in pages and APIs; a vendor's OME-XML can run to megabytes.
@@ -170,12 +171,15 @@ class _Preview:
 
 
 def _inspection_failed(*, data_file: DataFile, code: str, message: str) -> None:
-    DataFile.objects.filter(pk=data_file.pk, status=FileStatus.VERIFIED).update(
-        status=FileStatus.FAILED,
-        failure_code=code[:60],
-        failure_message=message,
-        inspection={"error": {"code": code, "message": message}},
-    )
+    with transaction.atomic():
+        failed = DataFile.objects.filter(pk=data_file.pk, status=FileStatus.VERIFIED).update(
+            status=FileStatus.FAILED,
+            failure_code=code[:60],
+            failure_message=message,
+            inspection={"error": {"code": code, "message": message}},
+        )
+        if failed:
+            failures.refresh(submission_id=data_file.submission_id)
 
 
 def acquisition_parameters(inspection: dict[str, Any]) -> dict[str, Any]:

@@ -4,13 +4,13 @@ the table.
 A facility's queue holds every submission it ever received, so exact counts under a filter
 would read every matching row: at 100,000 submissions a search for a common word reads
 thousands. Counting therefore stops at COUNT_LIMIT:
-1. With no text search and no failures filter, each state is counted up to COUNT_LIMIT + 1
-   from the queue_state_counts index (facility, status, submitted_at, with assignee and owner
-   included), in one statement; a tab over the limit says "200+".
-2. A text search (trigram index) or the failures filter (a semi-join) is not in that index,
-   and counting each state would read every match again. One scan then reads at most
-   COUNT_LIMIT + 1 matches' states: if that is all of them every tab is exact, otherwise only
-   "more than 200 match" is known, and the tabs show no number.
+1. With no text search, each state is counted up to COUNT_LIMIT + 1 from the
+   queue_state_counts index (facility, status, submitted_at, with assignee, owner and the
+   failed-files flag included), in one statement; a tab over the limit says "200+".
+2. A text search (trigram index) is not in that index, and counting each state would read
+   every match again. One scan then reads at most COUNT_LIMIT + 1 matches' states: if that is
+   all of them every tab is exact, otherwise only "more than 200 match" is known, and the
+   tabs show no number.
 """
 
 from __future__ import annotations
@@ -68,15 +68,15 @@ class StateCounts:
 
 def queue_state_counts(*, user: User, facility: Facility, filters: QueueFilters) -> StateCounts:
     rows = filtered_queue(user=user, facility=facility, filters=filters).order_by()
-    if not filters.q and filters.has_failures is None:
+    if not filters.q:
         # Every remaining filter is in the queue_state_counts index: count each state there.
         return _tabs(_bounded_counts(rows, {s.value: [s.value] for s in QUEUE_STATES}))
-    # A text search or the failures filter: one bounded scan of the matches' states.
+    # A text search: one bounded scan of the matches' states.
     sample = list(rows.values_list("status", flat=True)[: COUNT_LIMIT + 1])
     if len(sample) <= COUNT_LIMIT:
         found = Counter(sample)
         return _tabs({state.value: found[state.value] for state in QUEUE_STATES})
-    # Counting each state would read every match again (neither is in that index).
+    # Counting each state would read every match again (the search is not in that index).
     return StateCounts({"all": COUNT_LIMIT}, frozenset({"all"}))
 
 

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from submissions.accounts.models import Facility, User
@@ -99,10 +99,6 @@ def facility_curators(*, facility: Facility) -> QuerySet[User]:
     )
 
 
-def _failed_files() -> Exists:
-    return Exists(DataFile.objects.filter(submission=OuterRef("pk"), status=FileStatus.FAILED))
-
-
 def filtered_queue(
     *, user: User, facility: Facility, filters: QueueFilters
 ) -> QuerySet[Submission]:
@@ -127,8 +123,8 @@ def filtered_queue(
     elif filters.assignee.isdigit():
         rows = rows.filter(assignee_id=int(filters.assignee))
     if filters.has_failures is not None:
-        failed = _failed_files()
-        rows = rows.filter(failed if filters.has_failures else ~failed)
+        # Kept on the row by submissions.uploads.services.failures.
+        rows = rows.filter(has_failed_files=filters.has_failures)
     if filters.q:
         q = filters.q
         # The people matched first (a small table), passed as a list so the submission side

@@ -72,6 +72,8 @@ def test_a_corrupt_image_fails_with_a_reason(researcher: User) -> None:
     assert data_file.failure_code
     assert "cells.tif" in data_file.failure_message  # names the file the researcher knows
     assert str(data_file.pk) not in data_file.failure_message
+    submission.refresh_from_db()
+    assert submission.has_failed_files  # curators' "has failures" filter finds it
 
 
 @pytest.mark.django_db

@@ -116,16 +116,28 @@ def test_a_search_too_broad_to_count_per_state_says_so(
     assert narrow["count_exact"] is True
 
 
-def test_the_failures_filter_past_the_limit_does_not_count_per_state(
+def test_the_failures_filter_is_counted_per_state_like_the_other_filters(
     curator: User, researcher: User, facility: Facility
 ) -> None:
-    for submission in make_queue_rows(facility, researcher, 5):
+    broken = make_queue_rows(facility, researcher, 5)
+    for submission in broken:
         factories.DataFileFactory(submission=submission, status="failed")
+    rejected = factories.CompleteSubmissionFactory(
+        facility=facility, owner=researcher, status=S.REJECTED
+    )
+    factories.DataFileFactory(submission=rejected, status="failed")
+    make_queue_rows(facility, researcher, 2)  # no failed file
     page = api(curator, facility, has_failures="true", state="waiting")
+    assert page["counts"]["waiting"] == 3  # counted to the limit: "3+"
+    assert "waiting" in page["counts_over_limit"]
+    assert page["counts"]["rejected"] == 1
+    assert "rejected" not in page["counts_over_limit"]
     assert page["count_exact"] is False
-    assert "waiting" not in page["counts"]
-    assert page["counts_over_limit"] == ["all"]
     assert len(page["results"]) == 5
+    healthy = api(curator, facility, has_failures="false", state="all")
+    assert healthy["count_exact"] is True
+    assert healthy["counts"]["submitted"] == 2
+    assert healthy["counts"]["rejected"] == 0
 
 
 @pytest.mark.browser

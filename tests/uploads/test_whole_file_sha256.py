@@ -72,9 +72,13 @@ def test_sha256_declared_at_completion_that_differs_fails_the_file_and_frees_quo
     assert _staging_used(researcher) == (0, 0)
     assert quota.ledger_problems() == []
     assert not path.exists()
+    draft.refresh_from_db()
+    assert draft.has_failed_files  # curators' "has failures" filter finds it
     # The failed file can be taken out of the draft; nothing is freed twice.
     assert client.delete(f"/api/v1/uploads/{upload['id']}/").status_code == 204
     assert _staging_used(researcher) == (0, 0)
+    draft.refresh_from_db()
+    assert not draft.has_failed_files
 
 
 def test_completion_refuses_a_sha256_other_than_the_one_declared_at_creation(

@@ -208,6 +208,7 @@ class Command(BaseCommand):
             for k in range(rng.choice([1, 1, 2, 2, 3, 4])):
                 suffix, kind = rng.choice(FORMATS)
                 failed = status in (S.SUBMITTED, S.IN_REVIEW) and rng.random() < 0.05
+                submission.has_failed_files = submission.has_failed_files or failed
                 files.append(
                     DataFile(
                         submission=submission,

@@ -17,6 +17,7 @@ from submissions.lifecycle import services as lifecycle
 from submissions.quotas.models import QuotaReservation, ReservationState
 from submissions.quotas.services import ledger as quota
 from submissions.uploads.models import DataFile, FileStatus
+from submissions.uploads.services import failures
 from submissions.uploads.services.backends import staging_backend
 from submissions.uploads.services.filetypes import HEAD_BYTES, detect_type
 
@@ -49,6 +50,7 @@ def _fail(datafile: DataFile, code: str, message: str) -> None:
         )
         if not failed:
             return
+        failures.refresh(submission_id=datafile.submission_id)
         reservation = (
             QuotaReservation.objects.filter(pk=datafile.reservation_id).first()
             if datafile.reservation_id

@@ -19,6 +19,7 @@ from submissions.lifecycle import services as lifecycle
 from submissions.quotas.models import ReservationState
 from submissions.quotas.services import ledger as quota
 from submissions.uploads.models import DataFile, FileStatus
+from submissions.uploads.services import failures
 from submissions.uploads.services.backends import staging_backend
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,10 @@ def remove_file(*, datafile: DataFile, user: User) -> bool:
         preview = keys.preview_key(
             submission_id=locked.submission_id, file_id=locked.pk
         )  # before delete(), which clears the primary key
+        was_failed = locked.status == FileStatus.FAILED
         locked.delete()
+        if was_failed:
+            failures.refresh(submission_id=submission.pk)
         if had_bytes:
             transaction.on_commit(lambda: _delete_bytes(locked, preview))
     return True
