@@ -1,6 +1,10 @@
-"""The bytes Aperture certifies are the bytes it keeps: a part reaches the upload's file only
-once its checksum matched, an accepted part is never replaced, and nothing is written after
-completion or abort, not even by a PUT that was already on its way."""
+"""The bytes Aperture certifies are the bytes it keeps: bytes that fail their checksum never
+stay in the upload's file, an accepted part is never replaced, and nothing is written after
+completion or abort, not even by a PUT that was already on its way.
+
+Folder storage takes a part in one of two ways (uploads.services.regions): straight into its
+range under a byte-range lock (Linux), or through a temporary file copied in once it matched
+(where there are no such locks). Every test here runs both ways."""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from submissions.accounts.models import User
 from submissions.lifecycle.models import Submission
 from submissions.uploads import services as uploads
 from submissions.uploads.models import DataFile, UploadPart
+from submissions.uploads.services import regions
 from submissions.uploads.services.backends import read_token
 from submissions.uploads.services.errors import PartAlreadyReceived, UploadNotActive
 from tests.conftest import client_for
@@ -27,6 +32,13 @@ pytestmark = [pytest.mark.django_db]
 KIB = 1024
 DATA = os.urandom(4 * 64 * KIB - 5000)  # 4 parts of 64 KiB, the last one short
 PART = 64 * KIB
+
+
+@pytest.fixture(autouse=True, params=["in place", "temporary file"])
+def part_writes(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    if request.param == "temporary file":
+        monkeypatch.setattr(regions, "AVAILABLE", False)
+    return str(request.param)
 
 
 def stored(upload_id: str) -> Path:
@@ -87,9 +99,13 @@ def test_a_part_that_fails_its_checksum_never_touches_the_file(
     refused = put_raw(client, target, b"\x00" * 10 + second[10:])
     assert refused.status_code == 400
     assert refused.json()["code"] == "bad_digest"
-    # Without the temporary file, the bad bytes would already sit at part 2's offset.
-    assert stored(upload["id"]).read_bytes() == before
+    after = stored(upload["id"]).read_bytes()
+    # Part 1 as it was; where part 2 goes, nothing (in place, the range is zeroed again).
+    assert after[:PART] == before
+    assert after[PART:] == bytes(len(after) - PART)
     assert temporaries(upload["id"]) == []
+    assert put_part(client, upload, 2, DATA).status_code == 200  # sent again, taken
+    assert stored(upload["id"]).read_bytes()[: 2 * PART] == DATA[: 2 * PART]
 
 
 @pytest.mark.usefixtures("small_parts")
@@ -128,8 +144,10 @@ def _part_url_checksum(target: dict[str, Any]) -> str:
 
 @pytest.mark.usefixtures("small_parts")
 def test_a_put_in_flight_when_the_upload_completes_does_not_change_the_file(
-    researcher: User, draft: Submission, commits: Any
+    researcher: User, draft: Submission, commits: Any, part_writes: str
 ) -> None:
+    if part_writes == "in place":
+        pytest.skip("in place, the part's lock keeps the right part 1 out: tested below")
     client = client_for(researcher)
     upload = create(client, draft, "stack.bin", DATA).json()
     for number in (2, 3, 4):
@@ -155,6 +173,52 @@ def test_a_put_in_flight_when_the_upload_completes_does_not_change_the_file(
     assert datafile.status in {"verified", "inspected"}
     assert datafile.sha256 == hashlib.sha256(DATA).hexdigest()
     assert temporaries(upload["id"]) == []
+
+
+@pytest.mark.usefixtures("small_parts")
+def test_in_place_a_part_still_arriving_keeps_its_range_and_the_upload_waits_for_it(
+    researcher: User,
+    draft: Submission,
+    commits: Any,
+    part_writes: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if part_writes != "in place":
+        pytest.skip("the temporary-file way is tested above")
+    monkeypatch.setattr(regions, "WAIT_SECONDS", 0.2)
+    client = client_for(researcher)
+    upload = create(client, draft, "stack.bin", DATA).json()
+    for number in (2, 3, 4):
+        assert put_part(client, upload, number, DATA).status_code == 200
+    slow = sign(client, upload["id"], 1, b64sha256(other_bytes(1))).json()
+    seen: dict[str, Any] = {}
+
+    def meanwhile() -> None:
+        # Part 1 is not in yet, so the upload cannot complete...
+        with commits():
+            seen["complete"] = client.post(f"/api/v1/uploads/{upload['id']}/complete/")
+        # ...and a second PUT of part 1 waits for the first, then is told to send it later.
+        seen["second"] = put_part(client, upload, 1, DATA)
+
+    etag = uploads.receive_part(
+        datafile_id=upload["id"],
+        number=1,
+        checksum=_part_url_checksum(slow),
+        body=TriggeringBody(other_bytes(1), meanwhile),
+        content_length=PART,
+    )
+    assert seen["complete"].status_code == 409
+    assert seen["complete"].json()["code"] == "parts_missing"
+    assert seen["second"].status_code == 503
+    assert seen["second"].json()["code"] == "part_busy"
+    assert "still arriving" in seen["second"].json()["message"]
+    # The first PUT's bytes were accepted (signed for them); the part is now bound to them.
+    assert UploadPart.objects.get(number=1).etag == etag
+    assert stored(upload["id"]).read_bytes()[:PART] == other_bytes(1)
+    again = sign(client, upload["id"], 1, b64sha256(DATA[:PART]))
+    assert again.status_code == 409
+    assert again.json()["code"] == "part_already_received"
+    assert stored(upload["id"]).read_bytes()[:PART] == other_bytes(1)
 
 
 @pytest.mark.usefixtures("small_parts")

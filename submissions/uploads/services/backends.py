@@ -1,8 +1,9 @@
 """Where upload bytes go: the embedded folder storage or an S3 bucket, behind one interface.
 
-Folder storage streams each part into a temporary file and checks its checksum there; only an
-accepted part is copied into the upload's file at its offset (a sparse file that fills in),
-so bytes that fail their checksum never touch it and completing needs no concatenation. S3
+Folder storage fills the upload's file (a sparse file) part by part at fixed offsets, so
+completing needs no concatenation. On Linux a part is written straight into its range under
+a lock on that range (uploads.services.regions); elsewhere it streams into a temporary file,
+is checked there, and only an accepted part is copied in (`receive_part` and `place`). S3
 keeps its own multipart state (each part bound to its checksum by the signed URL); the server
 only signs URLs and asks S3 what arrived.
 """

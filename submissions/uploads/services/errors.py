@@ -60,3 +60,12 @@ class FileNotStored(PortalError):
     http_status = 409
     code = "file_not_stored"
     default_message = "This file has no stored bytes to download (it is still arriving or failed)."
+
+
+class PartBusy(PortalError):
+    """Another request is still writing the part (uploads.services.regions). 503, as for a
+    busy server: the CLI and the browser uploader send the part again after a pause."""
+
+    http_status = 503
+    code = "part_busy"
+    default_message = "This part is still arriving in another request; send it again later."

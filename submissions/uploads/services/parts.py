@@ -3,6 +3,8 @@ arrived. An accepted part is bound to its checksum and never replaced."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from typing import IO
 
 from django.db import transaction
@@ -11,7 +13,7 @@ from django.utils import timezone
 from submissions.core.errors import NotFound, ValidationFailed
 from submissions.lifecycle import services as lifecycle
 from submissions.uploads.models import DataFile, UploadPart
-from submissions.uploads.services import checksums
+from submissions.uploads.services import checksums, regions
 from submissions.uploads.services.backends import (
     FolderBackend,
     PartInfo,
@@ -83,14 +85,15 @@ def _accepted_etag(datafile: DataFile, number: int, checksum: str) -> str | None
 def receive_part(
     *, datafile_id: str, number: int, checksum: str, body: IO[bytes], content_length: int
 ) -> str:
-    """Folder storage: stream one part to a temporary file, check it, then place and record
-    it. Returns its ETag.
+    """Folder storage: take one part, check it against its checksum, and record it. Returns
+    its ETag.
 
     Called from a URL the server signed for this part and checksum, so it needs no session.
-    No lock or transaction is held while the bytes arrive. The part reaches the upload's
-    file only after its checksum matched, and only while the upload is still in progress
-    and the part not yet accepted (checked again under the row lock that completion and
-    abort take), so a late or repeated PUT never changes bytes already accepted.
+    No database lock or transaction is held while the bytes arrive. A part is written
+    straight into its range of the upload's file under a lock on that range
+    (uploads.services.regions), or where there are no such locks into a temporary file that
+    is copied in once it matched. Either way a late or repeated PUT never changes bytes
+    already accepted, and nothing is accepted once the upload was completed or aborted.
     """
     datafile = DataFile.objects.filter(pk=datafile_id).first()
     if datafile is None:
@@ -113,32 +116,87 @@ def receive_part(
     backend = staging_backend()
     if not isinstance(backend, FolderBackend):
         raise NotFound("Parts go straight to object storage.")
+    if regions.AVAILABLE:
+        return _receive_in_place(backend, datafile, number, checksum, body, expected)
     part = backend.receive_part(
         datafile=datafile, number=number, body=body, size=expected, checksum=checksum
     )
     try:
-        with transaction.atomic():
-            locked = DataFile.objects.select_for_update().get(pk=datafile.pk)
-            require_active(locked)  # completed or aborted while the bytes were arriving
-            already = _accepted_etag(locked, number, checksum)
-            if already is not None:  # the same part, sent twice at once
-                return already
-            backend.place(datafile=locked, number=number, part=part)
-            UploadPart.objects.update_or_create(
-                datafile=locked,
-                number=number,
-                defaults={
-                    "size": expected,
-                    "checksum": checksum,
-                    "etag": part.etag,
-                    "received_at": timezone.now(),
-                },
-            )
-            locked.last_activity_at = timezone.now()
-            locked.save(update_fields=["last_activity_at"])
+        return _accept(
+            datafile, number, checksum, part.etag, expected,
+            place=lambda locked: backend.place(datafile=locked, number=number, part=part),
+        )  # fmt: skip
     finally:
         part.discard()
-    return part.etag
+
+
+def _receive_in_place(
+    backend: FolderBackend,
+    datafile: DataFile,
+    number: int,
+    checksum: str,
+    body: IO[bytes],
+    size: int,
+) -> str:
+    try:
+        # Never created here: once an abort has deleted the file, nothing brings it back.
+        fd = os.open(backend.path(datafile.storage_key), os.O_WRONLY)
+    except FileNotFoundError:
+        _drain(body, size)
+        raise UploadNotActive(
+            "This upload was cancelled; start a new one to send the file again."
+        ) from None
+    offset = (number - 1) * datafile.part_size
+    try:
+        with regions.locked_range(fd, offset, size, part=number):
+            try:
+                already = _accepted_etag(datafile, number, checksum)  # the lock's holder ended
+            except PartAlreadyReceived:
+                _drain(body, size)
+                raise
+            if already is not None:
+                _drain(body, size)
+                return already
+            etag = regions.write_range(
+                fd, offset=offset, body=body, size=size, part=number,
+                algorithm=datafile.checksum_algorithm, checksum=checksum,
+            )  # fmt: skip
+            return _accept(datafile, number, checksum, etag, size)
+    finally:
+        os.close(fd)
+
+
+def _accept(
+    datafile: DataFile,
+    number: int,
+    checksum: str,
+    etag: str,
+    size: int,
+    place: Callable[[DataFile], None] | None = None,
+) -> str:
+    """Record part `number` as accepted, under the upload's row lock that completion and abort
+    take: refused once the upload ended while the bytes were arriving."""
+    with transaction.atomic():
+        locked = DataFile.objects.select_for_update().get(pk=datafile.pk)
+        require_active(locked)  # completed or aborted while the bytes were arriving
+        already = _accepted_etag(locked, number, checksum)
+        if already is not None:  # the same part, sent twice at once (temporary-file path)
+            return already
+        if place is not None:
+            place(locked)
+        UploadPart.objects.update_or_create(
+            datafile=locked,
+            number=number,
+            defaults={
+                "size": size,
+                "checksum": checksum,
+                "etag": etag,
+                "received_at": timezone.now(),
+            },
+        )
+        locked.last_activity_at = timezone.now()
+        locked.save(update_fields=["last_activity_at"])
+    return etag
 
 
 def _drain(body: IO[bytes], size: int) -> None:
