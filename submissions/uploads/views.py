@@ -26,6 +26,7 @@ from submissions.lifecycle import selectors as lifecycle_selectors
 from submissions.lifecycle.services import EDITABLE_STATUSES, frozen_reason
 from submissions.review import selectors as review_selectors
 from submissions.uploads import selectors, services
+from submissions.uploads.body import part_body
 from submissions.uploads.models import FileStatus
 from submissions.uploads.services import remove_file, retention
 from submissions.uploads.services.backends import read_token
@@ -127,7 +128,7 @@ def receive_part(request: HttpRequest, pk: str, number: int) -> HttpResponse:
             datafile_id=str(pk),
             number=number,
             checksum=str(signed["c"]),
-            body=request,  # type: ignore[arg-type]
+            body=part_body(request),  # straight from the connection under gunicorn
             content_length=length,
         )
     except ValueError:
