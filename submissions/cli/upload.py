@@ -126,6 +126,21 @@ class Uploader:
 
     def upload(self, path: Path, name: str) -> dict[str, Any]:
         size = path.stat().st_size
+        # The whole file's SHA-256 starts at once, beside everything else: on a small file it
+        # would otherwise still be running when the last part is in.
+        fd = os.open(path, os.O_RDONLY)
+        whole = WholeFileHash(fd, size, self.stop)
+        whole.start()
+        try:
+            return self._upload(path, name, size, fd, whole)
+        finally:
+            whole.cancel()  # a failed part: this file stops here, the next one goes on
+            whole.join()
+            os.close(fd)
+
+    def _upload(
+        self, path: Path, name: str, size: int, fd: int, whole: WholeFileHash
+    ) -> dict[str, Any]:
         key = UploadState.key(server=self.server, submission=self.args.submission, file=path)
         upload = self._resume(key) or self._create(path, name, size, key)
         if upload["status"] != "uploading":
@@ -169,9 +184,6 @@ class Uploader:
             self.api, self.plain, upload["id"], upload["checksum_algorithm"], self.stop,
             self.limit, accepted, notice=lambda text: self.say(f"{name}: {text}"),
         )  # fmt: skip
-        fd = os.open(path, os.O_RDONLY)
-        whole = WholeFileHash(fd, size, self.stop)
-        whole.start()
         try:
             self._send_all(sender, fd, todo)
             sha256 = whole.result()
@@ -184,9 +196,6 @@ class Uploader:
             )
             raise
         finally:
-            whole.cancel()  # a failed part: this file stops here, the next one goes on
-            whole.join()
-            os.close(fd)
             bar.close()
         # The server checks the stored file against the SHA-256 of what was read here.
         response = self.api.post(
