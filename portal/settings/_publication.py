@@ -33,3 +33,6 @@ DOI_SYNC_SECONDS = env.float("DOI_SYNC_SECONDS", default=60.0)
 OAI_PAGE_SIZE = env.int("OAI_PAGE_SIZE", default=100)
 OAI_TOKEN_SECONDS = env.int("OAI_TOKEN_SECONDS", default=24 * 3600)
 OAI_ADMIN_EMAIL = env.str("OAI_ADMIN_EMAIL", default="")
+# The fixity audit reads every archived byte; this caps how fast (MB/s, across its threads),
+# so the weekly audit leaves the archive's bandwidth to downloads. 0: no cap.
+FIXITY_AUDIT_MAX_MB_S = env.float("FIXITY_AUDIT_MAX_MB_S", default=0.0)

@@ -14,6 +14,10 @@ from typing import Any
 import google_crc32c
 import httpx
 
+from submissions.core.ratelimit import RateLimit
+
+__all__ = ["RateLimit"]  # the CLI's --max-rate; it lives in core, shared with the fixity audit
+
 CHUNK = 1024 * 1024
 RETRY_DELAYS = (1, 2, 4, 8, 15, 30, 30, 60, 60, 60)
 # 400: the bytes were damaged on the way (bad digest); 403: the URL expired; 408/429: later.
@@ -34,25 +38,6 @@ class Part:
     number: int
     offset: int
     size: int
-
-
-class RateLimit:
-    """A shared byte budget per second across all threads (`--max-rate`)."""
-
-    def __init__(self, rate: float | None) -> None:
-        self.rate = rate
-        self.lock = threading.Lock()
-        self.allowance_at = time.monotonic()
-
-    def take(self, nbytes: int) -> None:
-        if not self.rate:
-            return
-        with self.lock:
-            now = time.monotonic()
-            self.allowance_at = max(self.allowance_at, now) + nbytes / self.rate
-            wait = self.allowance_at - now - nbytes / self.rate
-        if wait > 0:
-            time.sleep(wait)
 
 
 def part_checksum(fd: int, part: Part, algorithm: str, stop: threading.Event) -> str:

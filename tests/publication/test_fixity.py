@@ -17,7 +17,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from submissions.accounts.models import Role, User
-from submissions.core import keys, storage
+from submissions.core import keys, ratelimit, storage
 from submissions.lifecycle.models import Submission, SubmissionEvent, SubmissionStatus
 from submissions.publication.models import Publication
 from submissions.publication.services import fixity
@@ -218,3 +218,27 @@ def test_the_audit_reads_an_s3_archive(
     ]
     assert [m.to for m in mail.outbox] == [[admin.email]]
     empty_bucket(client)
+
+
+def archived_bytes(submission: Submission) -> int:
+    entries = manifest(submission)["files"]
+    return sum(int(e["size"]) + int(e["ome_zarr"]["bytes"]) for e in entries)
+
+
+def test_the_audit_reads_no_faster_than_its_cap(
+    published: Submission, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 0.001 MB/s (1 kB/s) the audit of this dataset must last about its size in
+    milliseconds: its last read waits until then (time.sleep is recorded, not slept, so
+    each wait is how far the reads have run ahead of the budget)."""
+    waits: list[float] = []
+    monkeypatch.setattr(ratelimit.time, "sleep", waits.append)
+    settings.FIXITY_AUDIT_MAX_MB_S = 0.001
+    audit_fixity()
+    expected = archived_bytes(published) / 1000
+    assert 0.5 * expected <= max(waits) <= expected
+    # The command's --max-rate overrides the setting; 0 reads at full speed.
+    waits.clear()
+    call_command("fixity", "--max-rate", "0", stdout=StringIO())
+    assert waits == []
+    assert [e.kind for e in audits(published)] == ["fixity_audit", "fixity_audit"]

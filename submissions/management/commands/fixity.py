@@ -28,6 +28,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-mail", action="store_true", help="record the audit, but mail nobody"
         )
+        parser.add_argument(
+            "--max-rate",
+            type=float,
+            metavar="MB_S",
+            help="read at most this many MB/s (0: no cap); default FIXITY_AUDIT_MAX_MB_S",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         wanted = options["accessions"]
@@ -37,9 +43,10 @@ class Command(BaseCommand):
             if unknown:
                 raise CommandError(f"no published dataset {', '.join(unknown)}")
         failed = 0
+        limit = fixity.audit_limit(options["max_rate"])
         for publication in publications:
             result = fixity.audit_dataset(
-                publication=publication, mail_admins=not options["no_mail"]
+                publication=publication, mail_admins=not options["no_mail"], limit=limit
             )
             line = f"{result.accession}: {result.summary()}"
             if result.clean:

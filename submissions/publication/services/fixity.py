@@ -6,7 +6,9 @@ job's push was verified by count and size); the manifest keeps them per file und
 `ome_zarr.sha256` beside the original's `sha256` (verified at upload). The audit
 (`audit_dataset`, weekly through `audit_archive`, or `manage.py fixity`) re-reads every
 object the manifest names, records the outcome as an event on the dataset's timeline, and
-mails the facility's admins when anything is missing, unexpected or different. Manifests
+mails the facility's admins when anything is missing, unexpected or different. The audit
+reads no faster than FIXITY_AUDIT_MAX_MB_S (0: no cap), so a weekly pass over a large
+archive leaves its bandwidth to downloads; `manage.py fixity --max-rate` overrides it. Manifests
 written before checksums were recorded are checked by object count and size only, and the
 audit says so.
 """
@@ -27,6 +29,7 @@ from django.core.files.storage import Storage
 from django.utils import timezone
 
 from submissions.core import keys, storage
+from submissions.core.ratelimit import RateLimit
 from submissions.core.units import format_bytes
 from submissions.lifecycle import services as lifecycle
 from submissions.lifecycle.models import SubmissionStatus
@@ -40,8 +43,9 @@ CHUNK = 8 * 1024 * 1024
 SHOWN_PROBLEMS = 20
 
 
-def hash_object(*, archive: Storage, key: str) -> tuple[str, int]:
-    """(SHA-256 hex, size) of one stored object, streamed: memory stays at one chunk."""
+def hash_object(*, archive: Storage, key: str, limit: RateLimit | None = None) -> tuple[str, int]:
+    """(SHA-256 hex, size) of one stored object, streamed: memory stays at one chunk; read
+    no faster than `limit` allows."""
     hasher = hashlib.sha256()
     size = 0
     if storage.is_s3(archive):
@@ -51,6 +55,8 @@ def hash_object(*, archive: Storage, key: str) -> tuple[str, int]:
             for chunk in body.iter_chunks(CHUNK):
                 hasher.update(chunk)
                 size += len(chunk)
+                if limit is not None:
+                    limit.take(len(chunk))
         finally:
             body.close()
     else:
@@ -58,15 +64,25 @@ def hash_object(*, archive: Storage, key: str) -> tuple[str, int]:
             while chunk := handle.read(CHUNK):
                 hasher.update(chunk)
                 size += len(chunk)
+                if limit is not None:
+                    limit.take(len(chunk))
     return hasher.hexdigest(), size
 
 
-def _hash_many(archive: Storage, object_keys: Iterable[str]) -> dict[str, str | None]:
+def audit_limit(mb_s: float | None = None) -> RateLimit:
+    """The audit's shared read budget: `mb_s` MB/s, else FIXITY_AUDIT_MAX_MB_S (0: none)."""
+    rate = settings.FIXITY_AUDIT_MAX_MB_S if mb_s is None else mb_s
+    return RateLimit(rate * 1e6 if rate and rate > 0 else None)
+
+
+def _hash_many(
+    archive: Storage, object_keys: Iterable[str], limit: RateLimit | None = None
+) -> dict[str, str | None]:
     """key -> SHA-256 hex (None when the object is missing), hashed in parallel."""
 
     def one(key: str) -> tuple[str, str | None]:
         try:
-            return key, hash_object(archive=archive, key=key)[0]
+            return key, hash_object(archive=archive, key=key, limit=limit)[0]
         except (FileNotFoundError, IsADirectoryError):
             return key, None
         except Exception as error:
@@ -130,9 +146,11 @@ def _read_manifest(archive: Storage, accession: str) -> dict[str, Any]:
         return dict(json.loads(handle.read()))
 
 
-def _audit_original(archive: Storage, entry: dict[str, Any], result: AuditResult) -> None:
+def _audit_original(
+    archive: Storage, entry: dict[str, Any], result: AuditResult, limit: RateLimit
+) -> None:
     key, expected, name = entry["original"], entry.get("sha256"), entry.get("name", "")
-    found = _hash_many(archive, [key])[key]
+    found = _hash_many(archive, [key], limit)[key]
     if found is None:
         result.problems.append(f"the original of {name} ({key}) is missing")
         return
@@ -146,7 +164,9 @@ def _audit_original(archive: Storage, entry: dict[str, Any], result: AuditResult
         )
 
 
-def _audit_zarr(archive: Storage, entry: dict[str, Any], result: AuditResult) -> None:
+def _audit_zarr(
+    archive: Storage, entry: dict[str, Any], result: AuditResult, limit: RateLimit
+) -> None:
     zarr, name = entry["ome_zarr"], entry.get("name", "")
     prefix = zarr["prefix"].rstrip("/") + "/"
     listed = storage.list_tree(storage=archive, prefix=prefix)
@@ -161,7 +181,7 @@ def _audit_zarr(archive: Storage, entry: dict[str, Any], result: AuditResult) ->
                 f"the manifest says {zarr.get('objects')} / {zarr.get('bytes')} B"
             )
         return
-    found = _hash_many(archive, [prefix + relative for relative in sorted(recorded)])
+    found = _hash_many(archive, [prefix + relative for relative in sorted(recorded)], limit)
     for relative, expected in sorted(recorded.items()):
         digest = found[prefix + relative]
         if digest is None:
@@ -177,9 +197,13 @@ def _audit_zarr(archive: Storage, entry: dict[str, Any], result: AuditResult) ->
         result.problems.append(f"{prefix}{relative} is not in the manifest")
 
 
-def audit_dataset(*, publication: Publication, mail_admins: bool = True) -> AuditResult:
+def audit_dataset(
+    *, publication: Publication, mail_admins: bool = True, limit: RateLimit | None = None
+) -> AuditResult:
     """Re-hash one published dataset against its manifest; record the audit as an event on
-    its timeline and, on any mismatch, mail the facility's admins (once per dataset a day)."""
+    its timeline and, on any mismatch, mail the facility's admins (once per dataset a day).
+    Reads within `limit` (default: FIXITY_AUDIT_MAX_MB_S)."""
+    limit = limit or audit_limit()
     archive = storage.archive()
     result = AuditResult(accession=publication.accession)
     try:
@@ -201,9 +225,9 @@ def audit_dataset(*, publication: Publication, mail_admins: bool = True) -> Audi
         manifest = {"files": []}
     for entry in manifest.get("files", []):
         if entry.get("original"):
-            _audit_original(archive, entry, result)
+            _audit_original(archive, entry, result, limit)
         if entry.get("ome_zarr"):
-            _audit_zarr(archive, entry, result)
+            _audit_zarr(archive, entry, result, limit)
     submission = publication.submission
     lifecycle.record_event(
         submission=submission,
@@ -253,5 +277,10 @@ def audited_publications(*, accessions: Iterable[str] | None = None) -> Any:
 
 
 def audit_archive(*, accessions: Iterable[str] | None = None) -> list[AuditResult]:
-    """Audit every published dataset (or those named); one event per dataset."""
-    return [audit_dataset(publication=p) for p in audited_publications(accessions=accessions)]
+    """Audit every published dataset (or those named); one event per dataset. One read
+    budget for the whole pass."""
+    limit = audit_limit()
+    return [
+        audit_dataset(publication=p, limit=limit)
+        for p in audited_publications(accessions=accessions)
+    ]
