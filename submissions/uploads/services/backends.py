@@ -27,8 +27,7 @@ from django.utils import timezone
 
 from submissions.core import storage as core_storage
 from submissions.uploads.models import DataFile
-from submissions.uploads.services import checksums
-from submissions.uploads.services.errors import BadDigest, IncompletePart
+from submissions.uploads.services import checksums, regions
 
 READ_CHUNK = 1024 * 1024
 PART_URL_SALT = "aperture.upload-part"
@@ -152,34 +151,19 @@ class FolderBackend:
         final = self.path(datafile.storage_key)
         # ".tmp-" names are skipped by storage listings (submissions.core.storage.reading._list).
         temporary = final.with_name(f".tmp-{final.name}-{number}-{uuid.uuid4().hex}")
-        hasher = checksums.new_hasher(datafile.checksum_algorithm)
-        received = 0
         try:
             fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
             try:
-                while received < size:
-                    chunk = body.read(min(READ_CHUNK, size - received))
-                    if not chunk:
-                        break
-                    hasher.update(chunk)
-                    view = memoryview(chunk)
-                    while view:
-                        written = os.write(fd, view)
-                        view = view[written:]
-                    received += len(chunk)
+                etag = regions.write_range(
+                    fd, offset=0, body=body, size=size, part=number, zero_on_failure=False,
+                    algorithm=datafile.checksum_algorithm, checksum=checksum,
+                )  # fmt: skip
             finally:
                 os.close(fd)
-            if received != size:
-                raise IncompletePart(
-                    f"Part {number} stopped after {received} of {size} bytes; send it again."
-                )
-            digest = hasher.digest()
-            if checksums.encode(digest) != checksum:
-                raise BadDigest(f"Part {number} does not match its checksum; send it again.")
         except BaseException:
             temporary.unlink(missing_ok=True)
             raise
-        return ReceivedPart(path=temporary, etag=f'"{digest.hex()}"')
+        return ReceivedPart(path=temporary, etag=etag)
 
     def place(self, *, datafile: DataFile, number: int, part: ReceivedPart) -> None:
         """Copy an accepted part into the upload's file at its offset.

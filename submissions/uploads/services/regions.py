@@ -72,12 +72,21 @@ def locked_range(fd: int, start: int, length: int, *, part: int) -> Iterator[Non
 
 
 def write_range(
-    fd: int, *, offset: int, body: IO[bytes], size: int, algorithm: str, checksum: str, part: int
+    fd: int,
+    *,
+    offset: int,
+    body: IO[bytes],
+    size: int,
+    algorithm: str,
+    checksum: str,
+    part: int,
+    zero_on_failure: bool = True,
 ) -> str:
     """Stream `size` bytes from `body` to `offset` in `fd`'s file, hashing as they pass.
     Returns the part's ETag; IncompletePart or BadDigest when the bytes are not the part,
-    and then the range is zeroed again, so bytes that failed never stay in the file.
-    Memory stays at one read buffer whatever the part size."""
+    and then the range is zeroed again (unless the caller deletes the file anyway), so
+    bytes that failed never stay in the file. Memory stays at one read buffer whatever the
+    part size."""
     hasher = checksums.new_hasher(algorithm)
     received = 0
     try:
@@ -99,7 +108,8 @@ def write_range(
         if checksums.encode(digest) != checksum:
             raise BadDigest(f"Part {part} does not match its checksum; send it again.")
     except BaseException:
-        _zero(fd, offset, received)
+        if zero_on_failure:
+            _zero(fd, offset, received)
         raise
     return f'"{digest.hex()}"'
 
