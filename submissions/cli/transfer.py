@@ -117,12 +117,19 @@ class PartSender:
     # Told when a part is tried again (the network dropped, the server answered 5xx), so a
     # stalled upload says why; at most one notice per NOTICE_SECONDS for all parts.
     notice: Callable[[str], None] | None = None
+    # Signs this part with the next few in one request (cli.signing.BatchSigner); without
+    # it, or when it cannot, each part is signed alone.
+    signer: Any = None
     _last_notice: list[float] = field(default_factory=lambda: [0.0])
     _notice_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def send(self, fd: int, part: Part) -> None:
         """Send one part; `progress` hears of its bytes only once the server accepted them."""
-        checksum = part_checksum(fd, part, self.algorithm, self.stop)
+        presigned = self.signer.take(part) if self.signer is not None else None
+        if presigned is not None:
+            checksum, target = presigned
+        else:
+            checksum, target = part_checksum(fd, part, self.algorithm, self.stop), None
         attempts = len(RETRY_DELAYS) + 1
         last = ""
         for attempt, delay in enumerate((0, *RETRY_DELAYS)):
@@ -131,12 +138,13 @@ class PartSender:
                            f"(attempt {attempt + 1} of {attempts})")  # fmt: skip
             self._pause(delay)
             try:
-                target = self._sign(part, checksum)
+                signed = target or self._sign(part, checksum)
+                target = None  # a retry signs afresh (the URL may have expired)
                 response = self.plain.request(
-                    target["method"],
-                    target["url"],
+                    signed["method"],
+                    signed["url"],
                     content=_body(fd, part, self.stop, self.limit),
-                    headers={**target["headers"], "Content-Length": str(part.size)},
+                    headers={**signed["headers"], "Content-Length": str(part.size)},
                 )
             except httpx.TransportError as error:
                 last = _unreachable(error)

@@ -24,6 +24,7 @@ from tqdm import tqdm
 
 from submissions.cli.config import UploadState, load_settings
 from submissions.cli.errors import UsageError, describe, http_failure
+from submissions.cli.signing import BatchSigner
 from submissions.cli.transfer import (
     Interrupted,
     Part,
@@ -183,6 +184,9 @@ class Uploader:
         sender = PartSender(
             self.api, self.plain, upload["id"], upload["checksum_algorithm"], self.stop,
             self.limit, accepted, notice=lambda text: self.say(f"{name}: {text}"),
+            signer=BatchSigner(
+                self.api, upload["id"], upload["checksum_algorithm"], fd, todo, self.stop
+            ),
         )  # fmt: skip
         try:
             self._send_all(sender, fd, todo)

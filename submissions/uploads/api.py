@@ -19,6 +19,7 @@ from submissions.uploads.models import FileStatus
 from submissions.uploads.serializers import (
     PartSerializer,
     PartSignSerializer,
+    PartsSignSerializer,
     PartTargetSerializer,
     UploadCompleteSerializer,
     UploadCreateSerializer,
@@ -131,6 +132,31 @@ class PartSignView(APIView):
         )
         body: dict[str, Any] = {**target.__dict__, "url": request.build_absolute_uri(target.url)}
         return Response(PartTargetSerializer(body).data)
+
+
+class PartsSignView(APIView):
+    @extend_schema(
+        request=PartsSignSerializer,
+        responses=PartTargetSerializer(many=True),
+        description=(
+            "Sign up to 100 parts in one request, each for its checksum, as "
+            "`POST …/parts/<number>/` does for one: the targets come back in the order "
+            "asked, each with its `number`. All or none: a part that cannot be signed "
+            "(already accepted with other bytes, out of range, a malformed checksum) "
+            "refuses the whole request with that part's reason."
+        ),
+    )
+    def post(self, request: Request, pk: str) -> Response:
+        data = PartsSignSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        datafile = selectors.get_upload(user=user_of(request), upload_id=pk)
+        wanted = [(p["number"], p["checksum"]) for p in data.validated_data["parts"]]
+        targets = services.sign_parts(datafile=datafile, parts=wanted)
+        body = [
+            {**target.__dict__, "number": number, "url": request.build_absolute_uri(target.url)}
+            for (number, _), target in zip(wanted, targets, strict=True)
+        ]
+        return Response(PartTargetSerializer(body, many=True).data)
 
 
 class ReceiptView(APIView):

@@ -78,6 +78,15 @@ class PartSignSerializer(serializers.Serializer[Any]):
     checksum = serializers.CharField(max_length=100)
 
 
+class PartSignItemSerializer(serializers.Serializer[Any]):
+    number = serializers.IntegerField(min_value=1)
+    checksum = serializers.CharField(max_length=100)
+
+
+class PartsSignSerializer(serializers.Serializer[Any]):
+    parts = serializers.ListField(child=PartSignItemSerializer(), allow_empty=False, max_length=100)
+
+
 class PartSerializer(serializers.Serializer[Any]):
     number = serializers.IntegerField()
     size = serializers.IntegerField()
@@ -86,6 +95,7 @@ class PartSerializer(serializers.Serializer[Any]):
 
 
 class PartTargetSerializer(serializers.Serializer[Any]):
+    number = serializers.IntegerField(required=False)
     url = serializers.CharField()
     method = serializers.CharField()
     headers = serializers.DictField(child=serializers.CharField())

@@ -31,6 +31,9 @@ api_urlpatterns = [
     ),
     path("uploads/<uuid:pk>/parts/", api.PartListView.as_view(), name="api-upload-parts"),
     path(
+        "uploads/<uuid:pk>/parts/sign/", api.PartsSignView.as_view(), name="api-upload-parts-sign"
+    ),
+    path(
         "uploads/<uuid:pk>/parts/<int:number>/",
         api.PartSignView.as_view(),
         name="api-upload-part",

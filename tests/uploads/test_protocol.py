@@ -264,6 +264,8 @@ def test_someone_elses_upload_is_404_everywhere(
     assert other.get(f"{base}/").status_code == 404
     assert other.get(f"{base}/parts/").status_code == 404
     assert sign(other, upload["id"], 1, b64sha256(b"x")).status_code == 404
+    batch = {"parts": [{"number": 1, "checksum": b64sha256(b"x")}]}
+    assert other.post(f"{base}/parts/sign/", batch, format="json").status_code == 404
     assert other.post(f"{base}/complete/").status_code == 404
     assert other.post(f"{base}/abort/").status_code == 404
     assert other.get(f"{base}/receipt/").status_code == 404

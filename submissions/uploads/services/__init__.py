@@ -9,7 +9,7 @@ from submissions.uploads.services.fixity import (
     verify_upload,
 )
 from submissions.uploads.services.names import sanitise_name
-from submissions.uploads.services.parts import list_parts, receive_part, sign_part
+from submissions.uploads.services.parts import list_parts, receive_part, sign_part, sign_parts
 from submissions.uploads.services.protocol import (
     UploadStarted,
     abort_upload,
@@ -40,6 +40,7 @@ __all__ = [
     "remove_file",
     "sanitise_name",
     "sign_part",
+    "sign_parts",
     "staging_backend",
     "stalled_verifications",
     "sweep_temporary_parts",

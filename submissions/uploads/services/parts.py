@@ -18,6 +18,7 @@ from submissions.uploads.services.backends import (
     FolderBackend,
     PartInfo,
     PartTarget,
+    S3Backend,
     staging_backend,
 )
 from submissions.uploads.services.errors import (
@@ -27,11 +28,34 @@ from submissions.uploads.services.errors import (
 )
 from submissions.uploads.services.protocol import require_active, touch
 
+MAX_SIGNED_AT_ONCE = 100
+
 
 def sign_part(*, datafile: DataFile, number: int, checksum: str) -> PartTarget:
     """Where to PUT part `number` and with which headers. The checksum is bound to the URL."""
+    return sign_parts(datafile=datafile, parts=[(number, checksum)])[0]
+
+
+def sign_parts(*, datafile: DataFile, parts: list[tuple[int, str]]) -> list[PartTarget]:
+    """Sign several parts in one go (a client signs the next few parts it will send in one
+    request instead of one each): the same rules as for one part, all or none."""
     require_active(datafile)
     lifecycle.require_not_frozen(submission=datafile.submission)
+    if not 1 <= len(parts) <= MAX_SIGNED_AT_ONCE:
+        raise ValidationFailed(
+            fields={"parts": [f"Sign between 1 and {MAX_SIGNED_AT_ONCE} parts at once."]}
+        )
+    if len({number for number, _ in parts}) != len(parts):
+        raise ValidationFailed(fields={"parts": ["Each part number may appear once."]})
+    for number, checksum in parts:
+        _check_part(datafile, number, checksum)
+    backend = staging_backend()
+    targets = [_sign_one(backend, datafile, number, checksum) for number, checksum in parts]
+    touch(datafile)
+    return targets
+
+
+def _check_part(datafile: DataFile, number: int, checksum: str) -> None:
     if not 1 <= number <= datafile.part_count:
         raise ValidationFailed(
             fields={"number": [f"Parts are numbered 1 to {datafile.part_count}."]}
@@ -46,7 +70,11 @@ def sign_part(*, datafile: DataFile, number: int, checksum: str) -> PartTarget:
             }
         )
     _accepted_etag(datafile, number, checksum)
-    backend = staging_backend()
+
+
+def _sign_one(
+    backend: FolderBackend | S3Backend, datafile: DataFile, number: int, checksum: str
+) -> PartTarget:
     if backend.name == "s3":
         # S3 keeps the parts and would let a new PUT replace one, so a part number is signed
         # for its first checksum only (kept for completion too); get_or_create makes two
@@ -61,9 +89,7 @@ def sign_part(*, datafile: DataFile, number: int, checksum: str) -> PartTarget:
                 f"Part {number} was already sent with other bytes and cannot be replaced. "
                 "If the file changed while it was being sent, start a new upload."
             )
-    target = backend.part_target(datafile=datafile, number=number, checksum=checksum)
-    touch(datafile)
-    return target
+    return backend.part_target(datafile=datafile, number=number, checksum=checksum)
 
 
 def _accepted_etag(datafile: DataFile, number: int, checksum: str) -> str | None:
