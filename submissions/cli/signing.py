@@ -35,20 +35,38 @@ class BatchSigner:
         self.fd, self.stop, self.size = fd, stop, size
         self.waiting = list(todo)  # not yet signed, in sending order
         self.ready: dict[int, tuple[str, dict[str, Any]]] = {}
+        self.signing: dict[int, threading.Event] = {}  # in a request now: set when answered
         self.lock = threading.Lock()
         self.enabled = True
 
     def take(self, part: Part) -> tuple[str, dict[str, Any]] | None:
         """(checksum, target) for `part`, signed with others; None: sign it alone."""
         with self.lock:
+            answered = self.signing.get(part.number)
+        if answered is not None:  # another sender is signing it with its own
+            answered.wait()
+        with self.lock:
             if part.number in self.ready:
                 return self.ready.pop(part.number)
-            if not self.enabled:
+            if not self.enabled or answered is not None:
                 return None
             others = [p for p in self.waiting if p.number != part.number][: self.size - 1]
             batch = [part, *others]
             taken = {p.number for p in batch}
             self.waiting = [p for p in self.waiting if p.number not in taken]
+            done = threading.Event()
+            self.signing.update(dict.fromkeys(taken - {part.number}, done))
+        try:
+            return self._sign(part, batch, taken)
+        finally:
+            with self.lock:
+                for number in taken:
+                    self.signing.pop(number, None)
+            done.set()
+
+    def _sign(
+        self, part: Part, batch: list[Part], taken: set[int]
+    ) -> tuple[str, dict[str, Any]] | None:
         sums = {p.number: part_checksum(self.fd, p, self.algorithm, self.stop) for p in batch}
         body = {"parts": [{"number": n, "checksum": c} for n, c in sums.items()]}
         try:

@@ -85,3 +85,30 @@ def test_a_refused_batch_leaves_each_part_to_be_signed_alone(tmp_path: Path) -> 
     signer, _ = signer_for(path, lambda request: httpx.Response(409, json=refusal))
     assert signer.take(parts_of(path)[0]) is None
     assert signer.enabled  # a refusal is about a part, not the endpoint
+
+
+def test_a_part_being_signed_by_another_sender_is_waited_for_not_signed_again(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "data.bin"
+    path.write_bytes(os.urandom(4 * PART))
+    entered, release = threading.Event(), threading.Event()
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        entered.set()
+        release.wait(10)
+        return signed(request)
+
+    signer, asked = signer_for(path, slow, size=4)
+    parts = parts_of(path)
+    results: dict[int, object] = {}
+    first = threading.Thread(target=lambda: results.update({1: signer.take(parts[0])}))
+    first.start()
+    assert entered.wait(10)
+    second = threading.Thread(target=lambda: results.update({2: signer.take(parts[1])}))
+    second.start()
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert len(asked) == 1  # part 2 came with part 1's request
+    assert results[2][1]["url"].endswith("/p2")  # type: ignore[index]
