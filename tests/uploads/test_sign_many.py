@@ -70,3 +70,18 @@ def test_one_part_that_cannot_be_signed_refuses_the_request_with_its_reason(
         refused = sign_many(client, upload["id"], parts)
         assert refused.status_code == 400, case
         assert refused.json()["message"], case
+
+
+@pytest.mark.s3
+def test_on_s3_a_refused_batch_binds_none_of_its_parts(
+    researcher: User, draft: Submission, s3_staging: Any, settings: Any
+) -> None:
+    settings.UPLOAD_MIN_PART_SIZE = settings.UPLOAD_PART_SIZE = 5 * 1024 * 1024
+    data = os.urandom(5 * 1024 * 1024 + 10)
+    client = client_for(researcher)
+    upload = create(client, draft, "a.bin", data).json()
+    assert sign_many(client, upload["id"], [(2, b"the first bytes of part 2")]).status_code == 200
+    refused = sign_many(client, upload["id"], [(1, b"part 1"), (2, b"other bytes of part 2")])
+    assert refused.status_code == 409
+    # Part 1 was not bound to the refused request's checksum: other bytes may be signed.
+    assert sign_many(client, upload["id"], [(1, b"the real part 1")]).status_code == 200

@@ -50,7 +50,8 @@ def sign_parts(*, datafile: DataFile, parts: list[tuple[int, str]]) -> list[Part
     for number, checksum in parts:
         _check_part(datafile, number, checksum)
     backend = staging_backend()
-    targets = [_sign_one(backend, datafile, number, checksum) for number, checksum in parts]
+    with transaction.atomic():  # on S3 a refusal unbinds the parts bound before it
+        targets = [_sign_one(backend, datafile, number, checksum) for number, checksum in parts]
     touch(datafile)
     return targets
 
