@@ -135,6 +135,8 @@ class FileSerializer(serializers.ModelSerializer[DataFile]):
             "failure_message",
             "inspection",
             "verified_at",
+            # When retention deleted the bytes (a rejected or withdrawn submission); else null.
+            "purged_at",
         ]
 
 
