@@ -123,12 +123,15 @@ class ReviewViewSet(ViewSet):
 
     def _review(self, submission: Submission) -> Response:
         submission.refresh_from_db()
-        return Response(ReviewSerializer(submission).data)
+        user = user_of(self.request)
+        return Response(ReviewSerializer(submission, context={"user": user}).data)
 
     @extend_schema(responses=ReviewSerializer)
     def retrieve(self, request: Request, pk: str) -> Response:
+        """One submission as its review page shows it, with whether you may approve it now
+        and, if not, every reason why (`approval_blocks`)."""
         _user, submission = self._submission(pk)
-        return Response(ReviewSerializer(submission).data)
+        return self._review(submission)
 
     @extend_schema(request=None, responses=ReviewSerializer)
     def claim(self, request: Request, pk: str) -> Response:
