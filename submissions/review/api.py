@@ -20,8 +20,8 @@ from submissions.core.pagination import KnownCountPaginator
 from submissions.lifecycle import selectors as lifecycle_selectors
 from submissions.lifecycle.models import Submission
 from submissions.lifecycle.serializers import EventSerializer, NoteSerializer
+from submissions.review import assignment, selectors, services
 from submissions.review import counts as queue_counts
-from submissions.review import selectors, services
 from submissions.review.selectors import QueueFilters
 from submissions.review.serializers import (
     AssignSerializer,
@@ -136,7 +136,7 @@ class ReviewViewSet(ViewSet):
     @extend_schema(request=None, responses=ReviewSerializer)
     def claim(self, request: Request, pk: str) -> Response:
         user, submission = self._submission(pk)
-        return self._review(services.claim(submission=submission, curator=user))
+        return self._review(assignment.claim(submission=submission, curator=user))
 
     @extend_schema(request=AssignSerializer, responses=ReviewSerializer)
     def assign(self, request: Request, pk: str) -> Response:
@@ -153,7 +153,9 @@ class ReviewViewSet(ViewSet):
             )
             if assignee is None:
                 raise ValidationFailed(fields={"assignee": ["Not a curator of this facility."]})
-        return self._review(services.assign(submission=submission, curator=user, assignee=assignee))
+        return self._review(
+            assignment.assign(submission=submission, curator=user, assignee=assignee)
+        )
 
     @extend_schema(request=None, responses=ReviewSerializer)
     def start_review(self, request: Request, pk: str) -> Response:

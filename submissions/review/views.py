@@ -27,7 +27,7 @@ from submissions.processing import selectors as processing_selectors
 from submissions.rembi import forms as rembi_form
 from submissions.rembi import services as rembi
 from submissions.rembi.services import fields as rembi_fields
-from submissions.review import selectors, services
+from submissions.review import assignment, selectors, services
 from submissions.review.forms import (
     AssignForm,
     ChangeRequestForm,
@@ -273,7 +273,7 @@ def claim(request: HttpRequest, submission_id: str) -> HttpResponse:
     return _act(
         request,
         submission,
-        lambda: services.claim(submission=submission, curator=user),
+        lambda: assignment.claim(submission=submission, curator=user),
         done="You are reviewing this submission.",
     )
 
@@ -290,7 +290,7 @@ def assign(request: HttpRequest, submission_id: str) -> HttpResponse:
     return _act(
         request,
         submission,
-        lambda: services.assign(submission=submission, curator=user, assignee=assignee),
+        lambda: assignment.assign(submission=submission, curator=user, assignee=assignee),
         done=f"Assigned to {assignee.display_name}." if assignee else "Nobody is assigned now.",
         bound={"assign_form": form},
     )
