@@ -37,5 +37,6 @@ SPECTACULAR_SETTINGS = {
         "JobStateEnum": "submissions.processing.models.JobState",
         "QuotaMeterStateEnum": ["ok", "warn", "full"],
         "QuotaProjectionStateEnum": ["full", "filling", "steady"],
+        "ApprovalBlockCodeEnum": "submissions.review.readiness.BLOCK_CODES",
     },
 }

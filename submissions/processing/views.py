@@ -15,6 +15,7 @@ from submissions.core.errors import NotFound
 from submissions.lifecycle import selectors as lifecycle_selectors
 from submissions.processing import selectors
 from submissions.processing.services import retry_processing
+from submissions.uploads.services.errors import FileDeleted
 
 
 def _context(request: HttpRequest, submission_id: str) -> dict[str, object]:
@@ -52,13 +53,16 @@ def retry(request: HttpRequest, submission_id: str) -> HttpResponse:
 @login_required
 @require_GET
 def file_preview(request: HttpRequest, submission_id: str, file_id: str) -> HttpResponseBase:
-    """The preview inspection made of one file, for whoever may see the submission."""
+    """The preview inspection made of one file, for whoever may see the submission; 410
+    once retention deleted it with the upload."""
     submission = lifecycle_selectors.get_submission(
         user=user_of(request), submission_id=submission_id
     )
     data_file = submission.files.filter(pk=file_id).first()
     if data_file is None or not data_file.inspection.get("preview"):
         raise NotFound("This file has no preview.")
+    if data_file.purged_at is not None:
+        raise FileDeleted("This file's preview was deleted with its uploaded bytes.")
     staging, key = (
         storage.staging(),
         keys.preview_key(submission_id=data_file.submission_id, file_id=data_file.pk),

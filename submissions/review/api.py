@@ -20,8 +20,8 @@ from submissions.core.pagination import KnownCountPaginator
 from submissions.lifecycle import selectors as lifecycle_selectors
 from submissions.lifecycle.models import Submission
 from submissions.lifecycle.serializers import EventSerializer, NoteSerializer
+from submissions.review import assignment, selectors, services
 from submissions.review import counts as queue_counts
-from submissions.review import selectors, services
 from submissions.review.selectors import QueueFilters
 from submissions.review.serializers import (
     AssignSerializer,
@@ -123,17 +123,20 @@ class ReviewViewSet(ViewSet):
 
     def _review(self, submission: Submission) -> Response:
         submission.refresh_from_db()
-        return Response(ReviewSerializer(submission).data)
+        user = user_of(self.request)
+        return Response(ReviewSerializer(submission, context={"user": user}).data)
 
     @extend_schema(responses=ReviewSerializer)
     def retrieve(self, request: Request, pk: str) -> Response:
+        """One submission as its review page shows it, with whether you may approve it now
+        and, if not, every reason why (`approval_blocks`)."""
         _user, submission = self._submission(pk)
-        return Response(ReviewSerializer(submission).data)
+        return self._review(submission)
 
     @extend_schema(request=None, responses=ReviewSerializer)
     def claim(self, request: Request, pk: str) -> Response:
         user, submission = self._submission(pk)
-        return self._review(services.claim(submission=submission, curator=user))
+        return self._review(assignment.claim(submission=submission, curator=user))
 
     @extend_schema(request=AssignSerializer, responses=ReviewSerializer)
     def assign(self, request: Request, pk: str) -> Response:
@@ -150,7 +153,9 @@ class ReviewViewSet(ViewSet):
             )
             if assignee is None:
                 raise ValidationFailed(fields={"assignee": ["Not a curator of this facility."]})
-        return self._review(services.assign(submission=submission, curator=user, assignee=assignee))
+        return self._review(
+            assignment.assign(submission=submission, curator=user, assignee=assignee)
+        )
 
     @extend_schema(request=None, responses=ReviewSerializer)
     def start_review(self, request: Request, pk: str) -> Response:

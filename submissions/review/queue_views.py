@@ -14,8 +14,8 @@ from submissions.core.auth import user_of
 from submissions.core.errors import PortalError
 from submissions.core.pagination import KnownCountPaginator
 from submissions.lifecycle import selectors as lifecycle_selectors
+from submissions.review import assignment, selectors
 from submissions.review import counts as queue_counts
-from submissions.review import selectors, services
 from submissions.review.forms import QueueFilterForm
 from submissions.review.queue_rows import queue_rows
 
@@ -77,7 +77,7 @@ def claim_from_queue(request: HttpRequest, submission_id: str) -> HttpResponse:
     user = user_of(request)
     submission = lifecycle_selectors.get_submission(user=user, submission_id=submission_id)
     try:
-        services.claim(submission=submission, curator=user)
+        assignment.claim(submission=submission, curator=user)
         messages.success(request, f"You are reviewing “{submission.title}”.")
     except PortalError as error:
         if error.http_status == 403:

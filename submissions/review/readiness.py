@@ -2,9 +2,11 @@
 
 `approval_blocks` lists every reason approval would be refused now, each in plain words
 with what can be done about it; the review page shows them instead of an Approve button,
-and `require_approvable` (the approve service's check, on the locked row) raises the first
-one as its error. The reasons, in the order the service meets them:
+the review API lists them (`approval_blocks`, `can_approve`), and `require_approvable` (the
+approve service's check, on the locked row) raises the first one as its error. The reasons,
+in the order the service meets them, each with its stable code (`BLOCK_CODES`):
 
+- the person asking does not curate the submission's facility (only that is said then);
 - the submission is not waiting for a decision (submitted or in review);
 - the curator owns or co-authors it and the facility does not allow self-review;
 - an image's review copy failed because of the file: approval publishes the review copies
@@ -22,7 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from submissions.accounts.models import User
-from submissions.core.errors import InvalidTransition, PortalError, QuotaExceeded
+from submissions.accounts.permissions import can_curate
+from submissions.core.errors import InvalidTransition, PermissionDenied, PortalError, QuotaExceeded
 from submissions.lifecycle.models import Submission, SubmissionStatus
 from submissions.lifecycle.services import ALLOWED
 from submissions.quotas.services import datasets as quota_datasets
@@ -65,7 +68,14 @@ def _listed(names: list[str], shown: int = 5) -> str:
 
 def approval_blocks(*, submission: Submission, curator: User) -> list[ApprovalBlock]:
     """Every reason `approve` would refuse `curator` now; empty when it would go through.
-    Assumes `curator` curates the submission's facility (others never see a decision)."""
+    Someone who does not curate the submission's facility is told only that."""
+    if not can_curate(user=curator, submission=submission):
+        return [
+            ApprovalBlock(
+                code=PermissionDenied.code,
+                reason=f"Only a curator of {submission.facility.name} can approve it.",
+            )
+        ]
     blocks = []
     if SubmissionStatus.APPROVED not in ALLOWED[submission.status]:
         blocks.append(
@@ -103,11 +113,16 @@ def approval_blocks(*, submission: Submission, curator: User) -> list[ApprovalBl
 
 
 _ERRORS: dict[str, type[PortalError]] = {
+    PermissionDenied.code: PermissionDenied,
     InvalidTransition.code: InvalidTransition,
     SelfReviewRefused.code: SelfReviewRefused,
     ImagesNotConverted.code: ImagesNotConverted,
     QuotaExceeded.code: QuotaExceeded,
 }
+
+
+# Every code an ApprovalBlock can carry (the API's enum), in the order they are met.
+BLOCK_CODES = list(_ERRORS)
 
 
 def require_approvable(*, submission: Submission, curator: User) -> None:

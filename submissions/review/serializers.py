@@ -15,6 +15,7 @@ from submissions.accounts.serializers import PersonSerializer
 from submissions.lifecycle.models import Submission
 from submissions.review.models import ChangeRequest, ChangeRequestPoint, ReviewComment
 from submissions.review.queue_rows import row_link
+from submissions.review.readiness import BLOCK_CODES, ApprovalBlock, approval_blocks
 from submissions.review.selectors import (
     AGES,
     QUEUE_STATES,
@@ -135,6 +136,8 @@ class FileSerializer(serializers.ModelSerializer[DataFile]):
             "failure_message",
             "inspection",
             "verified_at",
+            # When retention deleted the bytes (a rejected or withdrawn submission); else null.
+            "purged_at",
         ]
 
 
@@ -225,8 +228,27 @@ class DiffSerializer(serializers.Serializer[Any]):
     files = FileChangeSerializer(many=True)
 
 
+class ApprovalBlockSerializer(serializers.Serializer[Any]):
+    code = serializers.ChoiceField(
+        choices=BLOCK_CODES,
+        help_text="What stops approval, stable for programs: permission_denied (you do not "
+        "curate this facility), invalid_transition (not waiting for a decision), self_review "
+        "(you own or co-author it), conversion_failed (an image could not be converted "
+        "because of its file), quota_exceeded (an archive limit)",
+    )
+    message = serializers.CharField(
+        help_text="The same words the review page shows, with what can be done about it"
+    )
+    files = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Names of the files concerned (conversion_failed), else empty",
+    )
+
+
 class ReviewSerializer(serializers.ModelSerializer[Submission]):
-    """Everything the review page shows, for one submission."""
+    """Everything the review page shows, for one submission. `can_approve` and
+    `approval_blocks` are for the person asking (context "user"): the rule the approve
+    action applies (review.readiness.approval_blocks)."""
 
     facility = serializers.SlugRelatedField(slug_field="slug", read_only=True)  # type: ignore[var-annotated]
     owner = PersonSerializer(read_only=True)
@@ -234,6 +256,12 @@ class ReviewSerializer(serializers.ModelSerializer[Submission]):
     files = serializers.SerializerMethodField()
     open_change_request = serializers.SerializerMethodField()
     diff = serializers.SerializerMethodField()
+    can_approve = serializers.SerializerMethodField(
+        help_text="Whether approve would go through for you now (approval_blocks is empty)"
+    )
+    approval_blocks = serializers.SerializerMethodField(
+        help_text="Every reason approve would be refused to you now, in the order it checks"
+    )
 
     class Meta:
         model = Submission
@@ -251,6 +279,8 @@ class ReviewSerializer(serializers.ModelSerializer[Submission]):
             "files",
             "open_change_request",
             "diff",
+            "can_approve",
+            "approval_blocks",
         ]
 
     @extend_schema_field(FileSerializer(many=True))
@@ -266,3 +296,22 @@ class ReviewSerializer(serializers.ModelSerializer[Submission]):
     def get_diff(self, submission: Submission) -> Any:
         diff = changes_since_last_review(submission=submission)
         return DiffSerializer(diff).data if diff else None
+
+    _blocks_of: dict[Any, list[ApprovalBlock]] | None = None
+
+    def _blocks(self, submission: Submission) -> list[ApprovalBlock]:
+        # Once per submission (both fields read it), for the person in the context.
+        if self._blocks_of is None:
+            self._blocks_of = {}
+        if submission.pk not in self._blocks_of:
+            self._blocks_of[submission.pk] = approval_blocks(
+                submission=submission, curator=self.context["user"]
+            )
+        return self._blocks_of[submission.pk]
+
+    def get_can_approve(self, submission: Submission) -> bool:
+        return not self._blocks(submission)
+
+    @extend_schema_field(ApprovalBlockSerializer(many=True))
+    def get_approval_blocks(self, submission: Submission) -> Any:
+        return ApprovalBlockSerializer(self._blocks(submission), many=True).data

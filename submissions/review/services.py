@@ -1,7 +1,8 @@
 """Review: from the researcher's submit to the curator's decision.
 
-submit (researcher), claim, assign, start_review, request_changes, approve, reject
-(curators), the conversation between both sides, and the researcher's field fixes. Every
+submit (researcher), start_review, request_changes, approve, reject (curators), the
+conversation between both sides, and the researcher's field fixes; who reviews (claim,
+assign) is `review.assignment`, whose names are importable from here too. Every
 function checks permissions itself and changes state under a row lock (through
 `lifecycle.transition`), so a double click meets the new state and does nothing twice. What a
 decision sets off is written in its own body: mail through `dispatch`, and approval starting
@@ -20,12 +21,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from submissions.accounts.models import User
-from submissions.accounts.permissions import can_curate, can_edit, is_curator
+from submissions.accounts.permissions import can_curate, can_edit
 from submissions.core import dispatch, storage
 from submissions.core.errors import (
-    InvalidTransition,
     PermissionDenied,
-    PortalError,
     ValidationFailed,
 )
 from submissions.core.text import multi_line, single_line
@@ -36,6 +35,10 @@ from submissions.notifications.models import NotificationKind
 from submissions.quotas.services import datasets as quota_datasets
 from submissions.rembi.services import fields as rembi_fields
 from submissions.review import image_points
+from submissions.review.assignment import ASSIGNABLE_STATUSES as ASSIGNABLE_STATUSES
+from submissions.review.assignment import AlreadyClaimed as AlreadyClaimed
+from submissions.review.assignment import assign as assign
+from submissions.review.assignment import claim as claim
 from submissions.review.field_paths import is_valid_path, set_path
 from submissions.review.models import (
     ChangeRequest,
@@ -48,16 +51,9 @@ from submissions.review.self_review import record_self_review, require_decider
 from submissions.uploads.models import DataFile
 
 S = SubmissionStatus
-ASSIGNABLE_STATUSES = frozenset({S.SUBMITTED, S.IN_REVIEW, S.CHANGES_REQUESTED})
 MAX_MESSAGE = 20_000
 MAX_POINTS = 100
 MAX_VALUE_CHARS = 20_000
-
-
-class AlreadyClaimed(PortalError):
-    http_status = 409
-    code = "already_claimed"
-    default_message = "Another curator has already claimed this submission."
 
 
 @dataclass(frozen=True)
@@ -158,66 +154,6 @@ def reject(*, submission: Submission, curator: User, reason: str) -> Submission:
         dispatch.clean_up_review_copies(submission_id=locked.pk)
         dispatch.submission_mail(submission_id=locked.pk, kind=NotificationKind.REJECTED)
     return locked
-
-
-# --- Assignment ---------------------------------------------------------------------------
-
-
-def claim(*, submission: Submission, curator: User) -> Submission:
-    """Take the review: assign it to yourself and, if it was waiting, start it.
-
-    Claiming what you already hold changes nothing; what a colleague holds is refused
-    (AlreadyClaimed) — they can hand it over with `assign`.
-    """
-    lifecycle.require_curator(user=curator, submission=submission)
-    with transaction.atomic():
-        locked = _locked_assignable(submission)
-        if locked.assignee_id not in (None, curator.pk):
-            holder = locked.assignee.display_name if locked.assignee else "A curator"
-            raise AlreadyClaimed(f"{holder} has already claimed this submission.")
-        if locked.assignee_id is None:
-            _set_assignee(locked, assignee=curator, actor=curator)
-        if locked.status == S.SUBMITTED:
-            locked = lifecycle.transition(submission=locked, to=S.IN_REVIEW, actor=curator)
-    submission.refresh_from_db()
-    return submission
-
-
-def assign(*, submission: Submission, curator: User, assignee: User | None) -> Submission:
-    """Give the review to a curator of the facility (or to nobody with `assignee=None`)."""
-    lifecycle.require_curator(user=curator, submission=submission)
-    if assignee is not None and not is_curator(user=assignee, facility=submission.facility_id):
-        raise ValidationFailed(
-            "Only a curator of this facility can be assigned.",
-            fields={"assignee": [f"{assignee.display_name} is not a curator here."]},
-        )
-    with transaction.atomic():
-        locked = _locked_assignable(submission)
-        if locked.assignee_id != (assignee.pk if assignee else None):
-            _set_assignee(locked, assignee=assignee, actor=curator)
-    submission.refresh_from_db()
-    return submission
-
-
-def _locked_assignable(submission: Submission) -> Submission:
-    locked = Submission.objects.select_for_update().get(pk=submission.pk)
-    if locked.status not in ASSIGNABLE_STATUSES:
-        raise InvalidTransition(
-            f"A submission that is {locked.get_status_display().lower()} has no review to assign."
-        )
-    return locked
-
-
-def _set_assignee(locked: Submission, *, assignee: User | None, actor: User) -> None:
-    locked.assignee = assignee
-    locked.save(update_fields=["assignee", "updated_at"])
-    if assignee is None:
-        note = "Unassigned."
-    elif assignee.pk == actor.pk:
-        note = f"Claimed by {actor.display_name}."
-    else:
-        note = f"Assigned to {assignee.display_name}."
-    lifecycle.record_event(submission=locked, actor=actor, kind="assigned", note=note)
 
 
 # --- Change requests ---------------------------------------------------------------------

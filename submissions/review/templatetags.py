@@ -16,12 +16,15 @@ from django.utils.timesince import TIME_STRINGS, timesince
 
 from submissions.core.templatetags import type_name
 from submissions.lifecycle.models import SubmissionStatus
-from submissions.uploads.models import DataFile
+from submissions.uploads.models import DataFile, FileStatus
 
 if TYPE_CHECKING:
     from submissions.review.counts import StateCounts
 
 register = template.Library()
+
+# File states no check moves on from.
+FINAL_FILE_STATES = frozenset({FileStatus.INSPECTED, FileStatus.FAILED, FileStatus.ABORTED})
 
 
 @register.filter
@@ -135,9 +138,10 @@ def breakable(name: str) -> SafeString:
 
 @register.filter
 def preview_url(file: DataFile) -> str:
-    """The preview inspection made of this file, if it made one."""
+    """The preview inspection made of this file, if it made one and retention has not
+    deleted it with the upload."""
     found = file.inspection if isinstance(file.inspection, dict) else {}
-    if not found.get("preview"):
+    if not found.get("preview") or file.purged_at is not None:
         return ""
     return reverse("submission-file-preview", args=[file.submission_id, file.pk])
 
@@ -155,8 +159,9 @@ def points_for_file(points: dict[str, list[Any]] | None, file: DataFile) -> list
 
 @register.filter
 def files_pending(files: list[DataFile]) -> bool:
-    """True while some file still waits for its checks, so the page keeps polling."""
-    return any(f.status not in ("inspected", "failed") for f in files)
+    """True while some file still waits for its checks, so the page keeps polling. A file
+    whose upload was aborted, or whose bytes retention deleted, waits for nothing."""
+    return any(f.status not in FINAL_FILE_STATES and f.purged_at is None for f in files)
 
 
 @register.filter

@@ -3,6 +3,7 @@ decide, the researcher answers and both talk."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -26,7 +27,7 @@ from submissions.processing import selectors as processing_selectors
 from submissions.rembi import forms as rembi_form
 from submissions.rembi import services as rembi
 from submissions.rembi.services import fields as rembi_fields
-from submissions.review import selectors, services
+from submissions.review import assignment, selectors, services
 from submissions.review.forms import (
     AssignForm,
     ChangeRequestForm,
@@ -79,7 +80,7 @@ def _page(request: HttpRequest, submission: Submission, status: int = 200, **bou
     curators = list(selectors.facility_curators(facility=submission.facility))
     deciding = curating and submission.status in DECIDABLE
     refusal = self_review_refusal(submission=submission, curator=user) if deciding else ""
-    blocks = _approval_blocks(submission, user) if deciding else []
+    blocks = _approval_blocks(submission, user)
     images = _images_context(submission=submission, user=user)
     context = {
         **images,
@@ -91,6 +92,7 @@ def _page(request: HttpRequest, submission: Submission, status: int = 200, **bou
         "decide_refusal": refusal,
         # Why Approve would be refused now (the service's own rule): shown instead of it.
         "approval_blocks": blocks,
+        "approval_key": _approval_key(blocks),
         "can_edit": editable,
         "frozen": frozen,
         "open_request": open_request,
@@ -116,13 +118,29 @@ def _page(request: HttpRequest, submission: Submission, status: int = 200, **bou
     return render(request, "review/review_page.html", context, status=status)
 
 
+def _decides(submission: Submission, user: User) -> bool:
+    """Whether the page offers `user` the decisions (a self-review is told why instead)."""
+    return (
+        can_curate(user=user, submission=submission)
+        and submission.status in DECIDABLE
+        and not self_review_refusal(submission=submission, curator=user)
+    )
+
+
 def _approval_blocks(submission: Submission, user: User) -> list[ApprovalBlock]:
     """Why Approve would be refused now, for a curator who may decide (else nothing)."""
-    if not can_curate(user=user, submission=submission) or submission.status not in DECIDABLE:
+    if not _decides(submission, user):
         return []
-    if self_review_refusal(submission=submission, curator=user):
-        return []  # the page says that instead of offering any decision
     return approval_blocks(submission=submission, curator=user)
+
+
+def _approval_key(blocks: list[ApprovalBlock]) -> str:
+    """A short fingerprint of what the approval area shows ("" for the Approve form). The
+    conversion list's poll carries the page's, and sends the area only when it differs."""
+    if not blocks:
+        return ""
+    words = "\n".join(block.message for block in blocks).encode()
+    return hashlib.blake2s(words, digest_size=6).hexdigest()
 
 
 def _images_context(*, submission: Submission, user: User, shown: int | None = None) -> Any:
@@ -210,13 +228,23 @@ def review_images(request: HttpRequest, submission_id: str) -> HttpResponse:
         shown = max(0, int(request.GET.get("shown", "0")))
     except ValueError:
         shown = 0
-    context = {
-        "submission": submission,
-        **_images_context(submission=submission, user=user, shown=shown),
-    }
-    # A copy that just failed blocks approval: the Approve form gives way to why.
-    blocks = _approval_blocks(submission, user)
-    context.update(approval_blocks=blocks, approve_oob=bool(blocks))
+    images = _images_context(submission=submission, user=user, shown=shown)
+    context = {"submission": submission, **images}
+    if _decides(submission, user):
+        # A copy that just failed blocks approval: the Approve form gives way to why. The
+        # area is sent only when it changed, so it is announced once and a note being
+        # typed is never replaced.
+        blocks = approval_blocks(submission=submission, curator=user)
+        key = _approval_key(blocks)
+        changed = key != request.GET.get("approval", "")
+        context.update(
+            approval_blocks=blocks,
+            approval_key=key,
+            approve_oob=changed,
+            approve_form=NoteForm(),
+            # The last poll (nothing is being made now): the note beside Approve goes.
+            converting_oob=not changed and not blocks and not images["images_active"],
+        )
     return render(request, "review/_review_images.html", context)
 
 
@@ -245,7 +273,7 @@ def claim(request: HttpRequest, submission_id: str) -> HttpResponse:
     return _act(
         request,
         submission,
-        lambda: services.claim(submission=submission, curator=user),
+        lambda: assignment.claim(submission=submission, curator=user),
         done="You are reviewing this submission.",
     )
 
@@ -262,7 +290,7 @@ def assign(request: HttpRequest, submission_id: str) -> HttpResponse:
     return _act(
         request,
         submission,
-        lambda: services.assign(submission=submission, curator=user, assignee=assignee),
+        lambda: assignment.assign(submission=submission, curator=user, assignee=assignee),
         done=f"Assigned to {assignee.display_name}." if assignee else "Nobody is assigned now.",
         bound={"assign_form": form},
     )

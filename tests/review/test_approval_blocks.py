@@ -5,6 +5,7 @@ says why, naming the files, and what the curator can do. The service refuses the
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -153,9 +154,70 @@ def test_a_copy_failing_while_the_page_is_open_takes_approve_away_with_the_next_
 
     ConversionJob.objects.filter(pk=job.pk).update(state=JobState.FAILED, error_kind="user")
     poll = html_client(curator).get(url, HTTP_HX_REQUEST="true").content.decode()  # type: ignore[attr-defined]
-    assert '<div id="approve-area" hx-swap-oob="true">' in poll
+    # Only the content of the page's live region is swapped, so the change is announced.
+    assert '<div id="approve-area" aria-live="polite" hx-swap-oob="innerHTML">' in poll
     assert f"{data_file.name} could not be converted" in poll
     assert APPROVE_BUTTON not in poll
     # The researcher's poll carries no decision.
     theirs = html_client(researcher).get(url, HTTP_HX_REQUEST="true").content.decode()  # type: ignore[attr-defined]
     assert "approve-area" not in theirs
+
+
+def poll_of(client: object, submission: Submission, approval: str = "") -> str:
+    url = f"/submissions/{submission.pk}/review/images/?shown=0&approval={approval}"
+    return client.get(url, HTTP_HX_REQUEST="true").content.decode()  # type: ignore[attr-defined,no-any-return]
+
+
+def next_approval(html: str) -> str:
+    """The approval state the next poll of this list carries ("" for the Approve form)."""
+    found = re.search(r'hx-get="[^"]*approval=([0-9a-f]*)"', html)
+    assert found is not None, "the list is not polled"
+    return found.group(1)
+
+
+def test_the_poll_sends_the_blocked_area_once_then_leaves_it_alone(
+    submitted: Submission, curator: User
+) -> None:
+    data_file = submitted.files.get()
+    other = factories.DataFileFactory(submission=submitted, status="inspected", name="z.tif")
+    now = dt.datetime.now(dt.UTC)
+    ConversionJob.objects.create(
+        submission=submitted,
+        data_file=data_file,
+        due_at=now,
+        state=JobState.FAILED,
+        error_kind="user",
+    )
+    ConversionJob.objects.create(
+        submission=submitted, data_file=other, due_at=now, state=JobState.RUNNING
+    )
+    client = html_client(curator)
+    # The page already shows why: its polls do not send the area again (nor re-announce it).
+    page = page_of(client, submitted)
+    assert "Approval is not possible yet" in page
+    assert next_approval(page) != ""
+    assert "approve-area" not in poll_of(client, submitted, next_approval(page))
+    # A page that showed the Approve form gets the reason once, then nothing more.
+    first = poll_of(client, submitted)
+    assert 'id="approve-area"' in first
+    assert "approve-area" not in poll_of(client, submitted, next_approval(first))
+
+
+def test_the_last_poll_hides_the_note_about_copies_being_made(
+    submitted: Submission, curator: User, researcher: User
+) -> None:
+    job = ConversionJob.objects.create(
+        submission=submitted,
+        data_file=submitted.files.get(),
+        due_at=dt.datetime.now(dt.UTC),
+        state=JobState.RUNNING,
+    )
+    client = html_client(curator)
+    assert "approve-converting" not in poll_of(client, submitted)  # still being made
+
+    ConversionJob.objects.filter(pk=job.pk).update(state=JobState.SUCCEEDED)
+    last = poll_of(client, submitted)
+    assert '<p class="help" id="approve-converting" hx-swap-oob="true" hidden></p>' in last
+    assert "approve-area" not in last  # the form, and a note typed in it, are left alone
+    assert "hx-get" not in last  # and polling stops
+    assert "approve-converting" not in poll_of(html_client(researcher), submitted)

@@ -1,7 +1,8 @@
 // Review page: one submit per click (the server refuses repeats anyway), "Add another point"
 // for the change-request formset, and "Request a change" beside a value, which opens the
 // change-request form with a point about that field (without this script, the link's
-// ?point= does the same through the server).
+// ?point= does the same through the server). Keeps the keyboard in the approval area when
+// the conversion list's poll replaces it.
 (function () {
   document.querySelectorAll("form[data-once]").forEach(function (form) {
     form.addEventListener("submit", function () {
@@ -66,5 +67,21 @@
     details.open = true;
     var first = details.querySelector("textarea, input:not([type=hidden]), select");
     (first || details.querySelector("summary")).focus();
+  });
+
+  // The conversion list's poll may replace what the approval area holds (a review copy
+  // failed while the page was open). Its live region announces the change; a keyboard that
+  // was in the area (say, typing the approval note) goes to the reason, not the page's top.
+  var approveArea = document.getElementById("approve-area");
+  var focusWasInArea = false;
+  document.addEventListener("htmx:beforeSwap", function () {
+    focusWasInArea = Boolean(approveArea && approveArea.contains(document.activeElement));
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    if (!focusWasInArea) { return; }
+    focusWasInArea = false;
+    if (approveArea.contains(document.activeElement)) { return; }
+    var heading = document.getElementById("approve-blocked-heading");
+    if (heading) { heading.focus(); }
   });
 })();
